@@ -1,0 +1,32 @@
+# Two commands for a newcomer: `make run` and `make test`. Both bootstrap .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench demo clean-var
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/hub serve
+
+test: $(STAMP)
+	@infra/deploy/ensure-postgres.sh
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/hub bench all --write docs/benchmarks.md
+
+demo: $(STAMP)
+	$(BIN)/hub demo
+
+clean-var:
+	rm -rf var

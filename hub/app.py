@@ -1,0 +1,39 @@
+"""The FastAPI application: routers per party, signature auth on every /v1 route."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from hub import problems
+from hub.auth import authenticated
+from hub.container import Hub, build_hub
+from hub.limits import BodyLimit
+from hub.routers import health, identity
+
+API_VERSION = "1.0.0"
+
+
+def create_app(hub: Hub) -> FastAPI:
+    app = FastAPI(
+        title="Ketenhub",
+        version=API_VERSION,
+        summary="Privacy-first exchange of verzuim, overdracht and consent in the education and youth-care chain",
+        description=(
+            "Every /v1 request carries an HTTP Message Signature (RFC 9421, Ed25519) over "
+            "@method, @target-uri, content-digest (with a body), created and nonce. "
+            "Errors are application/problem+json (RFC 9457)."
+        ),
+    )
+    app.state.hub = hub
+    problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=hub.settings.max_body_bytes)
+    app.include_router(health.router)
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(authenticated)])
+    v1.include_router(identity.router)
+    app.include_router(v1)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for uvicorn (`hub serve`): settings from HUB_* variables."""
+    return create_app(build_hub())

@@ -1,0 +1,193 @@
+"""`hub`: the one command for operators and auditors."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from nacl.signing import SigningKey
+
+from domain.parties import InvalidParty, Organisation, Role, organisation_id, validate_code
+from hub.container import Hub, build_hub
+from infra.orgs import RegistryError
+from infra.settings import Settings
+
+app = typer.Typer(help="Ketenhub: the hub's operator and auditor commands.", no_args_is_help=True)
+org_app = typer.Typer(help="Register parties and their keys.", no_args_is_help=True)
+keys_app = typer.Typer(help="Rotate and shred encryption keys.", no_args_is_help=True)
+app.add_typer(org_app, name="org")
+app.add_typer(keys_app, name="keys")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
+
+
+def _hub() -> Hub:
+    return build_hub(Settings())
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    settings = Settings()
+    build_hub(settings).close()  # create the store and secrets before workers fork
+    uvicorn.run(
+        "hub.app:app_from_environment",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@org_app.command("add")
+def org_add(
+    role: Annotated[Role, typer.Option(help="school, swv, leerplicht, jeugdteam or auditor")],
+    code: Annotated[str, typer.Option(help="BRIN+vestiging, SWV code, GMnnnn or an organisation code")],
+    name: Annotated[str, typer.Option(help="Display name")],
+    gemeente: Annotated[str | None, typer.Option(help="CBS gemeentecode the party works in")] = None,
+    public_key: Annotated[str | None, typer.Option(help="Ed25519 public key, base64")] = None,
+    key_out: Annotated[Path | None, typer.Option(help="Generate a key pair; write the seed here (0600)")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Register an organisation, optionally with its first key."""
+    try:
+        validate_code(role, code, gemeente)
+    except InvalidParty as e:
+        _fail(str(e))
+    org = Organisation(organisation_id(role, code), role, name, code, gemeente)
+    hub = _hub()
+    try:
+        hub.orgs.add(org)
+        key_id = _add_key(hub, org.org_id, public_key, key_out)
+    except RegistryError as e:
+        _fail(str(e))
+    finally:
+        hub.close()
+    result = {"organisatie": org.org_id, "rol": role.value, "sleutel": key_id}
+    typer.echo(json.dumps(result) if as_json else f"registered {org.org_id} ({role.value}) key={key_id}")
+
+
+def _add_key(hub: Hub, org_id: str, public_key: str | None, key_out: Path | None) -> str | None:
+    if public_key is None and key_out is None:
+        return None
+    if public_key is not None:
+        raw = base64.b64decode(public_key)
+    else:
+        assert key_out is not None
+        seed = os.urandom(32)
+        key_out.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(seed)
+        raw = SigningKey(seed).verify_key.encode()
+    existing = [k for o, keys in hub.orgs.list() if o.org_id == org_id for k in keys]
+    key_id = f"{org_id}#{len(existing) + 1}"
+    hub.orgs.add_key(org_id, key_id, raw)
+    return key_id
+
+
+@org_app.command("add-key")
+def org_add_key(
+    org_id: Annotated[str, typer.Argument(help="e.g. school:12AB00")],
+    public_key: Annotated[str | None, typer.Option(help="Ed25519 public key, base64")] = None,
+    key_out: Annotated[Path | None, typer.Option(help="Generate a key pair; write the seed here")] = None,
+) -> None:
+    """Add another key to an organisation (key rollover)."""
+    hub = _hub()
+    try:
+        key_id = _add_key(hub, org_id, public_key, key_out)
+    except RegistryError as e:
+        _fail(str(e))
+    finally:
+        hub.close()
+    typer.echo(f"added {key_id}")
+
+
+@org_app.command("list")
+def org_list(as_json: JsonFlag = False) -> None:
+    """List organisations and their keys."""
+    hub = _hub()
+    try:
+        rows = [
+            {"organisatie": o.org_id, "rol": o.role.value, "naam": o.name, "gemeente": o.gemeente,
+             "sleutels": [{"id": k.key_id, "ingetrokken": k.revoked_at} for k in keys]}
+            for o, keys in hub.orgs.list()
+        ]
+    finally:
+        hub.close()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        keys = ", ".join(k["id"] + (" (revoked)" if k["ingetrokken"] else "") for k in r["sleutels"])
+        typer.echo(f"{r['organisatie']:<28} {r['rol']:<11} {r['naam']:<30} {keys}")
+
+
+@org_app.command("revoke-key")
+def org_revoke_key(key_id: Annotated[str, typer.Argument(help="e.g. school:12AB00#1")]) -> None:
+    """Revoke a key: every later request signed with it gets 401."""
+    hub = _hub()
+    try:
+        hub.orgs.revoke_key(key_id)
+    except RegistryError as e:
+        _fail(str(e))
+    finally:
+        hub.close()
+    typer.echo(f"revoked {key_id}")
+
+
+@keys_app.command("shred")
+def keys_shred(
+    purpose: Annotated[str, typer.Option(help="The purpose whose key to destroy")],
+    pupil: Annotated[str | None, typer.Option(help="BSN or onderwijsnummer; omit to shred the whole purpose")] = None,
+    reason: Annotated[str, typer.Option(help="Why (logged)")] = "erasure request",
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Crypto-shred: destroy the data key(s); the records become unreadable for good."""
+    if pupil is None and not yes:
+        typer.confirm(f"Destroy every key of purpose {purpose}?", abort=True)
+    hub = _hub()
+    try:
+        subject = None if pupil is None else hub.store.pseudonyms.of(_id_kind(pupil), pupil)
+        count = hub.store.keys.shred(purpose, subject, reason)
+    finally:
+        hub.close()
+    typer.echo(f"shredded {count} data key(s) of purpose {purpose}")
+
+
+def _id_kind(pupil: str) -> str:
+    # Onderwijsnummers start with 10 and fail the BSN elfproef; see domain/identifiers.py.
+    from domain.identifiers import parse_pupil_id
+
+    return parse_pupil_id(pupil).kind
+
+
+@keys_app.command("rotate")
+def keys_rotate(purpose: Annotated[str, typer.Option(help="The purpose whose key to rotate")]) -> None:
+    """New purpose key; every data key re-wrapped under it; no event is touched."""
+    hub = _hub()
+    try:
+        count = hub.store.keys.rotate(purpose)
+    finally:
+        hub.close()
+    typer.echo(f"rotated purpose key of {purpose}: {count} data key(s) re-wrapped")
+
+
+def main() -> None:
+    app()

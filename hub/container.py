@@ -1,0 +1,48 @@
+"""The composition root: settings → infra → the services the routers use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nacl.signing import SigningKey
+
+from infra import nonces, orgs
+from infra.logging import configure
+from infra.nonces import NonceLedger
+from infra.orgs import OrgRegistry
+from infra.settings import Settings
+from infra.store import Store, open_store
+
+SIDE_TABLES: tuple[str, ...] = (*orgs.TABLES, *nonces.TABLES)
+
+
+@dataclass
+class Hub:
+    """Everything a request handler or a CLI command needs, built once."""
+
+    settings: Settings
+    store: Store
+    orgs: OrgRegistry
+    nonces: NonceLedger
+    signing_key: SigningKey
+
+    @property
+    def signing_key_id(self) -> str:
+        # Derived from the public key so that a rotated hub key gets a new id by itself.
+        return "hub-" + self.signing_key.verify_key.encode().hex()[:16]
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def build_hub(settings: Settings | None = None) -> Hub:
+    settings = settings or Settings()
+    configure(settings.log_format, settings.log_level)
+    store = open_store(settings, extra_tables=SIDE_TABLES)
+    return Hub(
+        settings=settings,
+        store=store,
+        orgs=OrgRegistry(store.db),
+        nonces=NonceLedger(store.db, settings.signature_window_seconds),
+        signing_key=SigningKey(store.secrets.signing_seed),
+    )

@@ -1,0 +1,81 @@
+"""Errors as `application/problem+json` (RFC 9457): every refusal says what to fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+_TITLES = {
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+    405: "Method Not Allowed", 409: "Conflict", 410: "Gone", 413: "Content Too Large",
+    415: "Unsupported Media Type", 422: "Unprocessable Content", 428: "Precondition Required",
+    429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
+}
+log = structlog.get_logger("hub.problems")
+
+
+class Problem(Exception):
+    """Raise to answer with a problem document; `type_` is a short stable code."""
+
+    def __init__(self, status: int, type_: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.type_ = type_
+        self.detail = detail
+        self.extra = extra
+
+
+def problem_response(status: int, type_: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {
+        "type": f"https://ketenhub.nl/problemen/{type_}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": 'Signature realm="ketenhub"'} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) or "body"
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    # Never echo the input value back: it may be a BSN or a name.
+    return [{"veld": _field_path(tuple(e.get("loc", ()))), "melding": str(e.get("msg", ""))}
+            for e in exc.errors()]
+
+
+def install(app: FastAPI) -> None:
+    """Route every error the app can raise to a problem document."""
+
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.type_, exc.detail, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(exc)
+        if any(e["melding"].startswith("JSON decode error") for e in errors):
+            return problem_response(400, "ongeldige-json", "the body is not valid JSON", fouten=errors)
+        first = errors[0] if errors else {"veld": "body", "melding": "invalid"}
+        return problem_response(
+            422, "ongeldige-invoer", f"{first['veld']}: {first['melding']}", fouten=errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(exc.status_code, "http", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
+        return problem_response(500, "interne-fout", "the hub could not complete this request")

@@ -1,0 +1,83 @@
+"""A thin, dialect-neutral handle on the event store's own database.
+
+The hub's side tables (keys, organisations, nonces, idempotency records, the
+access log) live in the same database as the events, so that a push and its
+log entry commit together. SQL is written once with `?` placeholders and
+translated for PostgreSQL; row values come back as plain tuples on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any, Literal
+
+Dialect = Literal["sqlite", "postgres"]
+
+# Column types that differ between the two backends; DDL uses the names on the left.
+_TYPES: dict[Dialect, dict[str, str]] = {
+    "sqlite": {"BLOB": "BLOB", "BIGINT": "INTEGER", "TIMESTAMP": "TEXT"},
+    "postgres": {"BLOB": "BYTEA", "BIGINT": "BIGINT", "TIMESTAMP": "TEXT"},
+}
+
+
+@lru_cache(maxsize=512)
+def _for_postgres(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+class Tx:
+    """One open transaction: execute statements and fetch rows as tuples."""
+
+    def __init__(self, cursor: Any, dialect: Dialect) -> None:
+        self._cursor = cursor
+        self.dialect = dialect
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Tx:
+        if self.dialect == "postgres":
+            self._cursor.execute(_for_postgres(sql), tuple(params))
+        else:
+            self._cursor.execute(sql, tuple(params))
+        return self
+
+    def one(self) -> tuple[Any, ...] | None:
+        row = self._cursor.fetchone()
+        return None if row is None else _as_tuple(row)
+
+    def all(self) -> list[tuple[Any, ...]]:
+        return [_as_tuple(r) for r in self._cursor.fetchall()]
+
+    def rowcount(self) -> int:
+        cursor = getattr(self._cursor, "sqlite_cursor", self._cursor)
+        return int(cursor.rowcount)
+
+
+def _as_tuple(row: Any) -> tuple[Any, ...]:
+    if isinstance(row, dict):
+        return tuple(bytes(v) if isinstance(v, memoryview) else v for v in row.values())
+    return tuple(row)
+
+
+class Database:
+    """Transactions on the datastore that the eventsourcing recorder already holds."""
+
+    def __init__(self, datastore: Any, dialect: Dialect) -> None:
+        self._datastore = datastore
+        self.dialect = dialect
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Tx]:
+        with self._datastore.transaction(commit=write) as cursor:
+            yield Tx(cursor, self.dialect)
+
+    def ddl(self, statement: str) -> str:
+        """Translate one CREATE statement written with the neutral type names."""
+        for neutral, concrete in _TYPES[self.dialect].items():
+            statement = statement.replace(f" {neutral}", f" {concrete}")
+        return statement
+
+    def create(self, statements: Sequence[str]) -> None:
+        with self.transaction() as tx:
+            for statement in statements:
+                tx.execute(self.ddl(statement))

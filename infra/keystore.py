@@ -1,0 +1,276 @@
+"""The key hierarchy: master key → one key per purpose → one data key per (purpose, pupil).
+
+Erasure is crypto-shredding: deleting a data key makes every copy of the events
+sealed under it unreadable, backups included. A shredded key id is remembered
+(without the key) so that reads answer "erased" instead of "corrupt", and so that
+a restore of an old key table can be cleaned again (see docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from infra.db import Database, Tx
+from infra.sealing import SealError, new_key, seal, unseal
+
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS hub_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS hub_purpose_keys ("
+    " purpose TEXT NOT NULL, version BIGINT NOT NULL, wrapped BLOB NOT NULL,"
+    " created_at TEXT NOT NULL, PRIMARY KEY (purpose, version))",
+    "CREATE TABLE IF NOT EXISTS hub_data_keys ("
+    " key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, subject TEXT NOT NULL,"
+    " kek_version BIGINT NOT NULL, wrapped BLOB NOT NULL, created_at TEXT NOT NULL,"
+    " UNIQUE (purpose, subject))",
+    "CREATE TABLE IF NOT EXISTS hub_shredded ("
+    " key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, subject TEXT NOT NULL,"
+    " shredded_at TEXT NOT NULL, reason TEXT NOT NULL)",
+)
+
+_MASTER_CHECK = b"ketenhub master key check v1"
+
+
+class KeyStoreError(Exception):
+    """Base of the key store's errors."""
+
+
+class MasterKeyMismatch(KeyStoreError):
+    """The master key given is not the one this database was created with."""
+
+
+class RecordErased(KeyStoreError):
+    """The data key was shredded: the record is erased, by design, for good."""
+
+    def __init__(self, key_id: str, purpose: str, shredded_at: str) -> None:
+        super().__init__(f"record erased (purpose {purpose}, shredded {shredded_at})")
+        self.key_id = key_id
+        self.purpose = purpose
+        self.shredded_at = shredded_at
+
+
+class UnknownKey(KeyStoreError):
+    """No data key and no shred record: the key store and the events disagree."""
+
+
+@dataclass(frozen=True)
+class DataKey:
+    """An unwrapped data key and what it belongs to."""
+
+    key_id: str
+    purpose: str
+    subject: str
+    key: bytes
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _kek_aad(purpose: str, version: int) -> bytes:
+    return f"kek|{purpose}|{version}".encode()
+
+
+def _dek_aad(key_id: str, purpose: str, subject: str) -> bytes:
+    return f"dek|{key_id}|{purpose}|{subject}".encode()
+
+
+class KeyStore:
+    """Creates, unwraps, rotates and shreds keys; rows live beside the events."""
+
+    def __init__(self, db: Database, master_key: bytes) -> None:
+        self._db = db
+        self._master = master_key
+        # Purpose keys are immutable per (purpose, version), so caching them is safe:
+        # a rotation creates a new version, a purpose shred deletes every data key.
+        self._keks: dict[tuple[str, int], bytes] = {}
+
+    # -- set-up -------------------------------------------------------------------
+    def create_tables(self) -> None:
+        self._db.create(TABLES)
+
+    def check_master_key(self) -> None:
+        """Refuse a master key other than the one the store was created with."""
+        with self._db.transaction() as tx:
+            row = tx.execute("SELECT value FROM hub_meta WHERE name = ?", ("master_check",)).one()
+            if row is None:
+                tx.execute(
+                    "INSERT INTO hub_meta (name, value) VALUES (?, ?)",
+                    ("master_check", seal(self._master, _MASTER_CHECK, b"master-check")),
+                )
+                return
+        try:
+            ok = unseal(self._master, bytes(row[0]), b"master-check") == _MASTER_CHECK
+        except SealError:
+            ok = False
+        if not ok:
+            raise MasterKeyMismatch(
+                "the master key does not match this database: refusing to start "
+                "(restore the right key; a new key cannot read existing records)"
+            )
+
+    def is_initialised(self) -> bool:
+        """Whether this database already holds a master-key check (so holds data)."""
+        with self._db.transaction(write=False) as tx:
+            return tx.execute("SELECT 1 FROM hub_meta WHERE name = ?", ("master_check",)).one() is not None
+
+    # -- purpose keys -------------------------------------------------------------
+    def _current_kek(self, tx: Tx, purpose: str) -> tuple[int, bytes]:
+        row = tx.execute(
+            "SELECT version, wrapped FROM hub_purpose_keys WHERE purpose = ? "
+            "ORDER BY version DESC LIMIT 1",
+            (purpose,),
+        ).one()
+        if row is None:
+            return self._new_kek(tx, purpose, 1)
+        return int(row[0]), self._unwrap_kek(purpose, int(row[0]), bytes(row[1]))
+
+    def _new_kek(self, tx: Tx, purpose: str, version: int) -> tuple[int, bytes]:
+        kek = new_key()
+        tx.execute(
+            "INSERT INTO hub_purpose_keys (purpose, version, wrapped, created_at) VALUES (?,?,?,?)",
+            (purpose, version, seal(self._master, kek, _kek_aad(purpose, version)), _now()),
+        )
+        self._keks[(purpose, version)] = kek
+        return version, kek
+
+    def _unwrap_kek(self, purpose: str, version: int, wrapped: bytes) -> bytes:
+        cached = self._keks.get((purpose, version))
+        if cached is None:
+            cached = unseal(self._master, wrapped, _kek_aad(purpose, version))
+            self._keks[(purpose, version)] = cached
+        return cached
+
+    def _kek(self, tx: Tx, purpose: str, version: int) -> bytes:
+        cached = self._keks.get((purpose, version))
+        if cached is not None:
+            return cached
+        row = tx.execute(
+            "SELECT wrapped FROM hub_purpose_keys WHERE purpose = ? AND version = ?",
+            (purpose, version),
+        ).one()
+        if row is None:
+            raise UnknownKey(f"purpose key {purpose} v{version} is missing")
+        return self._unwrap_kek(purpose, version, bytes(row[0]))
+
+    @staticmethod
+    def _lock_keys(tx: Tx) -> None:
+        # Key creation and rotation must not interleave, or a key could be wrapped
+        # under a purpose key that the rotation is about to delete. SQLite already
+        # serialises writers; PostgreSQL needs the lock said out loud.
+        if tx.dialect == "postgres":
+            tx.execute("LOCK TABLE hub_data_keys IN SHARE ROW EXCLUSIVE MODE")
+
+    # -- data keys ----------------------------------------------------------------
+    def key_for_write(self, purpose: str, subject: str) -> DataKey:
+        """The data key of (purpose, subject), created on first use.
+
+        A new key is committed in its own transaction before any event is sealed
+        under it: an orphan key is harmless, an event without its key would be lost.
+        """
+        with self._db.transaction(write=False) as tx:
+            found = self._select_key(tx, purpose, subject)
+        if found is not None:
+            return found
+        with self._db.transaction() as tx:
+            self._lock_keys(tx)
+            found = self._select_key(tx, purpose, subject)
+            if found is not None:
+                return found
+            version, kek = self._current_kek(tx, purpose)
+            key_id, key = uuid.uuid4().hex, new_key()
+            tx.execute(
+                "INSERT INTO hub_data_keys (key_id, purpose, subject, kek_version, wrapped, created_at)"
+                " VALUES (?,?,?,?,?,?)",
+                (key_id, purpose, subject, version, seal(kek, key, _dek_aad(key_id, purpose, subject)), _now()),
+            )
+            return DataKey(key_id, purpose, subject, key)
+
+    def _select_key(self, tx: Tx, purpose: str, subject: str) -> DataKey | None:
+        row = tx.execute(
+            "SELECT key_id, kek_version, wrapped FROM hub_data_keys WHERE purpose = ? AND subject = ?",
+            (purpose, subject),
+        ).one()
+        if row is None:
+            return None
+        return self._unwrap_dek(tx, str(row[0]), purpose, subject, int(row[1]), bytes(row[2]))
+
+    def _unwrap_dek(
+        self, tx: Tx, key_id: str, purpose: str, subject: str, version: int, wrapped: bytes
+    ) -> DataKey:
+        kek = self._kek(tx, purpose, version)
+        return DataKey(key_id, purpose, subject, unseal(kek, wrapped, _dek_aad(key_id, purpose, subject)))
+
+    def key_for_read(self, key_id: str) -> DataKey:
+        """The data key named in a stored event's header; `RecordErased` once shredded."""
+        with self._db.transaction(write=False) as tx:
+            row = tx.execute(
+                "SELECT purpose, subject, kek_version, wrapped FROM hub_data_keys WHERE key_id = ?",
+                (key_id,),
+            ).one()
+            if row is not None:
+                return self._unwrap_dek(tx, key_id, str(row[0]), str(row[1]), int(row[2]), bytes(row[3]))
+            gone = tx.execute(
+                "SELECT purpose, shredded_at FROM hub_shredded WHERE key_id = ?", (key_id,)
+            ).one()
+        if gone is not None:
+            raise RecordErased(key_id, str(gone[0]), str(gone[1]))
+        raise UnknownKey(f"data key {key_id} is unknown to this key store")
+
+    @staticmethod
+    def assert_live(tx: Tx, key_ids: set[str]) -> None:
+        """Inside a write transaction: refuse events sealed under a key shredded meanwhile."""
+        for key_id in key_ids:
+            lock = " FOR SHARE" if tx.dialect == "postgres" else ""
+            if tx.execute(f"SELECT 1 FROM hub_data_keys WHERE key_id = ?{lock}", (key_id,)).one() is None:
+                raise RecordErased(key_id, "?", "during this write")
+
+    # -- operations ---------------------------------------------------------------
+    def shred(self, purpose: str, subject: str | None, reason: str) -> int:
+        """Delete the data key of (purpose, subject), or of every subject of the purpose."""
+        where, params = ("purpose = ?", [purpose]) if subject is None else (
+            "purpose = ? AND subject = ?", [purpose, subject])
+        with self._db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO hub_shredded (key_id, purpose, subject, shredded_at, reason) "
+                f"SELECT key_id, purpose, subject, ?, ? FROM hub_data_keys WHERE {where}",
+                [_now(), reason, *params],
+            )
+            count = tx.execute(f"DELETE FROM hub_data_keys WHERE {where}", params).rowcount()
+            if subject is None:
+                tx.execute("DELETE FROM hub_purpose_keys WHERE purpose = ?", (purpose,))
+        if subject is None:
+            self._keks = {k: v for k, v in self._keks.items() if k[0] != purpose}
+        return count
+
+    def rotate(self, purpose: str) -> int:
+        """New purpose key; every data key of the purpose re-wrapped under it; events untouched."""
+        with self._db.transaction() as tx:
+            self._lock_keys(tx)
+            row = tx.execute(
+                "SELECT MAX(version) FROM hub_purpose_keys WHERE purpose = ?", (purpose,)
+            ).one()
+            old_version = int(row[0]) if row and row[0] is not None else 0
+            version, kek = self._new_kek(tx, purpose, old_version + 1)
+            rows = tx.execute(
+                "SELECT key_id, subject, kek_version, wrapped FROM hub_data_keys WHERE purpose = ?",
+                (purpose,),
+            ).all()
+            for key_id, subject, kek_version, wrapped in rows:
+                dek = self._unwrap_dek(tx, str(key_id), purpose, str(subject), int(kek_version), bytes(wrapped))
+                tx.execute(
+                    "UPDATE hub_data_keys SET kek_version = ?, wrapped = ? WHERE key_id = ?",
+                    (version, seal(kek, dek.key, _dek_aad(dek.key_id, purpose, dek.subject)), dek.key_id),
+                )
+            tx.execute(
+                "DELETE FROM hub_purpose_keys WHERE purpose = ? AND version < ?", (purpose, version)
+            )
+        self._keks = {k: v for k, v in self._keks.items() if k[0] != purpose or k[1] == version}
+        return len(rows)
+
+    def shredded_key_ids(self) -> list[tuple[str, str, str]]:
+        """The shred list (key id, purpose, shredded at): kept beside backups, applied after restore."""
+        with self._db.transaction(write=False) as tx:
+            rows = tx.execute("SELECT key_id, purpose, shredded_at FROM hub_shredded ORDER BY shredded_at").all()
+        return [(str(a), str(b), str(c)) for a, b, c in rows]

@@ -1,0 +1,161 @@
+"""Opening the hub's store: the event-sourced records, the key store and the side tables."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import JSONTranscoder, Mapper
+from sqlalchemy.engine import make_url
+
+from infra.db import Database, Dialect
+from infra.keystore import KeyStore
+from infra.mapper import DateAsISO, SealingMapper
+from infra.pseudonym import PEPPER_BYTES, Pseudonymiser
+from infra.sealing import KEY_BYTES
+from infra.secretfiles import SecretMissing, read_or_create
+from infra.settings import Settings
+
+
+def persistence_env(database_url: str) -> dict[str, str]:
+    """The eventsourcing environment for `HUB_DATABASE_URL`."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise ValueError("HUB_DATABASE_URL: SQLite needs a file path, e.g. sqlite:///./var/hub.sqlite")
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": url.database,
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": "infra.recorders:SealedSQLiteRecorder",
+        }
+    if url.get_backend_name() == "postgresql":
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.database or "ketenhub",
+            "POSTGRES_HOST": url.host or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": url.username or "ketenhub",
+            "POSTGRES_PASSWORD": url.password or "",
+            "POSTGRES_POOL_SIZE": "4",
+            "POSTGRES_MAX_OVERFLOW": "8",
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": "infra.recorders:SealedPostgresRecorder",
+        }
+    raise ValueError(f"HUB_DATABASE_URL: unsupported backend {url.get_backend_name()!r}")
+
+
+# The library reads os.environ too; these keys are ours alone to set.
+_NEUTRAL_ENV = {
+    "CIPHER_TOPIC": "",
+    "CIPHER_KEY": "",
+    "COMPRESSOR_TOPIC": "",
+    "MAPPER_TOPIC": "",
+    "CREATE_TABLE": "yes",
+}
+
+
+class Records(Application):
+    """The event-sourced records of every purpose, sealed by the purpose-encrypting mapper."""
+
+    name = "Hub"
+    is_snapshotting_enabled = True
+
+    def __init__(self, env: dict[str, str], master_key: bytes) -> None:
+        self._master_key = master_key
+        super().__init__(env={**_NEUTRAL_ENV, **env})
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def construct_mapper(self) -> Mapper:
+        # The mapper needs the key store, and the key store the same database the
+        # recorder will use: the factory already holds that datastore.
+        dialect: Dialect = "postgres" if "postgres" in type(self.factory).__module__ else "sqlite"
+        self.db = Database(self.factory.datastore, dialect)  # type: ignore[attr-defined]
+        self.keys = KeyStore(self.db, self._master_key)
+        self.keys.create_tables()
+        return SealingMapper(self.construct_transcoder(), self.keys)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """The three secrets the hub runs on; none of them is stored in the database."""
+
+    master_key: bytes
+    pepper: bytes
+    signing_seed: bytes
+
+
+def _master_key(settings: Settings, create: bool) -> bytes:
+    if settings.master_key:
+        key = base64.b64decode(settings.master_key)
+        if len(key) != KEY_BYTES:
+            raise SecretMissing("HUB_MASTER_KEY must be 32 bytes, base64-encoded")
+        return key
+    return read_or_create(settings.master_key_file, KEY_BYTES, create=create)
+
+
+def load_secrets(settings: Settings, *, store_is_new: bool) -> Secrets:
+    """Read the secrets; create them only for a new, empty store.
+
+    A missing master key for a store that holds data is a startup error, never a
+    fresh key: a fresh key would silently make every record unreadable.
+    """
+    create = settings.create_secrets and store_is_new
+    try:
+        return Secrets(
+            master_key=_master_key(settings, create),
+            pepper=read_or_create(settings.pepper_file, PEPPER_BYTES, create=create),
+            signing_seed=read_or_create(settings.signing_key_file, 32, create=create),
+        )
+    except SecretMissing as e:
+        raise SecretMissing(
+            f"{e}. This store already holds data, so the hub will not invent a new key: "
+            "restore the key file from the key backup (docs/operations.md)."
+            if not store_is_new
+            else f"{e}. Set HUB_CREATE_SECRETS=true to create secrets for a new store."
+        ) from e
+
+
+@dataclass
+class Store:
+    """Everything persistent, opened once by the composition root."""
+
+    records: Records
+    db: Database
+    keys: KeyStore
+    pseudonyms: Pseudonymiser
+    secrets: Secrets
+
+    def close(self) -> None:
+        self.records.close()
+
+
+def _probe_is_new(env: dict[str, str]) -> bool:
+    """Whether the database holds no key-store check yet (a brand-new store)."""
+    probe = Records(env, master_key=bytes(KEY_BYTES))
+    try:
+        return not probe.keys.is_initialised()
+    finally:
+        probe.close()
+
+
+def open_store(settings: Settings, extra_tables: tuple[str, ...] = ()) -> Store:
+    """Open (and on first run create) the store that `settings` names."""
+    env = persistence_env(settings.database_url)
+    secrets = load_secrets(settings, store_is_new=_probe_is_new(env))
+    records = Records(env, master_key=secrets.master_key)
+    try:
+        records.keys.check_master_key()
+        records.db.create(extra_tables)
+    except Exception:
+        records.close()
+        raise
+    return Store(records, records.db, records.keys, Pseudonymiser(secrets.pepper), secrets)
+
+

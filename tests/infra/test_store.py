@@ -1,0 +1,243 @@
+"""The encrypted event store on both backends: sealing, binding, shredding, rotation, secrets."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import StoredEvent
+
+from domain.records import PupilRecord
+from infra.keystore import MasterKeyMismatch, RecordErased
+from infra.mapper import TamperedRecord, UnsealedEvent
+from infra.secretfiles import SecretMissing
+from infra.settings import Settings
+from infra.store import Store, open_store
+
+BSN = "999990019"  # elfproef-valid, in the range the Dutch government reserves for tests
+NAME = "Fleur Oosterhuis-Brakel"
+
+
+class Note(PupilRecord):
+    """A minimal personal record for storage tests."""
+
+    PURPOSE = "verzuimmelding"
+
+    class Created(PupilRecord.Created):
+        naam: str
+        bsn: str
+
+    def __init__(self, purpose: str, subject: str, naam: str, bsn: str) -> None:
+        super().__init__(purpose, subject)
+        self.naam = naam
+        self.bsn = bsn
+
+    class Renamed(PupilRecord.Event):
+        naam: str
+
+        def apply(self, aggregate: Note) -> None:
+            aggregate.naam = self.naam
+
+    def rename(self, naam: str) -> None:
+        self.trigger_event(self.Renamed, naam=naam)
+
+
+@pytest.fixture
+def store(settings: Settings) -> Store:
+    s = open_store(settings)
+    yield s
+    s.close()
+
+
+def _note(store: Store, bsn: str = BSN, naam: str = NAME) -> Note:
+    note = Note.start(subject=store.pseudonyms.of("bsn", bsn), naam=naam, bsn=bsn)
+    store.records.save(note)
+    return note
+
+
+def _forms(value: str) -> list[bytes]:
+    raw = value.encode()
+    return [raw, raw.hex().encode(), base64.b64encode(raw), base64.urlsafe_b64encode(raw),
+            value.upper().encode(), value.lower().encode()]
+
+
+def _all_bytes_sqlite(database_url: str) -> bytes:
+    path = Path(database_url.removeprefix("sqlite:///"))
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+
+def _all_bytes_postgres(database_url: str) -> bytes:
+    chunks: list[bytes] = []
+    with psycopg.connect(database_url) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")]
+        for table in tables:
+            for row in conn.execute(f'SELECT * FROM "{table}"'):
+                chunks.extend(v if isinstance(v, bytes) else str(v).encode() for v in row)
+    return b"\n".join(chunks)
+
+
+def test_round_trip_and_snapshot(store: Store) -> None:
+    note = _note(store)
+    loaded = store.records.repository.get(note.id)
+    assert (loaded.naam, loaded.bsn) == (NAME, BSN)
+    loaded.rename("Fleur O.")
+    store.records.save(loaded)
+    store.records.take_snapshot(note.id)
+    assert store.records.snapshots is not None
+    (snapshot,) = store.records.snapshots.get(note.id)
+    assert snapshot.state["naam"] == "Fleur O."
+    assert store.records.repository.get(note.id).naam == "Fleur O."
+
+
+def test_no_personal_data_in_the_raw_database(store: Store, database_url: str) -> None:
+    """The known BSN and name appear nowhere: not plain, hex, base64, nor in any column."""
+    note = _note(store)
+    note.rename(NAME + " jr")
+    store.records.save(note)
+    store.records.take_snapshot(note.id)
+    store.close()
+    raw = (_all_bytes_sqlite if database_url.startswith("sqlite") else _all_bytes_postgres)(database_url)
+    assert len(raw) > 1000  # we really read the data
+    for secret in (BSN, NAME, "Oosterhuis"):
+        for form in _forms(secret):
+            assert form not in raw, f"{secret!r} found in the raw database as {form[:20]!r}"
+
+
+def test_stored_state_is_sealed_with_a_header(store: Store) -> None:
+    note = _note(store)
+    (stored,) = store.records.recorder.select_events(note.id)
+    assert stored.state.startswith(b"KH\x01")
+    assert b"naam" not in stored.state
+
+
+def test_ciphertext_moved_to_another_record_fails_clearly(store: Store) -> None:
+    a, b = _note(store), _note(store, bsn="999990020"[:8] + "7")
+    (stored_a,) = store.records.recorder.select_events(a.id)
+    forged = StoredEvent(b.id, 1, stored_a.topic, stored_a.state)
+    with pytest.raises(TamperedRecord, match="does not authenticate"):
+        store.records.mapper.to_domain_event(forged)
+    flipped = bytearray(stored_a.state)
+    flipped[-1] ^= 1
+    with pytest.raises(TamperedRecord):
+        store.records.mapper.to_domain_event(
+            StoredEvent(a.id, 1, stored_a.topic, bytes(flipped)))
+
+
+class Plain(Aggregate):
+    """An aggregate that declares no purpose: the store must refuse it."""
+
+
+def test_event_without_purpose_is_refused(store: Store) -> None:
+    with pytest.raises(UnsealedEvent):
+        store.records.save(Plain())
+
+
+def test_shred_one_pupil_leaves_others_readable(store: Store) -> None:
+    gone, kept = _note(store), _note(store, bsn="999990032")
+    subject = store.pseudonyms.of("bsn", BSN)
+    assert store.keys.shred("verzuimmelding", subject, "test") == 1
+    with pytest.raises(RecordErased) as erased:
+        store.records.repository.get(gone.id)
+    assert erased.value.purpose == "verzuimmelding"
+    assert store.records.repository.get(kept.id).bsn == "999990032"
+    # Reading the notification log after a shred must not crash a follower.
+    notifications = store.records.notification_log.select(start=1, limit=10)
+    assert len(notifications) == 2
+
+
+def test_shred_whole_purpose(store: Store) -> None:
+    a, b = _note(store), _note(store, bsn="999990032")
+    assert store.keys.shred("verzuimmelding", None, "retention") == 2
+    for note in (a, b):
+        with pytest.raises(RecordErased):
+            store.records.repository.get(note.id)
+    # The purpose can be used again, under a new purpose key.
+    c = _note(store, bsn="999990044")
+    assert store.records.repository.get(c.id).bsn == "999990044"
+
+
+def test_write_to_a_key_shredded_in_flight_is_refused(store: Store) -> None:
+    note = Note.start(subject=store.pseudonyms.of("bsn", BSN), naam=NAME, bsn=BSN)
+    pending = note.collect_events()
+    stored = [store.records.mapper.to_stored_event(e) for e in pending]
+    store.keys.shred("verzuimmelding", store.pseudonyms.of("bsn", BSN), "race")
+    with pytest.raises(RecordErased):
+        store.records.recorder.insert_events(stored)
+    assert store.records.recorder.select_events(note.id) == []
+
+
+def test_rotation_rewraps_keys_and_keeps_records_readable(store: Store) -> None:
+    note = _note(store)
+    with store.db.transaction(write=False) as tx:
+        before = tx.execute("SELECT wrapped, kek_version FROM hub_data_keys").all()
+    (stored_before,) = store.records.recorder.select_events(note.id)
+    assert store.keys.rotate("verzuimmelding") == 1
+    with store.db.transaction(write=False) as tx:
+        after = tx.execute("SELECT wrapped, kek_version FROM hub_data_keys").all()
+        versions = tx.execute("SELECT version FROM hub_purpose_keys WHERE purpose = ?",
+                              ("verzuimmelding",)).all()
+    assert before[0][0] != after[0][0] and after[0][1] == before[0][1] + 1
+    assert versions == [(2,)]  # the old purpose key is gone
+    (stored_after,) = store.records.recorder.select_events(note.id)
+    assert stored_after.state == stored_before.state  # events untouched
+    assert store.records.repository.get(note.id).naam == NAME
+
+
+def test_rotation_survives_a_fresh_process(settings: Settings) -> None:
+    first = open_store(settings)
+    note = _note(first)
+    first.keys.rotate("verzuimmelding")
+    first.close()
+    second = open_store(settings)
+    try:
+        assert second.records.repository.get(note.id).naam == NAME
+    finally:
+        second.close()
+
+
+def test_wrong_master_key_cannot_open_the_store(settings: Settings) -> None:
+    open_store(settings).close()
+    settings.master_key_file.write_bytes(bytes(32))
+    with pytest.raises(MasterKeyMismatch, match="does not match"):
+        open_store(settings)
+
+
+def test_lost_master_key_is_a_clear_startup_error(settings: Settings) -> None:
+    s = open_store(settings)
+    _note(s)
+    s.close()
+    settings.master_key_file.unlink()
+    with pytest.raises(SecretMissing, match="will not invent a new key"):
+        open_store(settings)
+    assert not settings.master_key_file.exists()
+
+
+def test_secret_files_are_private(store: Store, settings: Settings) -> None:
+    for path in (settings.master_key_file, settings.pepper_file, settings.signing_key_file):
+        assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_pseudonyms_are_keyed(store: Store, settings: Settings, tmp_path: Path) -> None:
+    import hashlib
+
+    p = store.pseudonyms.of("bsn", BSN)
+    assert p == store.pseudonyms.of("bsn", BSN)
+    assert p != store.pseudonyms.of("onderwijsnummer", BSN)
+    assert p not in {hashlib.sha256(BSN.encode()).hexdigest(), hashlib.blake2b(BSN.encode()).hexdigest()}
+    other = Settings(database_url=f"sqlite:///{tmp_path}/other.sqlite", master_key_file=tmp_path / "m",
+                     pepper_file=tmp_path / "p", signing_key_file=tmp_path / "s", _env_file=None)
+    second = open_store(other)
+    try:
+        assert second.pseudonyms.of("bsn", BSN) != p
+    finally:
+        second.close()
+
+
+def test_aggregate_ids_are_random(store: Store) -> None:
+    note = _note(store)
+    assert isinstance(note.id, uuid.UUID) and note.id.version == 4
