@@ -38,6 +38,7 @@ class Organisation:
     name: str
     code: str
     gemeente: str | None = None
+    protocol: str | None = None  # the verzuimprotocol preset this school follows; None: the legal default
 
     @property
     def brin(self) -> str | None:

@@ -11,7 +11,7 @@ from infra.db import Database
 TABLES = (
     "CREATE TABLE IF NOT EXISTS hub_orgs ("
     " org_id TEXT PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL, code TEXT NOT NULL,"
-    " gemeente TEXT, created_at TEXT NOT NULL)",
+    " gemeente TEXT, protocol TEXT, created_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS hub_org_keys ("
     " key_id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES hub_orgs (org_id),"
     " public_key BLOB NOT NULL, added_at TEXT NOT NULL, revoked_at TEXT)",
@@ -37,7 +37,8 @@ def _now() -> str:
 
 
 def _org(row: tuple) -> Organisation:
-    return Organisation(org_id=row[0], role=Role(row[1]), name=row[2], code=row[3], gemeente=row[4])
+    return Organisation(org_id=row[0], role=Role(row[1]), name=row[2], code=row[3], gemeente=row[4],
+                        protocol=row[5])
 
 
 class OrgRegistry:
@@ -51,8 +52,9 @@ class OrgRegistry:
             if tx.execute("SELECT 1 FROM hub_orgs WHERE org_id = ?", (org.org_id,)).one():
                 raise RegistryError(f"organisation {org.org_id} is already registered")
             tx.execute(
-                "INSERT INTO hub_orgs (org_id, role, name, code, gemeente, created_at) VALUES (?,?,?,?,?,?)",
-                (org.org_id, org.role.value, org.name, org.code, org.gemeente, _now()),
+                "INSERT INTO hub_orgs (org_id, role, name, code, gemeente, protocol, created_at)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (org.org_id, org.role.value, org.name, org.code, org.gemeente, org.protocol, _now()),
             )
 
     def add_key(self, org_id: str, key_id: str, public_key: bytes) -> None:
@@ -67,6 +69,11 @@ class OrgRegistry:
                 "INSERT INTO hub_org_keys (key_id, org_id, public_key, added_at) VALUES (?,?,?,?)",
                 (key_id, org_id, public_key, _now()),
             )
+
+    def set_protocol(self, org_id: str, protocol: str | None) -> None:
+        with self._db.transaction() as tx:
+            if not tx.execute("UPDATE hub_orgs SET protocol = ? WHERE org_id = ?", (protocol, org_id)).rowcount():
+                raise RegistryError(f"unknown organisation {org_id}")
 
     def revoke_key(self, key_id: str) -> None:
         with self._db.transaction() as tx:
@@ -87,14 +94,14 @@ class OrgRegistry:
     def get(self, org_id: str) -> Organisation | None:
         with self._db.transaction(write=False) as tx:
             row = tx.execute(
-                "SELECT org_id, role, name, code, gemeente FROM hub_orgs WHERE org_id = ?", (org_id,)
+                "SELECT org_id, role, name, code, gemeente, protocol FROM hub_orgs WHERE org_id = ?", (org_id,)
             ).one()
         return None if row is None else _org(row)
 
     def list(self) -> list[tuple[Organisation, list[OrgKey]]]:
         with self._db.transaction(write=False) as tx:
             orgs = [_org(r) for r in tx.execute(
-                "SELECT org_id, role, name, code, gemeente FROM hub_orgs ORDER BY org_id").all()]
+                "SELECT org_id, role, name, code, gemeente, protocol FROM hub_orgs ORDER BY org_id").all()]
             keys = [OrgKey(r[0], r[1], bytes(r[2]), r[3]) for r in tx.execute(
                 "SELECT key_id, org_id, public_key, revoked_at FROM hub_org_keys ORDER BY key_id").all()]
         return [(o, [k for k in keys if k.org_id == o.org_id]) for o in orgs]
