@@ -19,12 +19,13 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
 from domain.errors import InvalidTransition, InvalidValue, NotEditable, WrongParty
-from domain.identifiers import SchoolVestiging, ensure_pseudonym, parse_school
+from domain.identifiers import PupilId, PupilIdKind, SchoolVestiging, ensure_pseudonym, parse_school
 from domain.records import PupilRecord
 
 MAX_TEXT_LENGTH = 8000
@@ -100,6 +101,26 @@ class WarmItem:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class Leerling:
+    """Who the overdracht is about, as the receiving school needs to match it to its aanmelding."""
+
+    pupil_id: PupilId
+    name: str
+    birth_date: date
+
+    def to_event(self) -> dict[str, Any]:
+        """The identity as event values (sealed with the record, never indexed)."""
+        return {"kind": self.pupil_id.kind.value, "id": self.pupil_id.value, "name": self.name,
+                "birth_date": self.birth_date.isoformat()}
+
+    @classmethod
+    def from_event(cls, values: Mapping[str, Any]) -> Leerling:
+        """Rebuild from event values."""
+        return cls(PupilId(PupilIdKind(values["kind"]), values["id"]), values["name"],
+                   date.fromisoformat(values["birth_date"]))
+
+
 def _text(value: object, field: str, *, required: bool) -> str:
     if not isinstance(value, str):
         raise InvalidValue(field, "must be text")
@@ -163,12 +184,14 @@ class Overdracht(PupilRecord):
     class Created(PupilRecord.Created):
         """The sending school drafted the overdracht (concept)."""
 
+        leerling: dict[str, Any]
         sending_school: str
         receiving_school: str
         rapport: dict[str, Any]
         warm_items: list[dict[str, Any]]
 
         def apply(self, aggregate: Any) -> None:
+            aggregate._leerling = dict(self.leerling)
             aggregate._sending_school = self.sending_school
             aggregate._receiving_school = self.receiving_school
             aggregate._rapport = dict(self.rapport)
@@ -228,6 +251,7 @@ class Overdracht(PupilRecord):
         cls,
         subject: str,
         *,
+        leerling: Leerling,
         sending_school: SchoolVestiging | str,
         receiving_school: SchoolVestiging | str,
         rapport: OnderwijskundigRapport,
@@ -242,8 +266,11 @@ class Overdracht(PupilRecord):
         keys = [item.key for item in items]
         if len(set(keys)) != len(keys):
             raise InvalidValue("warm_items.key", "each warm item needs its own key")
+        if not leerling.name.strip() or len(leerling.name) > MAX_TEXT_LENGTH:
+            raise InvalidValue("leerling.name", "must be a name")
         return cls.start(
             subject=subject,
+            leerling=leerling.to_event(),
             sending_school=sending.code,
             receiving_school=receiving.code,
             rapport=validate_rapport(rapport).to_event(),
@@ -300,6 +327,11 @@ class Overdracht(PupilRecord):
     def status(self) -> OverdrachtStatus:
         """concept, verstuurd, ontvangen or gesloten."""
         return OverdrachtStatus(self._status)
+
+    @property
+    def leerling(self) -> Leerling:
+        """Who the overdracht is about."""
+        return Leerling.from_event(self._leerling)
 
     @property
     def sending_school(self) -> SchoolVestiging:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
 
 from domain.errors import InvalidIdentifier, InvalidTransition, InvalidValue, NotEditable, WrongParty
-from domain.identifiers import SchoolVestiging
+from domain.identifiers import PupilId, PupilIdKind, SchoolVestiging
 from domain.overdracht import (
     OVERDRACHT_TRANSITIONS,
+    Leerling,
     OnderwijskundigRapport,
     Overdracht,
     OverdrachtStatus,
@@ -33,8 +35,12 @@ RAPPORT = OnderwijskundigRapport(
 ITEM = WarmItem("thuissituatie", "Ouders zijn gescheiden; co-ouderschap.")
 
 
+LEERLING = Leerling(PupilId(PupilIdKind.BSN, "999990019"), "Noor Testkind", date(2013, 5, 1))
+
+
 def drafted(**overrides: Any) -> Overdracht:
     args: dict[str, Any] = {
+        "leerling": LEERLING,
         "sending_school": "12AB00",
         "receiving_school": SchoolVestiging("34CD", "01"),
         "rapport": RAPPORT,
@@ -85,7 +91,8 @@ def test_draft_refuses(overrides: dict[str, Any], field: str) -> None:
 def test_draft_refuses_a_plain_pupil_number_as_subject() -> None:
     """Source: design.md "Keys and encryption" (pseudonyms only)."""
     with pytest.raises(InvalidIdentifier):
-        Overdracht.draft("123456782", sending_school="12AB00", receiving_school="34CD01", rapport=RAPPORT)
+        Overdracht.draft("123456782", leerling=LEERLING, sending_school="12AB00", receiving_school="34CD01",
+                         rapport=RAPPORT)
 
 
 ALLOWED = {(S.CONCEPT, S.VERSTUURD), (S.CONCEPT, S.GESLOTEN), (S.VERSTUURD, S.ONTVANGEN), (S.ONTVANGEN, S.GESLOTEN)}
