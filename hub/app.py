@@ -8,7 +8,7 @@ from hub import problems
 from hub.auth import authenticated
 from hub.container import Hub, build_hub
 from hub.limits import BodyLimit
-from hub.routers import health, identity
+from hub.routers import health, identity, verzuim
 
 API_VERSION = "1.0.0"
 
@@ -30,6 +30,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(authenticated)])
     v1.include_router(identity.router)
+    v1.include_router(verzuim.router)
     app.include_router(v1)
     return app
 

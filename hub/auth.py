@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-
 from fastapi import Request
 from http_message_signatures.structures import CaseInsensitiveDict
 from starlette.concurrency import run_in_threadpool
 
-from domain.parties import Organisation
+from adapters.ports import Requester
 from hub.container import Hub
 from hub.problems import Problem
 from hub.signatures import Message, SignatureRejected, verify_message
 
 
-@dataclass(frozen=True)
-class Caller:
-    """An authenticated request: the organisation, its key, the acting person, ids for the log."""
-
-    org: Organisation
-    key_id: str
-    actor: str | None
-    request_id: str
-    trace_id: str | None
+Caller = Requester
 
 
 def _check(hub: Hub, message: Message, body: bytes) -> Caller:

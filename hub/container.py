@@ -6,14 +6,15 @@ from dataclasses import dataclass
 
 from nacl.signing import SigningKey
 
-from infra import nonces, orgs
+from infra import nonces, orgs, persistence
 from infra.logging import configure
 from infra.nonces import NonceLedger
 from infra.orgs import OrgRegistry
+from infra.persistence import StorePersistence
 from infra.settings import Settings
 from infra.store import Store, open_store
 
-SIDE_TABLES: tuple[str, ...] = (*orgs.TABLES, *nonces.TABLES)
+SIDE_TABLES: tuple[str, ...] = (*orgs.TABLES, *nonces.TABLES, *persistence.TABLES)
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Hub:
     orgs: OrgRegistry
     nonces: NonceLedger
     signing_key: SigningKey
+    persistence: StorePersistence
 
     @property
     def signing_key_id(self) -> str:
@@ -45,4 +47,5 @@ def build_hub(settings: Settings | None = None) -> Hub:
         orgs=OrgRegistry(store.db),
         nonces=NonceLedger(store.db, settings.signature_window_seconds),
         signing_key=SigningKey(store.secrets.signing_seed),
+        persistence=StorePersistence(store),
     )

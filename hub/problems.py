@@ -10,6 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adapters import errors
+from adapters.ports import ConcurrentChange, RecordGone, RecordMissing
+
 PROBLEM_JSON = "application/problem+json"
 _TITLES = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -18,6 +21,15 @@ _TITLES = {
     429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
 }
 log = structlog.get_logger("hub.problems")
+
+# One place for the status of every refusal an adapter or the store can give.
+REFUSAL_STATUS: dict[type[errors.Refusal], int] = {
+    errors.Invalid: 422,
+    errors.NotFound: 404,
+    errors.Forbidden: 403,
+    errors.Conflict: 409,
+    errors.Gone: 410,
+}
 
 
 class Problem(Exception):
@@ -60,6 +72,23 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc.status, exc.type_, exc.detail, **exc.extra)
+
+    @app.exception_handler(errors.Refusal)
+    async def _refusal(_: Request, exc: errors.Refusal) -> JSONResponse:
+        return problem_response(REFUSAL_STATUS.get(type(exc), 400), exc.code, exc.detail, **exc.extra)
+
+    @app.exception_handler(RecordGone)
+    async def _gone(_: Request, exc: RecordGone) -> JSONResponse:
+        return problem_response(410, "gewist", "this record was erased (its key was destroyed) and cannot be read")
+
+    @app.exception_handler(RecordMissing)
+    async def _missing(_: Request, exc: RecordMissing) -> JSONResponse:
+        return problem_response(404, "niet-gevonden", "no such record")
+
+    @app.exception_handler(ConcurrentChange)
+    async def _concurrent(_: Request, exc: ConcurrentChange) -> JSONResponse:
+        return problem_response(409, "gelijktijdige-wijziging",
+                                "the record changed while this request was handled; read it again and retry")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

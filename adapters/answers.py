@@ -1,0 +1,54 @@
+"""Idempotent pushes: the same key and body give the first answer again; another body gives 409."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.errors import Conflict
+from adapters.ports import AnswerTaken, IdempotentAnswer, Persistence, Requester
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a use case answers: the HTTP-neutral status and body, and whether it is a replay."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """The `Idempotency-Key` of a push and the hash of what was pushed."""
+
+    key: str
+    request_hash: str
+
+
+def once(
+    p: Persistence,
+    who: Requester,
+    idem: Idempotency | None,
+    run: Callable[[Callable[[int, dict[str, Any]], IdempotentAnswer | None]], Answer],
+) -> Answer:
+    """Run a push at most once per idempotency key.
+
+    `run` gets a function that turns its (status, body) into the answer to store in the
+    same transaction as its events (or None when the push carries no key).
+    """
+    if idem is None:
+        return run(lambda status, body: None)
+    previous = p.previous_answer(who.org.org_id, idem.key)
+    if previous is None:
+        try:
+            return run(lambda status, body: IdempotentAnswer(who.org.org_id, idem.key, idem.request_hash, status, body))
+        except AnswerTaken:
+            previous = p.previous_answer(who.org.org_id, idem.key)
+            assert previous is not None
+    if previous.request_hash != idem.request_hash:
+        raise Conflict(
+            "this Idempotency-Key was used before with a different request; use a new key for a new push"
+        )
+    return Answer(previous.status, previous.body, replayed=True)

@@ -1,0 +1,98 @@
+"""What the adapters need from persistence, as protocols; infra implements them, hub wires them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+from audit.entries import AccessEntry
+from domain.parties import Organisation
+
+
+class RecordGone(Exception):
+    """The record was erased (its key shredded): answer 410, never a crash."""
+
+
+class RecordMissing(Exception):
+    """No such record."""
+
+
+class ConcurrentChange(Exception):
+    """Someone else changed the record first (optimistic concurrency): answer 409."""
+
+
+class AnswerTaken(Exception):
+    """Another request with the same idempotency key committed first."""
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """The non-personal index of a record: who owns it, where it is routed, whose pupil."""
+
+    record_id: UUID
+    kind: str
+    purpose: str
+    owner_org: str
+    subject: str
+    gemeente: str | None = None
+    receiver_org: str | None = None
+
+
+@dataclass(frozen=True)
+class IdempotentAnswer:
+    """The answer to remember for an idempotent push."""
+
+    org_id: str
+    key: str
+    request_hash: str
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PreviousAnswer:
+    """An answer given before under the same idempotency key."""
+
+    request_hash: str
+    status: int
+    body: dict[str, Any]
+
+
+class Persistence(Protocol):
+    """The unit of work the adapters run on."""
+
+    def pseudonym(self, kind: str, value: str) -> str: ...
+
+    def load(self, record_id: UUID) -> Any: ...
+
+    def commit(
+        self,
+        records: Sequence[Any],
+        *,
+        log: Sequence[AccessEntry],
+        directory: Sequence[DirectoryEntry] = (),
+        answer: IdempotentAnswer | None = None,
+    ) -> None: ...
+
+    def log(self, entries: Sequence[AccessEntry]) -> None: ...
+
+    def previous_answer(self, org_id: str, key: str) -> PreviousAnswer | None: ...
+
+    def directory_entry(self, record_id: UUID) -> DirectoryEntry | None: ...
+
+    def feed(self, kind: str, gemeente: str, after: int, limit: int) -> list[tuple[int, DirectoryEntry]]: ...
+
+    def owned(self, kind: str, owner_org: str, after: int, limit: int) -> list[tuple[int, DirectoryEntry]]: ...
+
+
+@dataclass(frozen=True)
+class Requester:
+    """An authenticated caller: the organisation, the person acting, ids for the access log."""
+
+    org: Organisation
+    key_id: str
+    actor: str | None
+    request_id: str
+    trace_id: str | None

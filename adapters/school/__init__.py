@@ -1,0 +1,1 @@
+"""The school's adapter: verzuimmeldingen it pushes, overdrachten it sends and receives."""

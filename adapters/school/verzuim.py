@@ -1,0 +1,191 @@
+"""Verzuimmeldingen as the school pushes, corrects, withdraws and follows them.
+
+A school only ever sees its own meldingen, and of them only the status and what
+leerplicht did: the pupil data went to leerplicht and does not come back.
+A melding of another school answers 404, so that existence does not leak.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from pydantic import Field
+
+from adapters.answers import Answer, Idempotency, once
+from adapters.common import LeerlingId, School, Strict, domain_refusal, require_role, today, write_entry
+from adapters.errors import Forbidden, Invalid, NotFound
+from adapters.ports import DirectoryEntry, Persistence, Requester
+from domain.errors import DomainError
+from domain.parties import Role
+from domain.protocol import Verzuimprotocol
+from domain.verzuim import SchoolActie, VerzuimKind
+from domain.verzuimmelding import Verzuimmelding
+
+KIND = "verzuimmelding"
+BASIS = "wettelijke_plicht"
+
+# Domain field names → the API's field paths, so every error names what the client sent.
+PATHS = {
+    "pupil_id": "leerling", "pupil_name": "leerling.naam", "birth_date": "leerling.geboortedatum",
+    "woongemeente": "leerling.woongemeente", "school": "school", "school_brin": "school.brin",
+    "school_vestiging": "school.vestiging", "kind": "soort", "period_start": "periode.begin",
+    "period_end": "periode.eind", "hours": "uren", "late_count": "te_laat_aantal",
+    "school_actions": "acties", "note": "toelichting", "reason": "reden", "route": "route",
+    "filed_on": "periode",
+}
+
+
+class Leerling(LeerlingId):
+    """The pupil of a melding: identity, date of birth and woongemeente (which routes the melding)."""
+
+    naam: str = Field(min_length=1, max_length=200)
+    geboortedatum: date
+    woongemeente: str = Field(pattern=r"^GM[0-9]{4}$", description="CBS gemeentecode, e.g. GM0479")
+
+
+class Periode(Strict):
+    """The period of the verzuim (inclusive)."""
+
+    begin: date
+    eind: date
+
+
+class VerzuimmeldingIn(Strict):
+    """A school's melding of verzuim to leerplicht of the pupil's woongemeente."""
+
+    leerling: Leerling
+    school: School
+    soort: VerzuimKind
+    periode: Periode
+    uren: float | None = Field(None, ge=0, le=1000, description="Missed (lesson) hours, for kinds counted in hours")
+    te_laat_aantal: int | None = Field(None, ge=0, le=1000, description="Late arrivals, for te_laat")
+    acties: list[SchoolActie] = Field(default_factory=list, max_length=10)
+    toelichting: str = Field("", max_length=4000)
+
+
+class CorrectieIn(Strict):
+    """Corrected values (only what changes) and why."""
+
+    soort: VerzuimKind | None = None
+    periode: Periode | None = None
+    uren: float | None = Field(None, ge=0, le=1000)
+    te_laat_aantal: int | None = Field(None, ge=0, le=1000)
+    acties: list[SchoolActie] | None = Field(None, max_length=10)
+    toelichting: str | None = Field(None, max_length=4000)
+    naam: str | None = Field(None, min_length=1, max_length=200)
+    geboortedatum: date | None = None
+    woongemeente: str | None = Field(None, pattern=r"^GM[0-9]{4}$")
+    reden: str = Field("", max_length=2000)
+
+    _DOMAIN = {"soort": "kind", "uren": "hours", "te_laat_aantal": "late_count", "acties": "school_actions",
+               "toelichting": "note", "naam": "pupil_name", "geboortedatum": "birth_date",
+               "woongemeente": "woongemeente"}
+
+    def changes(self) -> dict[str, Any]:
+        sent = self.model_dump(exclude_unset=True)
+        changes = {self._DOMAIN[k]: getattr(self, k) for k in sent if k in self._DOMAIN}
+        if self.periode is not None:
+            changes["period_start"], changes["period_end"] = self.periode.begin, self.periode.eind
+        return changes
+
+
+class IntrekkingIn(Strict):
+    """Why the melding is withdrawn."""
+
+    reden: str = Field(min_length=1, max_length=2000)
+
+
+def status_view(m: Verzuimmelding) -> dict[str, Any]:
+    """What the reporting school sees of its own melding: status and leerplicht's actions, no pupil data."""
+    d = m.details
+    return {
+        "id": str(m.id),
+        "status": m.status.value,
+        "soort": d.kind.value,
+        "geregistreerd_als": m.classified_kind.value,
+        "periode": {"begin": d.period_start.isoformat(), "eind": d.period_end.isoformat()},
+        "ontvanger": f"leerplicht:{m.recipient}",
+        "versie": m.version,
+        "acties_leerplicht": [
+            {"route": a.route.value, "toelichting": a.note, "gemeente": a.by_gemeente,
+             "vastgelegd_op": a.recorded_at.isoformat()} for a in m.actions
+        ],
+        "reden_intrekking": m.withdrawal_reason,
+    }
+
+
+def push(p: Persistence, who: Requester, body: VerzuimmeldingIn, idem: Idempotency | None,
+         protocol: Verzuimprotocol) -> Answer:
+    """File a melding; the school in the body must be the signing organisation."""
+    require_role(who, Role.SCHOOL)
+    if body.school.code != who.org.code:
+        raise Forbidden(f"school {body.school.code} in the body is not the signing school {who.org.code}")
+    pupil = body.leerling.pupil_id()
+
+    def run(answer_for: Any) -> Answer:
+        subject = p.pseudonym(pupil.kind.value, pupil.value)
+        try:
+            melding = Verzuimmelding.file(
+                subject, school=body.school.code, woongemeente=body.leerling.woongemeente,
+                pupil_id=pupil.value, pupil_name=body.leerling.naam, birth_date=body.leerling.geboortedatum,
+                pupil_id_kind=pupil.kind, kind=body.soort, period_start=body.periode.begin,
+                period_end=body.periode.eind, filed_on=today(), hours=body.uren, late_count=body.te_laat_aantal,
+                school_actions=body.acties, note=body.toelichting, protocol=protocol,
+            )
+        except DomainError as e:
+            raise domain_refusal(e, PATHS) from e
+        response = status_view(melding)
+        p.commit(
+            [melding],
+            log=[write_entry(who, melding, tuple(sorted(melding.details.to_event())), KIND, BASIS)],
+            directory=[DirectoryEntry(melding.id, KIND, KIND, who.org.org_id, subject, gemeente=melding.recipient)],
+            answer=answer_for(201, response),
+        )
+        return Answer(201, response)
+
+    return once(p, who, idem, run)
+
+
+def _own(p: Persistence, who: Requester, record_id: UUID) -> Verzuimmelding:
+    require_role(who, Role.SCHOOL)
+    entry = p.directory_entry(record_id)
+    if entry is None or entry.kind != KIND or entry.owner_org != who.org.org_id:
+        raise NotFound(f"no verzuimmelding {record_id} of yours")
+    return p.load(record_id)
+
+
+def status(p: Persistence, who: Requester, record_id: UUID) -> Answer:
+    return Answer(200, status_view(_own(p, who, record_id)))
+
+
+def listing(p: Persistence, who: Requester, after: int, limit: int) -> Answer:
+    """The school's own meldingen, oldest first, with a cursor."""
+    require_role(who, Role.SCHOOL)
+    page = p.owned(KIND, who.org.org_id, after, limit)
+    items = [{"id": str(e.record_id), "cursor": seq} for seq, e in page]
+    return Answer(200, {"items": items, "volgende": page[-1][0] if page else after})
+
+
+def correct(p: Persistence, who: Requester, record_id: UUID, body: CorrectieIn, protocol: Verzuimprotocol) -> Answer:
+    melding = _own(p, who, record_id)
+    changes = body.changes()
+    if not changes:
+        raise Invalid("body", "name at least one field to correct")
+    try:
+        melding.correct(changes, reason=body.reden, protocol=protocol)
+    except DomainError as e:
+        raise domain_refusal(e, PATHS) from e
+    p.commit([melding], log=[write_entry(who, melding, tuple(sorted(changes)), KIND, BASIS)])
+    return Answer(200, status_view(melding))
+
+
+def withdraw(p: Persistence, who: Requester, record_id: UUID, body: IntrekkingIn) -> Answer:
+    melding = _own(p, who, record_id)
+    try:
+        melding.withdraw(body.reden)
+    except DomainError as e:
+        raise domain_refusal(e, PATHS) from e
+    p.commit([melding], log=[write_entry(who, melding, ("status",), KIND, BASIS)])
+    return Answer(200, status_view(melding))

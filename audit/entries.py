@@ -1,0 +1,60 @@
+"""What one access-log entry says (NEN 7513, Logboek Dataverwerkingen) and its canonical bytes.
+
+An entry never holds a plaintext identifier: the pupil appears only as the hub's keyed
+pseudonym, and released data appears only as field names, never values.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Action(StrEnum):
+    """The kinds of access the log records."""
+
+    WRITE = "write"
+    DISCLOSE = "disclose"
+    REFUSE = "refuse"
+    ERASE = "erase"
+    KEY = "key"
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    """One access to personal data, as the auditor and the parent will read it."""
+
+    action: Action
+    org_id: str
+    role: str
+    purpose: str
+    legal_basis: str
+    subject: str | None = None
+    record_id: str | None = None
+    actor: str | None = None
+    consent_id: str | None = None
+    fields: tuple[str, ...] = ()
+    requested: tuple[str, ...] = ()
+    decision: str | None = None
+    afweging: dict[str, Any] = field(default_factory=dict)
+    request_id: str | None = None
+    trace_id: str | None = None
+    at: str = ""
+
+    def body(self) -> bytes:
+        """Canonical JSON: sorted keys, no spaces, so the same entry always hashes the same."""
+        data = asdict(self)
+        data["action"] = self.action.value
+        data["fields"] = sorted(self.fields)
+        data["requested"] = sorted(self.requested)
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+    @classmethod
+    def from_body(cls, body: bytes) -> AccessEntry:
+        data = json.loads(body)
+        data["action"] = Action(data["action"])
+        data["fields"] = tuple(data["fields"])
+        data["requested"] = tuple(data["requested"])
+        return cls(**data)

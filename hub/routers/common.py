@@ -1,0 +1,48 @@
+"""What every router shares: the caller, idempotency, the persistence, running use cases off the loop."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from adapters.answers import Answer, Idempotency
+from domain.protocol import WETTELIJK, Verzuimprotocol, protocol_by_name
+from hub.auth import Caller, authenticated
+from infra.idempotency import request_hash
+
+CallerDep = Annotated[Caller, Depends(authenticated)]
+
+
+async def idempotency(
+    request: Request,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$",
+               description="Makes a retried push return the first answer instead of a duplicate"),
+    ] = None,
+) -> Idempotency | None:
+    if idempotency_key is None:
+        return None
+    body = await request.body()
+    return Idempotency(idempotency_key, request_hash(request.method, request.url.path, body))
+
+
+IdempotencyDep = Annotated[Idempotency | None, Depends(idempotency)]
+
+
+def persistence(request: Request) -> Any:
+    return request.app.state.hub.persistence
+
+
+def protocol_of(caller: Caller) -> Verzuimprotocol:
+    return protocol_by_name(caller.org.protocol) if caller.org.protocol else WETTELIJK
+
+
+async def answer(fn: Any, *args: Any) -> JSONResponse:
+    """Run a (blocking) use case in the thread pool and turn its Answer into a response."""
+    result: Answer = await run_in_threadpool(fn, *args)
+    headers = {"Idempotent-Replayed": "true"} if result.replayed else None
+    return JSONResponse(result.body, status_code=result.status, headers=headers)

@@ -1,0 +1,102 @@
+"""The adapters' unit of work, implemented on the store: records, directory, log, answers."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from adapters.ports import (
+    AnswerTaken,
+    ConcurrentChange,
+    DirectoryEntry,
+    IdempotentAnswer,
+    PreviousAnswer,
+    RecordGone,
+    RecordMissing,
+)
+from audit.entries import AccessEntry
+from infra import accesslog, directory, idempotency
+from infra.accesslog import AccessLogStore, utc_now
+from infra.directory import Directory
+from infra.idempotency import IdempotencyStore
+from infra.keystore import RecordErased
+from infra.recorders import SideWrite
+from infra.store import Store
+
+TABLES: tuple[str, ...] = (*accesslog.TABLES, *directory.TABLES, *idempotency.TABLES)
+
+
+def derive_key(master: bytes, label: bytes) -> bytes:
+    """A sub-key for one use, so the master key itself never seals data directly."""
+    return hashlib.blake2b(label, key=master, digest_size=32, person=b"ketenhub-subkey").digest()
+
+
+class StorePersistence:
+    """`adapters.ports.Persistence` on the hub's store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.access_log = AccessLogStore(store.db)
+        self.directory = Directory(store.db)
+        self.answers = IdempotencyStore(store.db, derive_key(store.secrets.master_key, b"idempotency"))
+
+    def pseudonym(self, kind: str, value: str) -> str:
+        return self.store.pseudonyms.of(kind, value)
+
+    def load(self, record_id: UUID) -> Any:
+        try:
+            return self.store.records.repository.get(record_id)
+        except RecordErased as e:
+            raise RecordGone(str(e)) from e
+        except AggregateNotFoundError as e:
+            raise RecordMissing(str(record_id)) from e
+
+    @staticmethod
+    def _stamped(entries: Sequence[AccessEntry]) -> list[AccessEntry]:
+        now = utc_now()
+        return [e if e.at else dataclasses.replace(e, at=now) for e in entries]
+
+    def commit(
+        self,
+        records: Sequence[Any],
+        *,
+        log: Sequence[AccessEntry],
+        directory: Sequence[DirectoryEntry] = (),
+        answer: IdempotentAnswer | None = None,
+    ) -> None:
+        side: list[SideWrite] = []
+        if answer is not None:
+            side.append(self.answers.remember(answer.org_id, answer.key, answer.request_hash,
+                                              answer.status, answer.body))
+        side.extend((lambda tx, d=d: Directory.add_in(tx, d)) for d in directory)
+        side.append(self.access_log.side_write(self._stamped(log)))
+        try:
+            self.store.records.save(*records, side_writes=side)
+        except RecordErased as e:
+            raise RecordGone(str(e)) from e
+        except IntegrityError as e:
+            if answer is not None and self.answers.find(answer.org_id, answer.key) is not None:
+                raise AnswerTaken(answer.key) from e
+            raise ConcurrentChange(str(e)) from e
+
+    def log(self, entries: Sequence[AccessEntry]) -> None:
+        self.access_log.append(self._stamped(entries))
+
+    def previous_answer(self, org_id: str, key: str) -> PreviousAnswer | None:
+        found = self.answers.find(org_id, key)
+        return None if found is None else PreviousAnswer(found.request_hash, found.status, found.body)
+
+    def directory_entry(self, record_id: UUID) -> DirectoryEntry | None:
+        return self.directory.get(record_id)
+
+    def feed(self, kind: str, gemeente: str, after: int, limit: int) -> list[tuple[int, DirectoryEntry]]:
+        return self.directory.feed(kind, gemeente, after, limit)
+
+    def owned(self, kind: str, owner_org: str, after: int, limit: int) -> list[tuple[int, DirectoryEntry]]:
+        return self.directory.owned(kind, owner_org, after, limit)
