@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+
 from fastapi import Request
 from http_message_signatures.structures import CaseInsensitiveDict
 from starlette.concurrency import run_in_threadpool
@@ -11,7 +12,6 @@ from adapters.ports import Requester
 from hub.container import Hub
 from hub.problems import Problem
 from hub.signatures import Message, SignatureRejected, verify_message
-
 
 Caller = Requester
 

@@ -114,7 +114,7 @@ class AccessLogStore:
         return [ChainedEntry(int(r[0]), bytes(r[1]), bytes(r[2]), bytes(r[3])) for r in rows]
 
     # -- tree heads -----------------------------------------------------------------
-    def sign_head(self, signing_key, key_id: str) -> TreeHead:  # noqa: ANN001 - nacl SigningKey
+    def sign_head(self, signing_key, key_id: str) -> TreeHead:
         """Sign the current tree head (size, root, time) and keep it."""
         with self._db.transaction() as tx:
             size, _last, front = self._state(tx)

@@ -8,7 +8,7 @@ A melding of another school answers 404, so that existence does not leak.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from pydantic import Field
@@ -79,9 +79,10 @@ class CorrectieIn(Strict):
     woongemeente: str | None = Field(None, pattern=r"^GM[0-9]{4}$")
     reden: str = Field("", max_length=2000)
 
-    _DOMAIN = {"soort": "kind", "uren": "hours", "te_laat_aantal": "late_count", "acties": "school_actions",
-               "toelichting": "note", "naam": "pupil_name", "geboortedatum": "birth_date",
-               "woongemeente": "woongemeente"}
+    _DOMAIN: ClassVar[dict[str, str]] = {
+        "soort": "kind", "uren": "hours", "te_laat_aantal": "late_count", "acties": "school_actions",
+        "toelichting": "note", "naam": "pupil_name", "geboortedatum": "birth_date", "woongemeente": "woongemeente",
+    }
 
     def changes(self) -> dict[str, Any]:
         sent = self.model_dump(exclude_unset=True)

@@ -24,7 +24,8 @@ RFC_HEADERS = {
     "Host": "example.com",
     "Date": "Tue, 20 Apr 2021 02:07:55 GMT",
     "Content-Type": "application/json",
-    "Content-Digest": "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:",
+    "Content-Digest": "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+"
+    "AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:",
     "Content-Length": "18",
     "Signature-Input": 'sig-b26=("date" "@method" "@path" "@authority" "content-type" "content-length")'
     ';created=1618884473;keyid="test-key-ed25519"',
@@ -33,7 +34,7 @@ RFC_HEADERS = {
 
 
 class _RfcKey(HTTPSignatureKeyResolver):
-    def resolve_public_key(self, key_id: str):  # noqa: ANN201
+    def resolve_public_key(self, key_id: str):
         assert key_id == "test-key-ed25519"
         return load_pem_public_key(RFC_PUBLIC_KEY)
 
@@ -70,7 +71,7 @@ def _signed(body: bytes = b'{"a": 1}', created: datetime | None = None, nonce: s
     return m
 
 
-def _verify(m: Message, body: bytes = b'{"a": 1}', seen: set | None = None):  # noqa: ANN202
+def _verify(m: Message, body: bytes = b'{"a": 1}', seen: set | None = None):
     seen = set() if seen is None else seen
 
     def first_use(k: str, n: str) -> bool:
@@ -98,7 +99,7 @@ def test_a_good_signature_verifies() -> None:
         (lambda m: m.headers.pop("content-digest"), "digest_missing"),
     ],
 )
-def test_refusals_name_their_reason(mutate, reason: str) -> None:  # noqa: ANN001
+def test_refusals_name_their_reason(mutate, reason: str) -> None:
     m = _signed()
     mutate(m)
     with pytest.raises(SignatureRejected) as e:
@@ -133,51 +134,51 @@ def test_replayed_nonce() -> None:
 
 
 # -- end to end through HTTP, on both backends -----------------------------------------------
-def test_signed_request_reaches_the_api(register) -> None:  # noqa: ANN001
+def test_signed_request_reaches_the_api(register) -> None:
     school = register(Role.SCHOOL, "12AB00")
     r = school.client.get("/v1/ik")
     assert r.status_code == 200, r.text
     assert r.json()["organisatie"] == "school:12AB00"
 
 
-def test_actor_header_is_signed_and_reported(register) -> None:  # noqa: ANN001
+def test_actor_header_is_signed_and_reported(register) -> None:
     school = register(Role.SCHOOL, "12AB00")
     school.client.auth = SignatureAuth(school.key_id, school.seed, actor="medewerker-7")
     assert school.client.get("/v1/ik").json()["medewerker"] == "medewerker-7"
 
 
-def _problem(r) -> dict:  # noqa: ANN001
+def _problem(r) -> dict:
     assert r.headers["content-type"].startswith("application/problem+json"), r.text
     return r.json()
 
 
-def test_unsigned_request_is_401_problem(anonymous) -> None:  # noqa: ANN001
+def test_unsigned_request_is_401_problem(anonymous) -> None:
     r = anonymous.get("/v1/ik")
     assert r.status_code == 401
     assert _problem(r)["type"].endswith("/signature_missing")
 
 
-def test_unknown_key_is_401(app, anonymous) -> None:  # noqa: ANN001
+def test_unknown_key_is_401(app, anonymous) -> None:
     anonymous.auth = SignatureAuth("school:99ZZ00#1", os.urandom(32))
     r = anonymous.get("/v1/ik")
     assert r.status_code == 401 and _problem(r)["type"].endswith("/key_unknown")
 
 
-def test_revoked_key_is_401(register, hub) -> None:  # noqa: ANN001
+def test_revoked_key_is_401(register, hub) -> None:
     school = register(Role.SCHOOL, "12AB00")
     hub.orgs.revoke_key(school.key_id)
     r = school.client.get("/v1/ik")
     assert r.status_code == 401 and _problem(r)["type"].endswith("/key_revoked")
 
 
-def test_wrong_key_for_the_key_id_is_401(register) -> None:  # noqa: ANN001
+def test_wrong_key_for_the_key_id_is_401(register) -> None:
     school = register(Role.SCHOOL, "12AB00")
     school.client.auth = SignatureAuth(school.key_id, os.urandom(32))
     r = school.client.get("/v1/ik")
     assert r.status_code == 401 and _problem(r)["type"].endswith("/signature_invalid")
 
 
-def test_replayed_request_is_401(register) -> None:  # noqa: ANN001
+def test_replayed_request_is_401(register) -> None:
     school = register(Role.SCHOOL, "12AB00")
     first = school.client.build_request("GET", "/v1/ik")
     signed = next(school.client.auth.auth_flow(first))
@@ -186,14 +187,14 @@ def test_replayed_request_is_401(register) -> None:  # noqa: ANN001
     assert again.status_code == 401 and _problem(again)["type"].endswith("/nonce_replayed")
 
 
-def test_health_and_docs_need_no_signature(anonymous) -> None:  # noqa: ANN001
+def test_health_and_docs_need_no_signature(anonymous) -> None:
     assert anonymous.get("/health").json() == {"status": "ok"}
     assert anonymous.get("/docs").status_code == 200
     spec = anonymous.get("/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
 
 
-def test_clock_is_checked_against_the_server(register) -> None:  # noqa: ANN001
+def test_clock_is_checked_against_the_server(register) -> None:
     school = register(Role.SCHOOL, "12AB00")
     request = school.client.build_request("GET", "/v1/ik")
     m = Message("GET", str(request.url), CaseInsensitiveDict(request.headers.items()))
@@ -205,7 +206,7 @@ def test_clock_is_checked_against_the_server(register) -> None:  # noqa: ANN001
     assert r.status_code == 401 and "created is" in _problem(r)["detail"]
 
 
-def test_signature_over_base64_body_digest(register) -> None:  # noqa: ANN001
+def test_signature_over_base64_body_digest(register) -> None:
     school = register(Role.SCHOOL, "12AB00")
     request = school.client.build_request("POST", "/v1/ik", content=b"{}")
     signed = next(school.client.auth.auth_flow(request))

@@ -11,7 +11,7 @@ from tests.hub.helpers import melding_body, new_bsn
 
 
 @pytest.fixture
-def parties(register):  # noqa: ANN001, ANN201
+def parties(register):
     return {
         "school": register(Role.SCHOOL, "12AB00"),
         "other_school": register(Role.SCHOOL, "34CD01"),
@@ -20,13 +20,13 @@ def parties(register):  # noqa: ANN001, ANN201
     }
 
 
-def _problem(r, status: int) -> dict:  # noqa: ANN001
+def _problem(r, status: int) -> dict:
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     return r.json()
 
 
-def test_push_routes_to_the_woongemeente(parties) -> None:  # noqa: ANN001
+def test_push_routes_to_the_woongemeente(parties) -> None:
     r = parties["school"].client.post("/v1/verzuimmeldingen", json=melding_body())
     assert r.status_code == 201, r.text
     body = r.json()
@@ -35,7 +35,7 @@ def test_push_routes_to_the_woongemeente(parties) -> None:  # noqa: ANN001
     assert "leerling" not in body  # the answer carries no pupil data
 
 
-def test_idempotent_push(parties) -> None:  # noqa: ANN001
+def test_idempotent_push(parties) -> None:
     school = parties["school"].client
     payload = melding_body()
     headers = {"Idempotency-Key": "push-0001-abcdef"}
@@ -48,7 +48,7 @@ def test_idempotent_push(parties) -> None:  # noqa: ANN001
     assert len(listed) == 1
 
 
-def test_same_key_other_body_is_409(parties) -> None:  # noqa: ANN001
+def test_same_key_other_body_is_409(parties) -> None:
     school = parties["school"].client
     headers = {"Idempotency-Key": "push-0002-abcdef"}
     assert school.post("/v1/verzuimmeldingen", json=melding_body(), headers=headers).status_code == 201
@@ -57,17 +57,17 @@ def test_same_key_other_body_is_409(parties) -> None:  # noqa: ANN001
     assert len(school.get("/v1/verzuimmeldingen").json()["items"]) == 1
 
 
-def test_body_school_must_be_the_signer(parties) -> None:  # noqa: ANN001
+def test_body_school_must_be_the_signer(parties) -> None:
     r = parties["school"].client.post("/v1/verzuimmeldingen", json=melding_body(school="34CD01"))
     assert "not the signing school" in _problem(r, 403)["detail"]
 
 
-def test_only_schools_push(parties) -> None:  # noqa: ANN001
+def test_only_schools_push(parties) -> None:
     r = parties["leerplicht"].client.post("/v1/verzuimmeldingen", json=melding_body())
     _problem(r, 403)
 
 
-def test_other_school_cannot_see_or_change_it(parties) -> None:  # noqa: ANN001
+def test_other_school_cannot_see_or_change_it(parties) -> None:
     mid = parties["school"].client.post("/v1/verzuimmeldingen", json=melding_body()).json()["id"]
     other = parties["other_school"].client
     _problem(other.get(f"/v1/verzuimmeldingen/{mid}"), 404)
@@ -75,7 +75,7 @@ def test_other_school_cannot_see_or_change_it(parties) -> None:  # noqa: ANN001
     assert other.get("/v1/verzuimmeldingen").json()["items"] == []
 
 
-def test_correction_keeps_history(parties, hub) -> None:  # noqa: ANN001
+def test_correction_keeps_history(parties, hub) -> None:
     school = parties["school"].client
     mid = school.post("/v1/verzuimmeldingen", json=melding_body()).json()["id"]
     r = school.post(f"/v1/verzuimmeldingen/{mid}/correcties", json={"uren": 20, "reden": "telfout"})
@@ -87,7 +87,7 @@ def test_correction_keeps_history(parties, hub) -> None:  # noqa: ANN001
     assert events[1].previous == {"hours": 16} and events[1].changes == {"hours": 20}
 
 
-def test_withdrawn_melding_refuses_changes(parties) -> None:  # noqa: ANN001
+def test_withdrawn_melding_refuses_changes(parties) -> None:
     school = parties["school"].client
     mid = school.post("/v1/verzuimmeldingen", json=melding_body()).json()["id"]
     assert school.post(f"/v1/verzuimmeldingen/{mid}/intrekking", json={"reden": "verkeerde leerling"}).json()[
@@ -96,7 +96,7 @@ def test_withdrawn_melding_refuses_changes(parties) -> None:  # noqa: ANN001
     _problem(r, 409)
 
 
-def test_leerplicht_action_visible_to_the_school(parties) -> None:  # noqa: ANN001
+def test_leerplicht_action_visible_to_the_school(parties) -> None:
     school = parties["school"].client
     mid = school.post("/v1/verzuimmeldingen", json=melding_body()).json()["id"]
     r = parties["leerplicht"].client.post(f"/v1/verzuimmeldingen/{mid}/acties",
@@ -107,19 +107,19 @@ def test_leerplicht_action_visible_to_the_school(parties) -> None:  # noqa: ANN0
     assert status["acties_leerplicht"][0]["route"] == "halt"
 
 
-def test_wrong_gemeente_cannot_act(parties) -> None:  # noqa: ANN001
+def test_wrong_gemeente_cannot_act(parties) -> None:
     mid = parties["school"].client.post("/v1/verzuimmeldingen", json=melding_body()).json()["id"]
     r = parties["other_leerplicht"].client.post(f"/v1/verzuimmeldingen/{mid}/acties", json={"route": "halt"})
     _problem(r, 404)
 
 
-def test_geen_actie_needs_a_reason(parties) -> None:  # noqa: ANN001
+def test_geen_actie_needs_a_reason(parties) -> None:
     mid = parties["school"].client.post("/v1/verzuimmeldingen", json=melding_body()).json()["id"]
     r = parties["leerplicht"].client.post(f"/v1/verzuimmeldingen/{mid}/acties", json={"route": "geen_actie"})
     assert _problem(r, 422)["fouten"][0]["veld"] == "toelichting"
 
 
-def test_erased_melding_is_410(parties, hub) -> None:  # noqa: ANN001
+def test_erased_melding_is_410(parties, hub) -> None:
     bsn = new_bsn()
     school = parties["school"].client
     mid = school.post("/v1/verzuimmeldingen", json=melding_body(bsn)).json()["id"]
@@ -142,7 +142,7 @@ def test_erased_melding_is_410(parties, hub) -> None:  # noqa: ANN001
         (lambda b: b["leerling"].__setitem__("onderwijsnummer", "101234567"), 422, "leerling"),
     ],
 )
-def test_bad_input_names_the_field(parties, mutate, status: int, field: str) -> None:  # noqa: ANN001
+def test_bad_input_names_the_field(parties, mutate, status: int, field: str) -> None:
     body = melding_body()
     mutate(body)
     r = parties["school"].client.post("/v1/verzuimmeldingen", json=body)
@@ -152,18 +152,18 @@ def test_bad_input_names_the_field(parties, mutate, status: int, field: str) -> 
     assert parties["school"].client.get("/v1/verzuimmeldingen").json()["items"] == []
 
 
-def test_malformed_json_is_400(parties) -> None:  # noqa: ANN001
+def test_malformed_json_is_400(parties) -> None:
     r = parties["school"].client.post("/v1/verzuimmeldingen", content=b'{"leerling": ',
                                       headers={"content-type": "application/json"})
     _problem(r, 400)
 
 
-def test_oversized_body_is_413(parties) -> None:  # noqa: ANN001
+def test_oversized_body_is_413(parties) -> None:
     r = parties["school"].client.post("/v1/verzuimmeldingen", json=melding_body(toelichting="x" * 300_000))
     _problem(r, 413)
 
 
-def test_bad_idempotency_key_is_422(parties) -> None:  # noqa: ANN001
+def test_bad_idempotency_key_is_422(parties) -> None:
     r = parties["school"].client.post("/v1/verzuimmeldingen", json=melding_body(),
                                       headers={"Idempotency-Key": "bad key with spaces"})
     _problem(r, 422)
