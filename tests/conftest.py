@@ -16,8 +16,8 @@ from domain.parties import Organisation, Role, organisation_id
 from hub.app import create_app
 from hub.client import SignatureAuth
 from hub.container import Hub, build_hub
+from infra.pgcluster import Cluster, PostgresUnavailable
 from infra.settings import Settings
-from tests.pgcluster import Cluster, PostgresUnavailable
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

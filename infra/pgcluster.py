@@ -1,4 +1,10 @@
-"""A throwaway PostgreSQL cluster for the test-suite, started from the machine's binaries."""
+"""A throwaway PostgreSQL cluster, started from the machine's server binaries.
+
+Used by the test-suite and by `hub bench`: initdb and pg_ctl in a temp dir, trust auth on
+127.0.0.1, durability off (fsync, synchronous_commit, full-page writes) because the data is
+thrown away. It lives in the installed package because `hub bench` runs from the console
+script, where the `tests` package is not importable.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +18,19 @@ import uuid
 from pathlib import Path
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 class PostgresUnavailable(RuntimeError):
     """No PostgreSQL server binaries on this machine."""
 
 
-def _bindir() -> Path:
+def bindir() -> Path:
+    """The directory of the PostgreSQL server binaries (initdb, pg_ctl, postgres)."""
     found = shutil.which("initdb")
     if found:
         return Path(os.path.realpath(found)).parent
@@ -26,20 +40,24 @@ def _bindir() -> Path:
     raise PostgresUnavailable("initdb not found: install the PostgreSQL server (make test does when root)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def server_version() -> str | None:
+    """`postgres --version` of the binaries a cluster would run, or None without them."""
+    try:
+        out = subprocess.run([str(bindir() / "postgres"), "--version"], check=True, capture_output=True,
+                             text=True, timeout=30)
+    except (PostgresUnavailable, OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip()
 
 
 class Cluster:
     """initdb + pg_ctl in a temp dir; as root the server runs as the `postgres` user."""
 
     def __init__(self) -> None:
-        self.bindir = _bindir()
+        self.bindir = bindir()
         self.root = Path(tempfile.mkdtemp(prefix="ketenhub-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self._as: list[str] = []
         if os.geteuid() == 0:
             # initdb refuses to run as root.

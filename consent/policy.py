@@ -1,0 +1,703 @@
+"""The afwegingskader: one function, `decide`, rules on every disclosure.
+
+Before any data leaves the hub the policy asks the three questions of the VWS tool
+"Samenwerken in de jeugdketen" (004_45b01860e536524f.txt ch. 15) and records the
+answers so the decision can be explained and replayed later:
+
+- proportionaliteit: do the requested fields stay within the purpose's minimal set
+  (and, when consent is the basis, within what the consent names), and is the
+  record one of the requester's own (its gemeente, its school, its SWV)?
+- subsidiariteit: does a less intrusive answer serve (a signal instead of the file,
+  counts instead of names)? Then that is released, and the decision says so.
+- doelmatigheid: is the requester active in this case, does the basis hold *now*
+  (a withdrawn or expired consent counts for nothing, whatever receipt is shown),
+  and is the record still within its retention period?
+
+A field that is not released is always listed in `withheld` with its reason.
+The function is pure and deterministic: the same request gives the same decision,
+which is what `hub audit replay` relies on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+from uuid import UUID
+
+from consent.receipts import ReceiptClaims, numeric_date
+from domain.consent import Consent
+from domain.purposes import (
+    PURPOSES,
+    Category,
+    LegalBasis,
+    Purpose,
+    Relation,
+    Role,
+    category_of,
+    warm_key,
+)
+
+POLICY_VERSION = "1"  # bump when a rule changes, so replays can tell which rules applied
+
+
+# ---------------------------------------------------------------------------
+# Outcomes, tests and reasons (as data)
+# ---------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    """allow: everything asked; partial: some, or a substitute; deny: nothing."""
+
+    ALLOW = "allow"
+    PARTIAL = "partial"
+    DENY = "deny"
+
+
+class Criterion(StrEnum):
+    """The three questions of the afwegingskader (004 ch. 15)."""
+
+    PROPORTIONALITEIT = "proportionaliteit"
+    SUBSIDIARITEIT = "subsidiariteit"
+    DOELMATIGHEID = "doelmatigheid"
+
+
+class Reason(StrEnum):
+    """Why a field was withheld; `REASONS` gives the criterion and the words."""
+
+    UNKNOWN_PURPOSE = "unknown_purpose"
+    UNKNOWN_FIELD = "unknown_field"
+    NOT_A_RECIPIENT = "not_a_recipient"
+    OUTSIDE_MINIMAL_SET = "outside_minimal_set"
+    NOT_OWN_RECORD = "not_own_record"
+    OUTSIDE_CONSENT = "outside_consent"
+    NO_ACTIVE_ROLE = "no_active_role"
+    NO_CONSENT = "no_consent"
+    CONSENT_MISMATCH = "consent_mismatch"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    CONSENT_EXPIRED = "consent_expired"
+    CONSENT_NOT_YET_VALID = "consent_not_yet_valid"
+    NOT_NAMED_IN_CONSENT = "not_named_in_consent"
+    RECEIPT_MISSING = "receipt_missing"
+    WRONG_PURPOSE = "wrong_purpose"
+    WRONG_RECIPIENT = "wrong_recipient"
+    RECEIPT_MISMATCH = "receipt_mismatch"
+    RECEIPT_NOT_VALID_NOW = "receipt_not_valid_now"
+    RETENTION_EXPIRED = "retention_expired"
+    RETENTION_UNKNOWN = "retention_unknown"
+
+
+@dataclass(frozen=True)
+class ReasonText:
+    """The criterion a reason belongs to and its short Dutch and English wording."""
+
+    criterion: Criterion
+    nl: str
+    en: str
+
+
+_P, _D = Criterion.PROPORTIONALITEIT, Criterion.DOELMATIGHEID
+
+REASONS: Mapping[Reason, ReasonText] = MappingProxyType(
+    {
+        Reason.UNKNOWN_PURPOSE: ReasonText(_P, "onbekend doel", "unknown purpose"),
+        Reason.UNKNOWN_FIELD: ReasonText(_P, "onbekend gegeven", "unknown field"),
+        Reason.NOT_A_RECIPIENT: ReasonText(
+            _P, "deze rol ontvangt niets voor dit doel", "this role receives nothing for this purpose"
+        ),
+        Reason.OUTSIDE_MINIMAL_SET: ReasonText(
+            _P, "valt buiten de minimale gegevensset", "outside the purpose's minimal set"
+        ),
+        Reason.NOT_OWN_RECORD: ReasonText(
+            _P,
+            "geen dossier van de eigen gemeente, school of SWV",
+            "not a record of the requester's own gemeente, school or SWV",
+        ),
+        Reason.OUTSIDE_CONSENT: ReasonText(_P, "valt buiten de gegeven toestemming", "not covered by the consent"),
+        Reason.NO_ACTIVE_ROLE: ReasonText(
+            _D, "de vrager heeft geen actieve rol in deze casus", "requester has no active role in this case"
+        ),
+        Reason.NO_CONSENT: ReasonText(_D, "er is geen toestemming", "there is no consent"),
+        Reason.CONSENT_MISMATCH: ReasonText(
+            _D,
+            "de toestemming geldt een ander doel of een andere leerling",
+            "the consent covers another purpose or pupil",
+        ),
+        Reason.CONSENT_WITHDRAWN: ReasonText(_D, "de toestemming is ingetrokken", "the consent has been withdrawn"),
+        Reason.CONSENT_EXPIRED: ReasonText(_D, "de toestemming is verlopen", "the consent has expired"),
+        Reason.CONSENT_NOT_YET_VALID: ReasonText(
+            _D, "de toestemming geldt nog niet", "the consent is not yet in force"
+        ),
+        Reason.NOT_NAMED_IN_CONSENT: ReasonText(
+            _D, "de vrager staat niet in de toestemming", "requester is not named in the consent"
+        ),
+        Reason.RECEIPT_MISSING: ReasonText(_D, "geen toestemmingsbewijs getoond", "no consent receipt presented"),
+        Reason.WRONG_PURPOSE: ReasonText(
+            _D, "het toestemmingsbewijs geldt een ander doel", "the receipt is for another purpose"
+        ),
+        Reason.WRONG_RECIPIENT: ReasonText(
+            _D, "het toestemmingsbewijs noemt de vrager niet", "the receipt does not name the requester"
+        ),
+        Reason.RECEIPT_MISMATCH: ReasonText(
+            _D,
+            "het toestemmingsbewijs hoort bij een andere toestemming",
+            "the receipt belongs to another consent",
+        ),
+        Reason.RECEIPT_NOT_VALID_NOW: ReasonText(
+            _D, "het toestemmingsbewijs is nu niet geldig", "the receipt is not valid now"
+        ),
+        Reason.RETENTION_EXPIRED: ReasonText(_D, "de bewaartermijn is verstreken", "the retention period has passed"),
+        Reason.RETENTION_UNKNOWN: ReasonText(
+            _D,
+            "de laatste wijziging is onbekend, dus de bewaartermijn ook",
+            "last change unknown, so the retention period cannot be checked",
+        ),
+    }
+)
+
+# Proportionaliteit, "only the requester's own records": which relation makes a
+# record one of a role's own. Auditors have none: they read the access log.
+ROLE_SCOPE: Mapping[Role, frozenset[Relation]] = MappingProxyType(
+    {
+        Role.LEERPLICHT: frozenset({Relation.WOONGEMEENTE}),
+        Role.JEUGDTEAM: frozenset({Relation.WOONGEMEENTE}),
+        Role.SCHOOL: frozenset({Relation.SCHOOL_VAN_INSCHRIJVING, Relation.ONTVANGENDE_SCHOOL}),
+        Role.SWV: frozenset({Relation.EIGEN_SWV}),
+        Role.AUDITOR: frozenset(),
+    }
+)
+
+
+# ---------------------------------------------------------------------------
+# The request
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Requester:
+    """The organisation asking, as authenticated by its own key."""
+
+    org_id: str
+    role: Role
+    gemeenten: frozenset[str] = frozenset()  # CBS codes served (leerplicht, jeugdteam)
+
+
+@dataclass(frozen=True)
+class SubjectContext:
+    """What the hub knows about the record asked for (no plaintext identifiers)."""
+
+    subject: str | None = None  # pupil pseudonym; None for aggregate views
+    woongemeente: str | None = None  # CBS code of the pupil's home gemeente
+    school: str | None = None  # school of registration; for an overdracht the sending school
+    receiving_school: str | None = None
+    swv: str | None = None  # SWV of the school / region
+    recorded_by: str | None = None  # organisation that recorded the record
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """The consent as the hub knows it now; it beats any receipt already handed out."""
+
+    consent_id: UUID
+    purpose: str
+    subject: str
+    recorded_by: str
+    recipients: frozenset[str]
+    categories: frozenset[str]
+    valid_from: datetime
+    valid_until: datetime
+    withdrawn_at: datetime | None = None
+    items: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, consent: Consent) -> ConsentState:
+        """The snapshot of a Consent aggregate."""
+        return cls(
+            consent_id=consent.id,
+            purpose=consent.purpose,
+            subject=consent.subject,
+            recorded_by=consent.recorded_by,
+            recipients=frozenset(consent.recipients),
+            categories=frozenset(consent.categories),
+            valid_from=consent.valid_from,
+            valid_until=consent.valid_until,
+            withdrawn_at=consent.withdrawn_at,
+            items=frozenset(consent.items),
+        )
+
+    def is_valid_at(self, moment: datetime) -> bool:
+        """Not withdrawn by `moment` and `moment` within the validity period."""
+        return consent_failure_at(self, moment) is None
+
+
+def consent_failure_at(state: ConsentState, moment: datetime) -> Reason | None:
+    """Why `state` gives no basis at `moment`, or None when it does."""
+    if state.withdrawn_at is not None and moment >= state.withdrawn_at:
+        return Reason.CONSENT_WITHDRAWN
+    if moment >= state.valid_until:
+        return Reason.CONSENT_EXPIRED
+    if moment < state.valid_from:
+        return Reason.CONSENT_NOT_YET_VALID
+    return None
+
+
+@dataclass(frozen=True)
+class DisclosureRequest:
+    """One request for data: who, for which purpose, about which record, which fields."""
+
+    requester: Requester
+    purpose: str
+    context: SubjectContext
+    fields: frozenset[str]
+    now: datetime
+    receipt: ReceiptClaims | None = None  # verified by consent.receipts.verify_receipt
+    consent: ConsentState | None = None
+    record_last_changed: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fields", frozenset(self.fields))
+        if not self.fields:
+            raise ValueError("a disclosure request names at least one field")
+        if self.now.tzinfo is None or self.now.utcoffset() is None:
+            raise ValueError("now must be timezone-aware")
+
+
+# ---------------------------------------------------------------------------
+# The decision
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Weighing:
+    """The answer to one question of the afwegingskader, with its reasons."""
+
+    criterion: Criterion
+    passed: bool
+    reden: str  # Dutch
+    reason: str  # English
+    codes: tuple[Reason, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "passed": self.passed,
+            "reden": self.reden,
+            "reason": self.reason,
+            "codes": [c.value for c in self.codes],
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What may be released, what is withheld and why, and the recorded afweging."""
+
+    outcome: Outcome
+    purpose: str
+    requester: str
+    role: Role
+    subject: str | None
+    released: frozenset[str]
+    withheld: Mapping[str, Reason]
+    substitute: frozenset[str]  # released instead of what was asked (also in `released`)
+    grounds: Mapping[str, LegalBasis]  # the basis of each released field
+    proportionaliteit: Weighing
+    subsidiariteit: Weighing
+    doelmatigheid: Weighing
+    legal_basis: tuple[LegalBasis, ...]
+    consent_id: UUID | None
+    decided_at: datetime
+    policy_version: str = POLICY_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `afweging` object the API returns and the access log records."""
+        return {
+            "policy_version": self.policy_version,
+            "decided_at": self.decided_at.isoformat(),
+            "purpose": self.purpose,
+            "requester": {"org_id": self.requester, "role": self.role.value},
+            "subject": self.subject,
+            "outcome": self.outcome.value,
+            "released": sorted(self.released),
+            "substitute": sorted(self.substitute),
+            "withheld": {
+                name: {
+                    "code": reason.value,
+                    "reden": REASONS[reason].nl,
+                    "reason": REASONS[reason].en,
+                }
+                for name, reason in sorted(self.withheld.items())
+            },
+            "grounds": {name: basis.value for name, basis in sorted(self.grounds.items())},
+            "legal_basis": [b.value for b in self.legal_basis],
+            "consent_id": str(self.consent_id) if self.consent_id else None,
+            Criterion.PROPORTIONALITEIT.value: self.proportionaliteit.to_dict(),
+            Criterion.SUBSIDIARITEIT.value: self.subsidiariteit.to_dict(),
+            Criterion.DOELMATIGHEID.value: self.doelmatigheid.to_dict(),
+        }
+
+
+# ---------------------------------------------------------------------------
+# Named rules
+# ---------------------------------------------------------------------------
+
+
+def relations(requester: Requester, context: SubjectContext) -> frozenset[Relation]:
+    """How the requester stands to the record (before any role is taken into account)."""
+    found: set[Relation] = set()
+    if context.woongemeente is not None and context.woongemeente in requester.gemeenten:
+        found.add(Relation.WOONGEMEENTE)
+    if context.school is not None and requester.org_id == context.school:
+        found.add(Relation.SCHOOL_VAN_INSCHRIJVING)
+    if context.receiving_school is not None and requester.org_id == context.receiving_school:
+        found.add(Relation.ONTVANGENDE_SCHOOL)
+    if context.swv is not None and requester.org_id == context.swv:
+        found.add(Relation.EIGEN_SWV)
+    return frozenset(found)
+
+
+def is_recorder(purpose: Purpose, request: DisclosureRequest) -> bool:
+    """The organisation that recorded a record may read it back (as a sender of the purpose)."""
+    return (
+        request.context.recorded_by is not None
+        and request.requester.org_id == request.context.recorded_by
+        and request.requester.role in purpose.senders
+    )
+
+
+def retention_failure(purpose: Purpose, request: DisclosureRequest) -> Reason | None:
+    """Whether the record is past (or cannot be placed within) its retention period."""
+    ends = purpose.retention
+    if ends.years is None:
+        return None  # nothing personal is kept for this purpose
+    if request.record_last_changed is None:
+        return Reason.RETENTION_UNKNOWN  # fail closed
+    end = ends.ends(request.record_last_changed)
+    return Reason.RETENTION_EXPIRED if end is not None and request.now >= end else None
+
+
+def consent_failure(purpose: Purpose, request: DisclosureRequest) -> Reason | None:
+    """Why consent gives no basis for this requester now, or None when it does.
+
+    The hub's ConsentState wins: a withdrawal or expiry counts even when the
+    requester shows a receipt that is still cryptographically valid. Recipients
+    must also present a receipt that matches the consent; the organisation that
+    recorded the consent needs none.
+    """
+    state, requester = request.consent, request.requester
+    if state is None:
+        return Reason.NO_CONSENT
+    if state.purpose != purpose.name or state.subject != request.context.subject:
+        return Reason.CONSENT_MISMATCH
+    if (failure := consent_failure_at(state, request.now)) is not None:
+        return failure
+    if requester.org_id == state.recorded_by:
+        return None
+    if requester.org_id not in state.recipients:
+        return Reason.NOT_NAMED_IN_CONSENT
+    claims = request.receipt
+    if claims is None:
+        return Reason.RECEIPT_MISSING
+    if claims.purpose != purpose.name:
+        return Reason.WRONG_PURPOSE
+    if requester.org_id not in claims.aud:
+        return Reason.WRONG_RECIPIENT
+    if claims.jti != str(state.consent_id) or claims.sub != state.subject:
+        return Reason.RECEIPT_MISMATCH
+    if not claims.nbf <= numeric_date(request.now) < claims.exp:
+        return Reason.RECEIPT_NOT_VALID_NOW
+    return None
+
+
+def covered_by_consent(name: str, state: ConsentState, claims: ReceiptClaims | None) -> bool:
+    """Whether the consent (and the receipt shown, if any) names this field's category/item."""
+    category = category_of(name)
+    if category is None or category.value not in state.categories:
+        return False
+    if claims is not None and category.value not in claims.categories:
+        return False
+    if category is Category.WARME_ITEMS:
+        key = warm_key(name)
+        return key in state.items and (claims is None or key in claims.items)
+    return True
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the rules need, worked out once per request."""
+
+    purpose: Purpose
+    request: DisclosureRequest
+    own_record: bool
+    active: bool
+    recorder: bool
+    consent: Reason | None
+    retention: Reason | None
+    consent_applies: bool  # the consent is this pupil's and this purpose's
+
+
+def _facts(purpose: Purpose, request: DisclosureRequest) -> _Facts:
+    role = request.requester.role
+    related = relations(request.requester, request.context)
+    recorder = is_recorder(purpose, request)
+    recipient = purpose.recipient(role)
+    state = request.consent
+    return _Facts(
+        purpose=purpose,
+        request=request,
+        own_record=recorder or bool(related & ROLE_SCOPE[role]),
+        active=recorder or (recipient is not None and bool(related & recipient.active_when)),
+        recorder=recorder,
+        consent=consent_failure(purpose, request),
+        retention=retention_failure(purpose, request),
+        consent_applies=state is not None
+        and state.purpose == purpose.name
+        and state.subject == request.context.subject,
+    )
+
+
+def _party_failures(facts: _Facts) -> list[Reason]:
+    """The gate: may this party receive under the purpose, is it its record, is it active?
+
+    A party that fails here learns nothing more about the record: not whether a
+    consent exists or was withdrawn, not how old the record is.
+    """
+    role = facts.request.requester.role
+    failures: list[Reason] = []
+    if facts.purpose.recipient(role) is None and not facts.recorder:
+        failures.append(Reason.NOT_A_RECIPIENT)
+    if not facts.own_record:
+        failures.append(Reason.NOT_OWN_RECORD)
+    if not facts.active:
+        failures.append(Reason.NO_ACTIVE_ROLE)
+    return failures
+
+
+def _field_failures(name: str, basis: LegalBasis, facts: _Facts) -> list[Reason]:
+    """Every rule `name` fails when released on `basis`, in the order they are weighed."""
+    purpose, request = facts.purpose, facts.request
+    if category_of(name) is None:
+        return [Reason.UNKNOWN_FIELD]
+    if gate := _party_failures(facts):
+        return gate
+    failures: list[Reason] = []
+    # Proportionaliteit: within the minimal set and the consent. The recorder reads
+    # back what it sent, no more; others get their role's set.
+    within = purpose.allows(name) if facts.recorder else purpose.allows(name, request.requester.role)
+    if not within:
+        failures.append(Reason.OUTSIDE_MINIMAL_SET)
+    consent_based = basis is LegalBasis.TOESTEMMING
+    if (
+        consent_based
+        and facts.consent_applies
+        and request.consent is not None
+        and not covered_by_consent(name, request.consent, request.receipt)
+    ):
+        failures.append(Reason.OUTSIDE_CONSENT)
+    # Doelmatigheid: the basis holds now, and the record is within retention.
+    if consent_based and facts.consent is not None:
+        failures.append(facts.consent)
+    if facts.retention is not None:
+        failures.append(facts.retention)
+    return failures
+
+
+def _weighing(criterion: Criterion, failures: Iterable[Reason], nl_ok: str, en_ok: str) -> Weighing:
+    codes = tuple(sorted({r for r in failures if REASONS[r].criterion is criterion}))
+    if not codes:
+        return Weighing(criterion, True, nl_ok, en_ok)
+    return Weighing(
+        criterion,
+        False,
+        "; ".join(REASONS[c].nl for c in codes),
+        "; ".join(REASONS[c].en for c in codes),
+        codes,
+    )
+
+
+def _deny_unknown_purpose(request: DisclosureRequest) -> Decision:
+    withheld = dict.fromkeys(request.fields, Reason.UNKNOWN_PURPOSE)
+    return _decision(
+        request,
+        released={},
+        withheld=withheld,
+        substitute=frozenset(),
+        proportionaliteit=_weighing(Criterion.PROPORTIONALITEIT, withheld.values(), "", ""),
+        subsidiariteit=Weighing(
+            Criterion.SUBSIDIARITEIT, True, "niet beoordeeld: onbekend doel", "not weighed: unknown purpose"
+        ),
+        doelmatigheid=Weighing(
+            Criterion.DOELMATIGHEID, False, "zonder doel geen doelmatigheid", "no purpose, no effectiveness"
+        ),
+        consent_id=None,
+    )
+
+
+def _decision(
+    request: DisclosureRequest,
+    *,
+    released: Mapping[str, LegalBasis],
+    withheld: Mapping[str, Reason],
+    substitute: frozenset[str],
+    proportionaliteit: Weighing,
+    subsidiariteit: Weighing,
+    doelmatigheid: Weighing,
+    consent_id: UUID | None,
+) -> Decision:
+    if not released:
+        outcome = Outcome.DENY
+    elif withheld or substitute:
+        outcome = Outcome.PARTIAL
+    else:
+        outcome = Outcome.ALLOW
+    return Decision(
+        outcome=outcome,
+        purpose=request.purpose,
+        requester=request.requester.org_id,
+        role=request.requester.role,
+        subject=request.context.subject,
+        released=frozenset(released),
+        withheld=MappingProxyType(dict(withheld)),
+        substitute=substitute,
+        grounds=MappingProxyType(dict(released)),
+        proportionaliteit=proportionaliteit,
+        subsidiariteit=subsidiariteit,
+        doelmatigheid=doelmatigheid,
+        legal_basis=tuple(sorted(set(released.values()))),
+        consent_id=consent_id,
+        decided_at=request.now,
+    )
+
+
+def _substitute(facts: _Facts, released: Mapping[str, LegalBasis]) -> frozenset[str]:
+    """Subsidiariteit: when nothing asked can be given but the less intrusive answer
+    can, that answer is given instead (a signal instead of the file, counts instead
+    of names)."""
+    alternative, request = facts.purpose.alternative, facts.request
+    if released or alternative is None or request.requester.role not in alternative.roles:
+        return frozenset()
+    return frozenset(
+        name
+        for name in alternative.fields - request.fields
+        if not _field_failures(name, alternative.legal_basis, facts)
+    )
+
+
+def _subsidiarity(facts: _Facts, released: Mapping[str, LegalBasis], withheld: Mapping[str, Reason]) -> Weighing:
+    """The recorded answer to "could less have served?"."""
+    alternative, request = facts.purpose.alternative, facts.request
+    if alternative is None or request.requester.role not in alternative.roles:
+        return Weighing(
+            Criterion.SUBSIDIARITEIT,
+            True,
+            "geen minder ingrijpend antwoord dat het doel bereikt",
+            "no less intrusive answer reaches the purpose",
+        )
+    # "Instead of": the answer is only the alternative, while more (known) data was asked.
+    only_alternative = bool(released) and set(released) <= alternative.fields
+    asked_more = any(n not in alternative.fields and category_of(n) is not None for n in withheld)
+    if only_alternative and asked_more:
+        return Weighing(
+            Criterion.SUBSIDIARITEIT,
+            False,
+            f"minder ingrijpend volstaat: {alternative.description}",
+            f"less intrusive serves: {alternative.description_en}",
+        )
+    if request.fields <= alternative.fields:
+        return Weighing(
+            Criterion.SUBSIDIARITEIT,
+            True,
+            "gevraagd is al de minst ingrijpende vorm",
+            "what was asked is already the least intrusive form",
+        )
+    return Weighing(
+        Criterion.SUBSIDIARITEIT,
+        True,
+        "geen minder ingrijpend antwoord dat het doel bereikt",
+        "no less intrusive answer reaches the purpose",
+    )
+
+
+# ---------------------------------------------------------------------------
+# The one function
+# ---------------------------------------------------------------------------
+
+
+def decide(request: DisclosureRequest) -> Decision:
+    """Apply the afwegingskader to `request` and say what may be released, and why."""
+    purpose = PURPOSES.get(request.purpose)
+    if purpose is None:
+        return _deny_unknown_purpose(request)
+    facts = _facts(purpose, request)
+    role = request.requester.role
+    alternative = purpose.alternative
+    alt_serves = alternative is not None and role in alternative.roles
+
+    released: dict[str, LegalBasis] = {}
+    withheld: dict[str, Reason] = {}
+    refusals: list[Reason] = []
+    for name in sorted(request.fields):
+        basis = purpose.basis_for(name)
+        failures = _field_failures(name, basis, facts)
+        if failures and alt_serves and alternative is not None and name in alternative.fields:
+            # The asked field is itself the less intrusive answer: try it on its own basis.
+            alt_failures = _field_failures(name, alternative.legal_basis, facts)
+            if not alt_failures:
+                basis, failures = alternative.legal_basis, []
+        if failures:
+            withheld[name] = failures[0]
+            refusals.extend(failures)
+        else:
+            released[name] = basis
+
+    substitute = _substitute(facts, released)
+    if alternative is not None:
+        released.update(dict.fromkeys(substitute, alternative.legal_basis))
+    subsidiariteit = _subsidiarity(facts, released, withheld)
+
+    consent_based = LegalBasis.TOESTEMMING in released.values()
+    return _decision(
+        request,
+        released=released,
+        withheld=withheld,
+        substitute=substitute,
+        proportionaliteit=_weighing(
+            Criterion.PROPORTIONALITEIT,
+            refusals,
+            "binnen de minimale set, de toestemming en het eigen dossier",
+            "within the minimal set, the consent and the requester's own records",
+        ),
+        subsidiariteit=subsidiariteit,
+        doelmatigheid=_weighing(
+            Criterion.DOELMATIGHEID,
+            refusals,
+            "actieve rol, grondslag geldt nu, binnen de bewaartermijn",
+            "active role, basis holds now, within retention",
+        ),
+        consent_id=request.consent.consent_id if consent_based and request.consent else None,
+    )
+
+
+__all__ = [
+    "POLICY_VERSION",
+    "REASONS",
+    "ROLE_SCOPE",
+    "ConsentState",
+    "Criterion",
+    "Decision",
+    "DisclosureRequest",
+    "Outcome",
+    "Reason",
+    "Requester",
+    "SubjectContext",
+    "Weighing",
+    "consent_failure",
+    "consent_failure_at",
+    "covered_by_consent",
+    "decide",
+    "is_recorder",
+    "relations",
+    "retention_failure",
+]

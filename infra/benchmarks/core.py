@@ -1,0 +1,127 @@
+"""What every benchmark shares: options, results beside their peer, the registry, medians.
+
+A benchmark never reports a speed on its own: it measures our code and a peer (the same
+work without our code, or a bare framework) in the same run, alternating them round by
+round, and reports both medians and their ratio. Absolute figures move with the machine;
+the ratio is what a change to our code moves.
+
+A benchmark is a function `Options -> list[BenchResult]` registered under a name:
+
+    @register("policy")
+    def policy(options: Options) -> list[BenchResult]:
+        '''What it measures, against which peer (this docstring goes into docs/benchmarks.md).'''
+
+It returns a list because one run may yield several figures against the same peer
+(e.g. the sealed store with and without the access log, against plain eventsourcing).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Backend = Literal["sqlite", "postgres", "both"]
+
+
+def _quiet(_message: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Options:
+    """Sizes of a run; each benchmark reads the fields it needs."""
+
+    events: int = 1800  # ingest: events each side stores per round (one Created event per aggregate)
+    pupils: int = 1800  # distinct pupils in the workload (the test number blocks hold 1818)
+    rounds: int = 5  # rounds per benchmark; each round runs every side once
+    backend: Backend = "both"  # ingest: which database(s)
+    requests: int = 360  # http: pushes each server gets per round
+    concurrency: int = 8  # http: client threads
+    max_seconds: float = 60.0  # http: one side's round stops after this, finished or not
+    progress: Callable[[str], None] = field(default=_quiet, compare=False, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k != "progress"}
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """One figure of ours beside its peer, both medians over the same rounds."""
+
+    name: str
+    unit: str
+    ours: float
+    peer_name: str
+    peer: float
+    goal: float | None = None  # the ratio ours/peer we aim for (a minimum if higher is better)
+    ours_rounds: tuple[float, ...] = ()
+    peer_rounds: tuple[float, ...] = ()
+    extra: tuple[str, ...] = ()
+    higher_is_better: bool = True
+
+    @property
+    def ratio(self) -> float:
+        return self.ours / self.peer if self.peer else math.nan
+
+    @property
+    def meets_goal(self) -> bool | None:
+        if self.goal is None or math.isnan(self.ratio):
+            return None
+        return self.ratio >= self.goal if self.higher_is_better else self.ratio <= self.goal
+
+    @classmethod
+    def from_rounds(cls, name: str, unit: str, ours_rounds: Sequence[float], peer_name: str,
+                    peer_rounds: Sequence[float], **kwargs: Any) -> BenchResult:
+        """The result of per-round figures: medians, because one slow round (a checkpoint,
+        another process) should not move the figure."""
+        return cls(name, unit, statistics.median(ours_rounds), peer_name, statistics.median(peer_rounds),
+                   ours_rounds=tuple(ours_rounds), peer_rounds=tuple(peer_rounds), **kwargs)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ratio": self.ratio, "meets_goal": self.meets_goal}
+
+
+Benchmark = Callable[[Options], list[BenchResult]]
+
+#: Every benchmark by name, in the order `hub bench all` runs them.
+BENCHMARKS: dict[str, Benchmark] = {}
+
+
+def register(name: str) -> Callable[[Benchmark], Benchmark]:
+    """Add a benchmark to `BENCHMARKS` (and so to `hub bench all` and docs/benchmarks.md)."""
+
+    def add(benchmark: Benchmark) -> Benchmark:
+        BENCHMARKS[name] = benchmark
+        return benchmark
+
+    return add
+
+
+def alternate(rounds: int, sides: Mapping[str, Callable[[int], float]],
+              progress: Callable[[str], None] = _quiet, label: str = "") -> dict[str, list[float]]:
+    """Run every side once per round and collect what each returns (its rate that round).
+
+    The order rotates from round to round, so that no side always runs first (on a cold
+    cache) or last (after the others filled the disk's write-back queue).
+    """
+    names = list(sides)
+    figures: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        start = r % len(names)
+        for name in names[start:] + names[:start]:
+            figures[name].append(sides[name](r))
+        summary = ", ".join(f"{name} {figures[name][-1]:,.0f}" for name in names)
+        progress(f"{label} round {r + 1}/{rounds}: {summary}")
+    return figures
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The nearest-rank percentile (p in 0..100): a value that was actually measured."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]

@@ -1,0 +1,186 @@
+"""Ingest: storing verzuimmeldingen through the hub's sealed store against plain eventsourcing."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from time import perf_counter
+
+from eventsourcing.application import Application
+
+from adapters.common import write_entry
+from adapters.ports import Requester
+from adapters.school.verzuim import BASIS, KIND
+from domain.parties import Organisation, Role, organisation_id
+from domain.verzuimmelding import Verzuimmelding
+from infra import persistence
+from infra.benchmarks.core import BenchResult, Options, alternate, register
+from infra.benchmarks.workload import Melding, meldingen
+from infra.persistence import StorePersistence
+from infra.pgcluster import Cluster
+from infra.pseudonym import Pseudonymiser
+from infra.settings import Settings
+from infra.store import open_store, persistence_env
+
+GOAL = 0.8
+UNIT = "events/s"
+PLAIN = "plain eventsourcing"
+SEALED_NEW = "sealed store, new pupils"
+SEALED_KNOWN = "sealed store, known pupils"
+SEALED_LOG = "sealed store + access log, new pupils"
+_WARM_UP_EVENTS = 100
+
+# The library reads os.environ too: pin what would otherwise change the peer's work.
+_PLAIN_ENV = {"CIPHER_TOPIC": "", "CIPHER_KEY": "", "COMPRESSOR_TOPIC": "", "MAPPER_TOPIC": "",
+              "CREATE_TABLE": "yes"}
+_WRITER = Requester(
+    org=Organisation(organisation_id(Role.SCHOOL, "12AB00"), Role.SCHOOL, "Benchmarkschool", "12AB00"),
+    key_id="school:12AB00#1", actor=None, request_id="bench", trace_id=None,
+)
+
+NewUrl = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Workload:
+    """The meldingen of one round and their pupils' pseudonyms; every side stores the same."""
+
+    meldingen: list[Melding]
+    subjects: list[str]
+    filed_on: date
+
+    def aggregates(self) -> list[Verzuimmelding]:
+        # Fresh aggregates per side: saving collects (and so consumes) their pending events.
+        return [m.aggregate(s, self.filed_on) for m, s in zip(self.meldingen, self.subjects, strict=True)]
+
+    def head(self, count: int) -> Workload:
+        return Workload(self.meldingen[:count], self.subjects[:count], self.filed_on)
+
+
+def workload(options: Options) -> Workload:
+    items = meldingen(options.events, options.pupils)
+    pseudonyms = Pseudonymiser(os.urandom(32))
+    return Workload(items, [pseudonyms.of(m.id_kind.value, m.pupil_id) for m in items], date.today())
+
+
+def _rate(store_one: Callable[[object], None], items: Iterable[object], count: int) -> float:
+    """Events per second of storing `items` one save (one transaction) at a time, as pushes arrive."""
+    start = perf_counter()
+    for item in items:
+        store_one(item)
+    return count / (perf_counter() - start)
+
+
+def plain_rate(url: str, work: Workload) -> float:
+    """The peer: eventsourcing's own recorder and mapper on the same database module, no cipher."""
+    env = {k: v for k, v in persistence_env(url).items() if k != "APPLICATION_RECORDER_TOPIC"}
+    app = Application(env={**_PLAIN_ENV, **env})
+    try:
+        aggregates = work.aggregates()
+        return _rate(app.save, aggregates, len(aggregates))
+    finally:
+        app.close()
+
+
+@contextmanager
+def _hub_persistence(url: str, root: Path) -> Iterator[StorePersistence]:
+    var = root / f"var-{uuid.uuid4().hex[:8]}"
+    settings = Settings(database_url=url, var_dir=var, master_key_file=var / "master.key",
+                        pepper_file=var / "pepper.key", signing_key_file=var / "hub-signing.key", _env_file=None)
+    store = open_store(settings, extra_tables=persistence.TABLES)
+    try:
+        yield StorePersistence(store)
+    finally:
+        store.close()
+
+
+def sealed_rate(url: str, root: Path, work: Workload, *, known: bool = False, log: bool = False) -> float:
+    """Ours: `Records.save` through the sealing mapper, or `StorePersistence.commit` with the
+    write's access-log entry in the same transaction (`log`). Unless `known`, each pupil's
+    data key is created inside the timed loop, as on a pupil's first melding."""
+    with _hub_persistence(url, root) as p:
+        aggregates = work.aggregates()
+        if known:
+            for subject in set(work.subjects):
+                p.store.keys.key_for_write(Verzuimmelding.PURPOSE, subject)
+        if not log:
+            return _rate(p.store.records.save, aggregates, len(aggregates))
+        fields = tuple(sorted(aggregates[0].details.to_event()))
+        pairs = [(a, write_entry(_WRITER, a, fields, KIND, BASIS)) for a in aggregates]
+        return _rate(lambda pair: p.commit([pair[0]], log=[pair[1]]), pairs, len(pairs))  # type: ignore[index]
+
+
+def _sides(new_url: NewUrl, root: Path, work: Workload) -> dict[str, Callable[[int], float]]:
+    return {
+        PLAIN: lambda r: plain_rate(new_url(f"plain-{r}"), work),
+        SEALED_NEW: lambda r: sealed_rate(new_url(f"sealed-{r}"), root, work),
+        SEALED_KNOWN: lambda r: sealed_rate(new_url(f"known-{r}"), root, work, known=True),
+        SEALED_LOG: lambda r: sealed_rate(new_url(f"log-{r}"), root, work, log=True),
+    }
+
+
+_NOTES = {
+    SEALED_NEW: "each event first creates its pupil's data key (a transaction of its own), then commits",
+    SEALED_KNOWN: "the pupils' data keys exist before the timed loop: sealing and key look-up only",
+    SEALED_LOG: "StorePersistence.commit: event + hash-chained access-log entry in one transaction",
+}
+
+
+def ingest_on(backend: str, new_url: NewUrl, root: Path, options: Options) -> list[BenchResult]:
+    """Alternating rounds on one backend; every side gets a fresh database each round."""
+    work = workload(options)
+    # One short untimed pass per side: imports, first connections and table creation
+    # must not land in the first timed round of whichever side happens to run first.
+    for warm in _sides(new_url, root, work.head(_WARM_UP_EVENTS)).values():
+        warm(-1)
+    rates = alternate(options.rounds, _sides(new_url, root, work), options.progress, f"ingest {backend}")
+    pupils = len(set(work.subjects))
+    common = (f"{len(work.meldingen)} events per round for {pupils} distinct pupils, one Created event per "
+              f"aggregate, one save per aggregate; {options.rounds} rounds, fresh database per side per round",)
+    return [
+        BenchResult.from_rounds(f"ingest {backend}: {side}", UNIT, rates[side], PLAIN, rates[PLAIN], goal=GOAL,
+                                extra=(_NOTES[side], *common))
+        for side in (SEALED_NEW, SEALED_KNOWN, SEALED_LOG)
+    ]
+
+
+@contextmanager
+def databases(backend: str, root: Path) -> Iterator[NewUrl]:
+    """A factory of fresh database URLs: SQLite files under `root`, or a throwaway cluster."""
+    if backend == "sqlite":
+        yield lambda label: f"sqlite:///{root}/{label}-{uuid.uuid4().hex[:8]}.sqlite"
+        return
+    cluster = Cluster().start()
+    try:
+        yield lambda label: cluster.new_database()
+    finally:
+        cluster.stop()
+
+
+def backends(choice: str) -> tuple[str, ...]:
+    if choice not in ("sqlite", "postgres", "both"):
+        raise ValueError(f"backend must be sqlite, postgres or both, not {choice!r}")
+    return ("sqlite", "postgres") if choice == "both" else (choice,)
+
+
+@register("ingest")
+def ingest(options: Options) -> list[BenchResult]:
+    """Verzuimmeldingen stored through the hub's sealed store (`open_store` + `Records.save`:
+    XChaCha20-Poly1305 under a data key per (purpose, pupil), key creation included, the
+    recorder's live-key check in the same transaction) against plain eventsourcing
+    (`Application`, the same persistence module and database, no cipher). Both store the
+    same aggregates, one save per aggregate as the API does per push; sides alternate, each
+    round on fresh databases. SQLite runs in WAL mode on a file in the temp dir; PostgreSQL is
+    a throwaway local cluster with fsync off (as the test-suite starts it), so its figures
+    are protocol and CPU cost, not disk flushes."""
+    results: list[BenchResult] = []
+    for backend in backends(options.backend):
+        with tempfile.TemporaryDirectory(prefix="ketenhub-bench-") as tmp, databases(backend, Path(tmp)) as new_url:
+            results.extend(ingest_on(backend, new_url, Path(tmp), options))
+    return results
