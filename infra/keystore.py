@@ -8,6 +8,7 @@ a restore of an old key table can be cleaned again (see docs/operations.md).
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ TABLES = (
 )
 
 _MASTER_CHECK = b"ketenhub master key check v1"
+_CACHE_LIMIT = 200_000  # data keys cached for writing, about 40 MB
 
 
 class KeyStoreError(Exception):
@@ -48,6 +50,14 @@ class RecordErased(KeyStoreError):
         self.key_id = key_id
         self.purpose = purpose
         self.shredded_at = shredded_at
+
+
+class StaleKey(KeyStoreError):
+    """A cached data key that no longer exists (shredded, or lost a creation race)."""
+
+    def __init__(self, key_ids: set[str]) -> None:
+        super().__init__(f"data keys {sorted(key_ids)} are gone; re-seal with fresh keys")
+        self.key_ids = key_ids
 
 
 class UnknownKey(KeyStoreError):
@@ -85,6 +95,10 @@ class KeyStore:
         # Purpose keys are immutable per (purpose, version), so caching them is safe:
         # a rotation creates a new version, a purpose shred deletes every data key.
         self._keks: dict[tuple[str, int], bytes] = {}
+        self._cache: dict[tuple[str, str], DataKey] = {}
+        self._pending: dict[str, DataKey] = {}
+        self._kek_versions: dict[str, int] = {}
+        self._guard = threading.Lock()
 
     # -- set-up -------------------------------------------------------------------
     def create_tables(self) -> None:
@@ -117,6 +131,10 @@ class KeyStore:
 
     # -- purpose keys -------------------------------------------------------------
     def _current_kek(self, tx: Tx, purpose: str) -> tuple[int, bytes]:
+        # The version is cached; an insert guards on it still existing (see _insert_pending).
+        version = self._kek_versions.get(purpose)
+        if version is not None and (purpose, version) in self._keks:
+            return version, self._keks[(purpose, version)]
         row = tx.execute(
             "SELECT version, wrapped FROM hub_purpose_keys WHERE purpose = ? "
             "ORDER BY version DESC LIMIT 1",
@@ -124,6 +142,7 @@ class KeyStore:
         ).one()
         if row is None:
             return self._new_kek(tx, purpose, 1)
+        self._kek_versions[purpose] = int(row[0])
         return int(row[0]), self._unwrap_kek(purpose, int(row[0]), bytes(row[1]))
 
     def _new_kek(self, tx: Tx, purpose: str, version: int) -> tuple[int, bytes]:
@@ -133,6 +152,7 @@ class KeyStore:
             (purpose, version, seal(self._master, kek, _kek_aad(purpose, version)), _now()),
         )
         self._keks[(purpose, version)] = kek
+        self._kek_versions[purpose] = version
         return version, kek
 
     def _unwrap_kek(self, purpose: str, version: int, wrapped: bytes) -> bytes:
@@ -166,26 +186,81 @@ class KeyStore:
     def key_for_write(self, purpose: str, subject: str) -> DataKey:
         """The data key of (purpose, subject), created on first use.
 
-        A new key is committed in its own transaction before any event is sealed
-        under it: an orphan key is harmless, an event without its key would be lost.
+        A key this process has not seen is made *pending* without asking the database:
+        `persist` inserts it in the same transaction as the first event sealed under it,
+        so an event never exists without its key and a failed write leaves no orphan
+        key. Keys are cached for writing only; `persist` re-checks inside every write
+        transaction that the key still exists, so a shred elsewhere is never written past.
         """
-        with self._db.transaction(write=False) as tx:
-            found = self._select_key(tx, purpose, subject)
-        if found is not None:
+        with self._guard:
+            found = self._cache.get((purpose, subject))
+            if found is None:
+                if len(self._cache) >= _CACHE_LIMIT:  # a bound on memory; pending keys stay
+                    self._cache = {k: v for k, v in self._cache.items() if v.key_id in self._pending}
+                found = DataKey(uuid.uuid4().hex, purpose, subject, new_key())
+                self._pending[found.key_id] = found
+                self._cache[(purpose, subject)] = found
             return found
-        with self._db.transaction() as tx:
-            self._lock_keys(tx)
-            found = self._select_key(tx, purpose, subject)
-            if found is not None:
-                return found
-            version, kek = self._current_kek(tx, purpose)
-            key_id, key = uuid.uuid4().hex, new_key()
-            tx.execute(
-                "INSERT INTO hub_data_keys (key_id, purpose, subject, kek_version, wrapped, created_at)"
-                " VALUES (?,?,?,?,?,?)",
-                (key_id, purpose, subject, version, seal(kek, key, _dek_aad(key_id, purpose, subject)), _now()),
-            )
-            return DataKey(key_id, purpose, subject, key)
+
+    def persist(self, tx: Tx, key_ids: set[str]) -> None:
+        """Inside a write transaction: store the pending keys among `key_ids`, and make sure
+        the others still exist (on PostgreSQL, locked against a shred until commit).
+
+        Raises `StaleKey` when a key is unusable — shredded, its purpose key rotated away,
+        or the pupil already has a key (made by another process, or before a restart) —
+        after caching the stored key where there is one: the caller re-seals and retries.
+        """
+        pending = [self._pending[k] for k in key_ids if k in self._pending]
+        stale = {key.key_id for key in pending if not self._insert_pending(tx, key)}
+        others = sorted(key_ids - {key.key_id for key in pending})
+        if others:
+            lock = " FOR SHARE" if tx.dialect == "postgres" else ""
+            marks = ",".join("?" * len(others))
+            live = {str(r[0]) for r in tx.execute(
+                f"SELECT key_id FROM hub_data_keys WHERE key_id IN ({marks}){lock}", others).all()}
+            stale |= set(others) - live
+        if stale:
+            self._replace(tx, stale)
+            raise StaleKey(stale)
+
+    def _insert_pending(self, tx: Tx, key: DataKey) -> bool:
+        """Insert a pending key, wrapped under the purpose key current in this transaction."""
+        if tx.dialect == "postgres":
+            # The lock the INSERT takes anyway, taken before the purpose key is chosen: a
+            # rotation (SHARE ROW EXCLUSIVE) either committed before, or waits for us.
+            tx.execute("LOCK TABLE hub_data_keys IN ROW EXCLUSIVE MODE")
+        version, kek = self._current_kek(tx, key.purpose)
+        row = tx.execute(
+            "INSERT INTO hub_data_keys (key_id, purpose, subject, kek_version, wrapped, created_at)"
+            " SELECT ?,?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM hub_shredded WHERE key_id = ?)"
+            " AND EXISTS (SELECT 1 FROM hub_purpose_keys WHERE purpose = ? AND version = ?)"
+            " ON CONFLICT DO NOTHING RETURNING key_id",
+            (key.key_id, key.purpose, key.subject, version,
+             seal(kek, key.key, _dek_aad(key.key_id, key.purpose, key.subject)), _now(),
+             key.key_id, key.purpose, version),
+        ).one()
+        if row is None:
+            self._kek_versions.pop(key.purpose, None)  # perhaps rotated elsewhere
+        return row is not None
+
+    def _replace(self, tx: Tx, stale: set[str]) -> None:
+        """Drop stale keys from the caches; cache the stored key of their pupils, if any."""
+        with self._guard:
+            contexts = [k for k, v in self._cache.items() if v.key_id in stale]
+            for key_id in stale:
+                self._pending.pop(key_id, None)
+            for context in contexts:
+                del self._cache[context]
+                stored = self._select_key(tx, *context)
+                if stored is not None:
+                    self._cache[context] = stored
+
+    def settled(self, contexts: set[tuple[str, str]]) -> None:
+        """After a commit: the pending keys of these (purpose, subject) pairs are stored now."""
+        for context in contexts:
+            key = self._cache.get(context)
+            if key is not None:
+                self._pending.pop(key.key_id, None)
 
     def _select_key(self, tx: Tx, purpose: str, subject: str) -> DataKey | None:
         row = tx.execute(
@@ -218,14 +293,6 @@ class KeyStore:
             raise RecordErased(key_id, str(gone[0]), str(gone[1]))
         raise UnknownKey(f"data key {key_id} is unknown to this key store")
 
-    @staticmethod
-    def assert_live(tx: Tx, key_ids: set[str]) -> None:
-        """Inside a write transaction: refuse events sealed under a key shredded meanwhile."""
-        for key_id in key_ids:
-            lock = " FOR SHARE" if tx.dialect == "postgres" else ""
-            if tx.execute(f"SELECT 1 FROM hub_data_keys WHERE key_id = ?{lock}", (key_id,)).one() is None:
-                raise RecordErased(key_id, "?", "during this write")
-
     # -- operations ---------------------------------------------------------------
     def shred(self, purpose: str, subject: str | None, reason: str) -> int:
         """Delete the data key of (purpose, subject), or of every subject of the purpose."""
@@ -242,6 +309,9 @@ class KeyStore:
                 tx.execute("DELETE FROM hub_purpose_keys WHERE purpose = ?", (purpose,))
         if subject is None:
             self._keks = {k: v for k, v in self._keks.items() if k[0] != purpose}
+            self._kek_versions.pop(purpose, None)
+        with self._guard:
+            self._cache = {k: v for k, v in self._cache.items() if k[0] != purpose or subject not in (None, k[1])}
         return count
 
     def rotate(self, purpose: str) -> int:

@@ -3,8 +3,8 @@
 `Application.save(..., side_writes=[...])` passes its keyword arguments through to
 `_insert_events`; each side write is a callable that receives the open transaction
 (idempotency records, access-log entries). Before anything is written, every data key
-the events are sealed under must still exist: a key shredded while the write was in
-flight must not receive new events.
+the events are sealed under is stored (a new pupil's key, in this same transaction) or
+must still exist: a key shredded while the write was in flight must not receive events.
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ SideWrite = Callable[[Tx], None]
 
 
 def _run_side_writes(tx: Tx, stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]) -> None:
-    KeyStore.assert_live(tx, key_ids_of(stored_events))
+    keys: KeyStore | None = kwargs.get("keys")
+    if keys is None:
+        raise RuntimeError("the sealed recorders are written to through Records.save, which passes its key store")
+    keys.persist(tx, key_ids_of(stored_events))
     for write in kwargs.get("side_writes", ()):
         write(tx)
 

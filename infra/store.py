@@ -5,14 +5,15 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder, Mapper
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import JSONTranscoder, Mapper, Recording
 from sqlalchemy.engine import make_url
 
 from infra.db import Database, Dialect
-from infra.keystore import KeyStore
-from infra.mapper import DateAsISO, SealingMapper
+from infra.keystore import KeyStore, StaleKey
+from infra.mapper import DateAsISO, SealingMapper, key_context
 from infra.pseudonym import PEPPER_BYTES, Pseudonymiser
 from infra.sealing import KEY_BYTES
 from infra.secretfiles import SecretMissing, read_or_create
@@ -71,6 +72,18 @@ class Records(Application):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def _record(self, processing_event: ProcessingEvent[Any]) -> list[Recording[Any]]:
+        # The recorder stores new pupils' keys in the event's own transaction (KeyStore.persist).
+        processing_event.saved_kwargs["keys"] = self.keys
+        try:
+            recordings = super()._record(processing_event)
+        except StaleKey:
+            # A cached key was shredded, or another process made this pupil's key first:
+            # the events are sealed again (the store maps them anew) under fresh keys, once.
+            recordings = super()._record(processing_event)
+        self.keys.settled({key_context(r.domain_event) for r in recordings})
+        return recordings
 
     def construct_mapper(self) -> Mapper:
         # The mapper needs the key store, and the key store the same database the

@@ -103,12 +103,13 @@ def _hub_persistence(url: str, root: Path) -> Iterator[StorePersistence]:
 def sealed_rate(url: str, root: Path, work: Workload, *, known: bool = False, log: bool = False) -> float:
     """Ours: `Records.save` through the sealing mapper, or `StorePersistence.commit` with the
     write's access-log entry in the same transaction (`log`). Unless `known`, each pupil's
-    data key is created inside the timed loop, as on a pupil's first melding."""
+    data key is created inside the timed loop (in the event's transaction), as on a pupil's
+    first melding; with `known` every pupil already has a stored melding and key."""
     with _hub_persistence(url, root) as p:
-        aggregates = work.aggregates()
         if known:
-            for subject in set(work.subjects):
-                p.store.keys.key_for_write(Verzuimmelding.PURPOSE, subject)
+            for earlier in work.aggregates():  # each pupil's earlier melding, untimed
+                p.store.records.save(earlier)
+        aggregates = work.aggregates()
         if not log:
             return _rate(p.store.records.save, aggregates, len(aggregates))
         fields = tuple(sorted(aggregates[0].details.to_event()))
@@ -126,8 +127,8 @@ def _sides(new_url: NewUrl, root: Path, work: Workload) -> dict[str, Callable[[i
 
 
 _NOTES = {
-    SEALED_NEW: "each event first creates its pupil's data key (a transaction of its own), then commits",
-    SEALED_KNOWN: "the pupils' data keys exist before the timed loop: sealing and key look-up only",
+    SEALED_NEW: "each event creates its pupil's data key, stored in the event's own transaction",
+    SEALED_KNOWN: "every pupil has an earlier melding (and key) stored before the timed loop",
     SEALED_LOG: "StorePersistence.commit: event + hash-chained access-log entry in one transaction",
 }
 

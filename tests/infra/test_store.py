@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 
 from domain.records import PupilRecord
-from infra.keystore import MasterKeyMismatch, RecordErased
+from infra.keystore import MasterKeyMismatch, RecordErased, StaleKey
 from infra.mapper import TamperedRecord, UnsealedEvent
 from infra.secretfiles import SecretMissing
 from infra.settings import Settings
@@ -161,14 +161,49 @@ def test_shred_whole_purpose(store: Store) -> None:
     assert store.records.repository.get(c.id).bsn == "999990044"
 
 
-def test_write_to_a_key_shredded_in_flight_is_refused(store: Store) -> None:
+def test_write_to_a_key_shredded_in_flight_is_refused(settings: Settings, store: Store) -> None:
+    """Another process shreds the pupil's key after this one sealed an event under its cached copy."""
+    _note(store)
     note = Note.start(subject=store.pseudonyms.of("bsn", BSN), naam=NAME, bsn=BSN)
-    pending = note.collect_events()
-    stored = [store.records.mapper.to_stored_event(e) for e in pending]
-    store.keys.shred("verzuimmelding", store.pseudonyms.of("bsn", BSN), "race")
-    with pytest.raises(RecordErased):
-        store.records.recorder.insert_events(stored)
+    stored = [store.records.mapper.to_stored_event(e) for e in note.collect_events()]
+    other = open_store(settings)
+    try:
+        assert other.keys.shred("verzuimmelding", store.pseudonyms.of("bsn", BSN), "race") == 1
+    finally:
+        other.close()
+    with pytest.raises(StaleKey):
+        store.records.recorder.insert_events(stored, keys=store.keys)
     assert store.records.recorder.select_events(note.id) == []
+
+
+def test_a_push_after_a_shred_elsewhere_gets_a_fresh_key(settings: Settings, store: Store) -> None:
+    first = _note(store)
+    other = open_store(settings)
+    try:
+        other.keys.shred("verzuimmelding", store.pseudonyms.of("bsn", BSN), "erasure request")
+    finally:
+        other.close()
+    second = _note(store)  # the stale cached key is refused in the transaction, then replaced
+    assert store.records.repository.get(second.id).naam == NAME
+    with pytest.raises(RecordErased):
+        store.records.repository.get(first.id)
+    with store.db.transaction(write=False) as tx:
+        assert tx.execute("SELECT COUNT(*) FROM hub_data_keys").one()[0] == 1
+
+
+def test_a_failed_write_leaves_no_orphan_key(store: Store) -> None:
+    """A new pupil's key is stored in the transaction of its first event, or not at all."""
+    note = Note.start(subject=store.pseudonyms.of("bsn", BSN), naam=NAME, bsn=BSN)
+
+    def fail(_tx: object) -> None:
+        raise RuntimeError("side write fails")
+
+    with pytest.raises(RuntimeError):
+        store.records.save(note, side_writes=[fail])
+    with store.db.transaction(write=False) as tx:
+        assert tx.execute("SELECT COUNT(*) FROM hub_data_keys").one()[0] == 0
+    retry = _note(store)  # the pending key is stored with the next write that uses it
+    assert store.records.repository.get(retry.id).naam == NAME
 
 
 def test_rotation_rewraps_keys_and_keeps_records_readable(store: Store) -> None:
