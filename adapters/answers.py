@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.errors import Conflict
-from adapters.ports import AnswerTaken, IdempotentAnswer, Persistence, Requester
+from adapters.ports import AnswerTaken, DirectoryEntry, IdempotentAnswer, Persistence, Requester
 
 
 @dataclass(frozen=True)
@@ -52,3 +52,9 @@ def once(
             "this Idempotency-Key was used before with a different request; use a new key for a new push"
         )
     return Answer(previous.status, previous.body, replayed=True)
+
+
+def id_page(page: list[tuple[int, DirectoryEntry]], after: int) -> Answer:
+    """A cursor page of record ids: `volgende` is the cursor to ask after next."""
+    items = [{"id": str(e.record_id), "cursor": seq} for seq, e in page]
+    return Answer(200, {"items": items, "volgende": page[-1][0] if page else after})

@@ -1,16 +1,27 @@
-"""Leerplicht's adapter: the meldingen of its gemeente, and the actions it records on them."""
+"""Leerplicht's adapter: the feed of its gemeente's meldingen, the thuiszitter case, and its actions.
+
+The feed releases the legal minimum of the `verzuimmelding` purpose, item by item
+through the policy, each decision logged before the page is answered. The case view
+(`thuiszitterstafel`) needs a consent receipt naming this leerplicht; without one the
+policy answers with the less intrusive signal, and says so.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from uuid import UUID
 
+from nacl.signing import VerifyKey
 from pydantic import Field
 
 from adapters.answers import Answer
 from adapters.common import Strict, domain_refusal, require_role, write_entry
-from adapters.errors import NotFound
-from adapters.ports import Persistence, Requester
+from adapters.disclosure import check_receipt, decide, now, withheld_view
+from adapters.errors import Forbidden, NotFound
+from adapters.ports import Persistence, RecordGone, Requester
 from adapters.school.verzuim import BASIS, KIND, PATHS
+from consent.policy import Decision, SubjectContext
 from domain.errors import DomainError
 from domain.parties import Role
 from domain.verzuim import MasRoute
@@ -22,6 +33,99 @@ class ActieIn(Strict):
 
     route: MasRoute
     toelichting: str = Field("", max_length=4000)
+
+
+FEED_FIELDS = ("leerling.naam", "leerling.geboortedatum", "leerling.id", "school.brin", "school.vestiging",
+               "verzuim.soort", "verzuim.periode", "verzuim.uren", "verzuim.te_laat", "acties.school")
+CASE_PURPOSE = "thuiszitterstafel"
+CASE_FIELDS = ("leerling.naam", "leerling.geboortedatum", "leerling.id", "school.brin", "school.vestiging",
+               "casus.verzuimhistorie", "signaal.open_melding")
+
+
+def melding_values(m: Verzuimmelding) -> dict[str, Any]:
+    """Every releasable field of a melding by its policy name; a view picks the released ones."""
+    d = m.details
+    return {
+        "leerling.naam": d.pupil_name, "leerling.geboortedatum": d.birth_date.isoformat(),
+        "leerling.id": {d.pupil_id_kind.value: d.pupil_id}, "school.brin": d.school_brin,
+        "school.vestiging": d.school_vestiging, "verzuim.soort": m.classified_kind.value,
+        "verzuim.periode": {"begin": d.period_start.isoformat(), "eind": d.period_end.isoformat()},
+        "verzuim.uren": d.hours, "verzuim.te_laat": d.late_count,
+        "acties.school": [a.value for a in d.school_actions], "acties.toelichting": d.note,
+        "signaal.open_melding": not m.is_withdrawn,
+    }
+
+
+def released(values: dict[str, Any], decision: Decision) -> dict[str, Any]:
+    return {name: values[name] for name in sorted(decision.released) if name in values}
+
+
+def _require_gemeente(who: Requester, gemeente: str) -> None:
+    require_role(who, Role.LEERPLICHT)
+    if who.org.code != gemeente:
+        raise Forbidden(f"you are leerplicht of {who.org.code}; the feed of {gemeente} is not yours")
+
+
+def _melding_context(m: Verzuimmelding, owner_org: str) -> SubjectContext:
+    return SubjectContext(subject=m.subject, woongemeente=m.recipient, school=owner_org, recorded_by=owner_org)
+
+
+def feed(p: Persistence, who: Requester, gemeente: str, after: int, limit: int) -> Answer:
+    """The meldingen routed to `gemeente` after the cursor, minimal fields, each weighed and logged."""
+    _require_gemeente(who, gemeente)
+    at = now()
+    items: list[dict[str, Any]] = []
+    entries = []
+    for seq, entry in p.feed(KIND, gemeente, after, limit):
+        try:
+            melding: Verzuimmelding = p.load(entry.record_id)
+        except RecordGone:
+            items.append({"id": str(entry.record_id), "cursor": seq, "gewist": True})
+            continue
+        decision, log = decide(who, KIND, _melding_context(melding, entry.owner_org), FEED_FIELDS,
+                               presented=None, last_changed=melding.modified_on, record_id=melding.id, at=at)
+        entries.append(log)
+        items.append({"id": str(melding.id), "cursor": seq, "status": melding.status.value,
+                      "gegevens": released(melding_values(melding), decision),
+                      "achtergehouden": withheld_view(decision), "afweging": decision.to_dict()})
+    if entries:
+        p.log(entries)  # fail closed: the page leaves only after its entries are stored
+    return Answer(200, {"items": items, "volgende": items[-1]["cursor"] if items else after})
+
+
+def case(p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, gemeente: str, record_id: UUID,
+         receipt: str | None) -> Answer:
+    """The thuiszitter case of the melding's pupil: with a receipt the consented case data, else a signal."""
+    _require_gemeente(who, gemeente)
+    melding = _of_my_gemeente(p, who, record_id)
+    at = now()
+    presented = None
+    if receipt is not None:
+        presented = check_receipt(p, keys, who, receipt, purpose=CASE_PURPOSE, subject=melding.subject, at=at)
+    owner = p.directory_entry(record_id)
+    assert owner is not None
+    decision, log = decide(who, CASE_PURPOSE, _melding_context(melding, owner.owner_org), CASE_FIELDS,
+                           presented=presented, last_changed=melding.modified_on, record_id=melding.id, at=at)
+    p.log([log])
+    values = melding_values(melding)
+    values["casus.verzuimhistorie"] = _history(p, gemeente, melding.subject)
+    return Answer(200, {"id": str(melding.id), "doel": CASE_PURPOSE, "gegevens": released(values, decision),
+                        "achtergehouden": withheld_view(decision), "afweging": decision.to_dict()})
+
+
+def _history(p: Persistence, gemeente: str, subject: str) -> list[dict[str, Any]]:
+    """The pupil's meldingen routed to this gemeente, oldest first: kind and period only."""
+    history = []
+    for entry in p.of_subject(subject):
+        if entry.kind != KIND or entry.gemeente != gemeente:
+            continue
+        try:
+            m: Verzuimmelding = p.load(entry.record_id)
+        except RecordGone:
+            continue
+        history.append({"soort": m.classified_kind.value, "begin": m.details.period_start.isoformat(),
+                        "eind": m.details.period_end.isoformat(), "status": m.status.value})
+    return history
 
 
 def _of_my_gemeente(p: Persistence, who: Requester, record_id: UUID) -> Verzuimmelding:

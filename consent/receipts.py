@@ -284,3 +284,20 @@ def thumbprint(verify_key: VerifyKey) -> str:
     """The RFC 7638 JWK thumbprint (SHA-256) of an Ed25519 key: a stable kid."""
     members = {"crv": "Ed25519", "kty": "OKP", "x": b64url_encode(bytes(verify_key))}
     return b64url_encode(hashlib.sha256(_json(members)).digest())
+
+
+@dataclass(frozen=True)
+class Notary:
+    """The hub as issuer of consent receipts: its Ed25519 key, the key's id and its own name."""
+
+    signing_key: SigningKey
+    kid: str
+    issuer: str = "ketenhub"
+
+    def keys(self) -> dict[str, VerifyKey]:
+        """The keys a receipt of this hub verifies with (as published in the JWKS)."""
+        return {self.kid: self.signing_key.verify_key}
+
+    def receipt(self, consent: Consent, issued_at: datetime) -> str:
+        """The signed receipt of `consent`."""
+        return issue_receipt(self.signing_key, self.kid, receipt_claims(consent, self.issuer, issued_at))

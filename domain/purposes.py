@@ -20,6 +20,8 @@ from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 
+from domain.parties import Role
+
 # ---------------------------------------------------------------------------
 # Vocabulary: bases, roles, categories, fields
 # ---------------------------------------------------------------------------
@@ -31,16 +33,6 @@ class LegalBasis(StrEnum):
     WETTELIJKE_PLICHT = "wettelijke_plicht"  # art. 6(1)(c): e.g. Leerplichtwet, WPO art. 42
     TOESTEMMING = "toestemming"  # art. 6(1)(a): parent, or the pupil from 16
     PUBLIEKE_TAAK = "publieke_taak"  # art. 6(1)(e): e.g. leerplicht supervision, SWV reporting
-
-
-class Role(StrEnum):
-    """The kind of organisation that sends or receives (domain.md, "The parties")."""
-
-    SCHOOL = "school"
-    SWV = "swv"
-    LEERPLICHT = "leerplicht"
-    JEUGDTEAM = "jeugdteam"  # includes JGZ / jeugdarts (domain.md)
-    AUDITOR = "auditor"  # reads the access log only; never a recipient of pupil data
 
 
 class Category(StrEnum):
@@ -100,7 +92,7 @@ FIELDS: Mapping[str, FieldSpec] = MappingProxyType(
             Category.IDENTITEIT,
             leerling__naam="naam van de leerling",
             leerling__geboortedatum="geboortedatum van de leerling",
-            leerling__id="leerlingnummer zoals de school het gaf (geen BSN)",
+            leerling__id="BSN of onderwijsnummer van de leerling",
         ),
         **_specs(
             Category.SCHOOL,
@@ -499,7 +491,7 @@ JEUGDHULP_AFSTEMMING = Purpose(
     recipients=(
         Recipient(
             role=Role.JEUGDTEAM,
-            # No leerling.id: the school's internal number is of no use to the team.
+            # No leerling.id: name and date of birth identify the pupil to the team; the BSN is not needed.
             fields=frozenset({"leerling.naam", "leerling.geboortedatum"})
             | _SCHOOL
             | _SIGNAAL

@@ -8,7 +8,7 @@ from hub import problems
 from hub.auth import authenticated
 from hub.container import Hub, build_hub
 from hub.limits import BodyLimit
-from hub.routers import health, identity, verzuim
+from hub.routers import health, identity, overdrachten, pulls, toestemmingen, verzuim
 
 API_VERSION = "1.0.0"
 
@@ -28,9 +28,13 @@ def create_app(hub: Hub) -> FastAPI:
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=hub.settings.max_body_bytes)
     app.include_router(health.router)
+    app.include_router(toestemmingen.keys_router)  # public: anyone verifies a receipt
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(authenticated)])
     v1.include_router(identity.router)
     v1.include_router(verzuim.router)
+    v1.include_router(overdrachten.router)
+    v1.include_router(toestemmingen.router)
+    v1.include_router(pulls.router)
     app.include_router(v1)
     return app
 

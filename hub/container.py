@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from nacl.signing import SigningKey
 
+from consent.receipts import Notary
 from infra import nonces, orgs, persistence
 from infra.logging import configure
 from infra.nonces import NonceLedger
@@ -32,6 +33,10 @@ class Hub:
     def signing_key_id(self) -> str:
         # Derived from the public key so that a rotated hub key gets a new id by itself.
         return "hub-" + self.signing_key.verify_key.encode().hex()[:16]
+
+    @property
+    def notary(self) -> Notary:
+        return Notary(self.signing_key, self.signing_key_id)
 
     def close(self) -> None:
         self.store.close()

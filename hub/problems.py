@@ -75,7 +75,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(errors.Refusal)
     async def _refusal(_: Request, exc: errors.Refusal) -> JSONResponse:
-        return problem_response(REFUSAL_STATUS.get(type(exc), 400), exc.code, exc.detail, **exc.extra)
+        status = next((REFUSAL_STATUS[c] for c in type(exc).__mro__ if c in REFUSAL_STATUS), 400)
+        return problem_response(status, exc.code, exc.detail, **exc.extra)
 
     @app.exception_handler(RecordGone)
     async def _gone(_: Request, exc: RecordGone) -> JSONResponse:

@@ -15,6 +15,9 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS hub_org_keys ("
     " key_id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES hub_orgs (org_id),"
     " public_key BLOB NOT NULL, added_at TEXT NOT NULL, revoked_at TEXT)",
+    # Which schools belong to which samenwerkingsverband: the SWV's monitoring covers exactly these.
+    "CREATE TABLE IF NOT EXISTS hub_swv_schools ("
+    " school_org TEXT PRIMARY KEY REFERENCES hub_orgs (org_id), swv_org TEXT NOT NULL REFERENCES hub_orgs (org_id))",
 )
 
 
@@ -69,6 +72,23 @@ class OrgRegistry:
                 "INSERT INTO hub_org_keys (key_id, org_id, public_key, added_at) VALUES (?,?,?,?)",
                 (key_id, org_id, public_key, _now()),
             )
+
+    def join_swv(self, school_org: str, swv_org: str) -> None:
+        """Place a school in an SWV (replacing an earlier one)."""
+        school, swv = self.get(school_org), self.get(swv_org)
+        if school is None or school.role is not Role.SCHOOL:
+            raise RegistryError(f"{school_org} is not a registered school")
+        if swv is None or swv.role is not Role.SWV:
+            raise RegistryError(f"{swv_org} is not a registered SWV")
+        with self._db.transaction() as tx:
+            tx.execute("DELETE FROM hub_swv_schools WHERE school_org = ?", (school_org,))
+            tx.execute("INSERT INTO hub_swv_schools (school_org, swv_org) VALUES (?, ?)", (school_org, swv_org))
+
+    def schools_of_swv(self, swv_org: str) -> list[str]:
+        with self._db.transaction(write=False) as tx:
+            rows = tx.execute("SELECT school_org FROM hub_swv_schools WHERE swv_org = ? ORDER BY school_org",
+                              (swv_org,)).all()
+        return [str(r[0]) for r in rows]
 
     def set_protocol(self, org_id: str, protocol: str | None) -> None:
         with self._db.transaction() as tx:

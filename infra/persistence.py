@@ -49,9 +49,9 @@ class StorePersistence:
     def pseudonym(self, kind: str, value: str) -> str:
         return self.store.pseudonyms.of(kind, value)
 
-    def load(self, record_id: UUID) -> Any:
+    def load(self, record_id: UUID, version: int | None = None) -> Any:
         try:
-            return self.store.records.repository.get(record_id)
+            return self.store.records.repository.get(record_id, version=version)
         except RecordErased as e:
             raise RecordGone(str(e)) from e
         except AggregateNotFoundError as e:
@@ -74,7 +74,11 @@ class StorePersistence:
         if answer is not None:
             side.append(self.answers.remember(answer.org_id, answer.key, answer.request_hash,
                                               answer.status, answer.body))
-        side.extend((lambda tx, d=d: Directory.add_in(tx, d)) for d in directory)
+        at, new = utc_now(), {d.record_id for d in directory}
+        side.extend((lambda tx, d=d: Directory.add_in(tx, d, at)) for d in directory)
+        # Retention counts from a record's last change (infra/retention.py).
+        side.extend((lambda tx, rid=r.id: Directory.touched_in(tx, rid, at))
+                    for r in records if r.id not in new and getattr(r, "pending_events", None))
         side.append(self.access_log.side_write(self._stamped(log)))
         try:
             self.store.records.save(*records, side_writes=side)
@@ -97,6 +101,12 @@ class StorePersistence:
 
     def feed(self, kind: str, gemeente: str, after: int, limit: int) -> list[tuple[int, DirectoryEntry]]:
         return self.directory.feed(kind, gemeente, after, limit)
+
+    def of_subject(self, subject: str) -> list[DirectoryEntry]:
+        return self.directory.of_subject(subject)
+
+    def received(self, kind: str, receiver_org: str, after: int, limit: int) -> list[tuple[int, DirectoryEntry]]:
+        return self.directory.received(kind, receiver_org, after, limit)
 
     def owned(self, kind: str, owner_org: str, after: int, limit: int) -> list[tuple[int, DirectoryEntry]]:
         return self.directory.owned(kind, owner_org, after, limit)

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from adapters.answers import Answer, Idempotency, once
+from adapters.answers import Answer, Idempotency, id_page, once
 from adapters.common import LeerlingId, School, Strict, domain_refusal, require_role, today, write_entry
 from adapters.errors import Forbidden, Invalid, NotFound
 from adapters.ports import DirectoryEntry, Persistence, Requester
@@ -164,9 +164,7 @@ def status(p: Persistence, who: Requester, record_id: UUID) -> Answer:
 def listing(p: Persistence, who: Requester, after: int, limit: int) -> Answer:
     """The school's own meldingen, oldest first, with a cursor."""
     require_role(who, Role.SCHOOL)
-    page = p.owned(KIND, who.org.org_id, after, limit)
-    items = [{"id": str(e.record_id), "cursor": seq} for seq, e in page]
-    return Answer(200, {"items": items, "volgende": page[-1][0] if page else after})
+    return id_page(p.owned(KIND, who.org.org_id, after, limit), after)
 
 
 def correct(p: Persistence, who: Requester, record_id: UUID, body: CorrectieIn, protocol: Verzuimprotocol) -> Answer:

@@ -1,0 +1,62 @@
+"""The jeugdteam's pull: with a consent receipt for `jeugdhulp-afstemming`, a signal and the items covered.
+
+The pupil is named by the receipt itself (its subject is the hub's pseudonym), so the
+team never sends or needs a BSN. Without a receipt there is no basis at all: even the
+signal goes to the jeugdteam only with consent (domain.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from nacl.signing import VerifyKey
+
+from adapters.answers import Answer
+from adapters.common import require_role
+from adapters.disclosure import check_receipt, decide, now, withheld_view
+from adapters.errors import Forbidden
+from adapters.leerplicht import melding_values, released
+from adapters.ports import Persistence, RecordGone, Requester
+from consent.policy import SubjectContext
+from domain.parties import Role
+from domain.verzuimmelding import Verzuimmelding
+
+PURPOSE = "jeugdhulp-afstemming"
+FIELDS = ("leerling.naam", "leerling.geboortedatum", "school.brin", "school.vestiging", "signaal.open_melding",
+          "verzuim.soort", "verzuim.periode", "acties.school", "acties.toelichting")
+
+
+def signal(p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, receipt: str | None) -> Answer:
+    """Whether the receipt's pupil has an open melding, and what the consent covers of the latest one."""
+    require_role(who, Role.JEUGDTEAM)
+    if receipt is None:
+        raise Forbidden("present the consent receipt (header Ketenhub-Toestemmingsbewijs) of the pupil",
+                        reden="receipt_missing")
+    at = now()
+    presented = check_receipt(p, keys, who, receipt, purpose=PURPOSE, subject=None, at=at)
+    subject = presented.claims.sub
+    meldingen = _meldingen(p, subject)
+    latest = meldingen[-1] if meldingen else None
+    context = SubjectContext(subject=subject, woongemeente=latest.recipient if latest else who.org.gemeente,
+                             recorded_by=presented.consent.recorded_by)
+    decision, entry = decide(who, PURPOSE, context, FIELDS, presented=presented,
+                             last_changed=latest.modified_on if latest else at, record_id=latest.id if latest else None,
+                             at=at)
+    p.log([entry])
+    values: dict[str, Any] = melding_values(latest) if latest else {}
+    values["signaal.open_melding"] = any(not m.is_withdrawn for m in meldingen)
+    return Answer(200, {"toestemming": presented.claims.jti, "gegevens": released(values, decision),
+                        "achtergehouden": withheld_view(decision), "afweging": decision.to_dict()})
+
+
+def _meldingen(p: Persistence, subject: str) -> list[Verzuimmelding]:
+    found = []
+    for entry in p.of_subject(subject):
+        if entry.kind != "verzuimmelding":
+            continue
+        try:
+            found.append(p.load(entry.record_id))
+        except RecordGone:
+            continue
+    return found

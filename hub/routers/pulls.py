@@ -1,0 +1,56 @@
+"""The pulls of leerplicht, the SWV and the jeugdteam: every answer carries its `afweging`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from adapters import jeugdteam, leerplicht, swv
+from hub.routers.common import CallerDep, answer, persistence
+from hub.routers.overdrachten import ReceiptHeader
+
+router = APIRouter()
+
+REFUSALS = {
+    401: {"description": "Missing or invalid request signature"},
+    403: {"description": "Wrong role or gemeente, or a consent receipt refused (`reden` says why)"},
+    404: {"description": "No such record for this organisation"},
+    410: {"description": "The record was erased"},
+    422: {"description": "Invalid input"},
+}
+
+Gemeente = Annotated[str, Path(pattern=r"^GM[0-9]{4}$", description="CBS gemeentecode, e.g. GM0363")]
+
+
+@router.get("/leerplicht/{gemeentecode}/meldingen", tags=["leerplicht"], responses=REFUSALS,
+            summary="The meldingen routed to this gemeente (cursor feed, minimal fields)")
+async def feed(gemeentecode: Gemeente, request: Request, caller: CallerDep,
+               na: Annotated[int, Query(ge=0, le=2**62, description="Cursor: items after this")] = 0,
+               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> JSONResponse:
+    return await answer(leerplicht.feed, persistence(request), caller, gemeentecode, na, limit)
+
+
+@router.get("/leerplicht/{gemeentecode}/meldingen/{melding_id}/casus", tags=["leerplicht"], responses=REFUSALS,
+            summary="The thuiszitter case of the pupil (with a consent receipt), else a signal")
+async def case(gemeentecode: Gemeente, melding_id: UUID, request: Request, caller: CallerDep,
+               receipt: ReceiptHeader = None) -> JSONResponse:
+    keys = request.app.state.hub.notary.keys()
+    return await answer(leerplicht.case, persistence(request), keys, caller, gemeentecode, melding_id, receipt)
+
+
+@router.get("/swv/monitoring", tags=["swv"], responses=REFUSALS,
+            summary="Counts of meldingen and thuiszitters of the SWV's schools; small cells suppressed")
+async def monitoring(request: Request, caller: CallerDep, van: date, tot: date) -> JSONResponse:
+    schools = request.app.state.hub.orgs.schools_of_swv(caller.org.org_id)
+    return await answer(swv.monitoring, persistence(request), caller, schools, van, tot)
+
+
+@router.get("/jeugdteam/signaal", tags=["jeugdteam"], responses=REFUSALS,
+            summary="With a consent receipt: whether there is an open melding, and the items covered")
+async def signal(request: Request, caller: CallerDep, receipt: ReceiptHeader = None) -> JSONResponse:
+    keys = request.app.state.hub.notary.keys()
+    return await answer(jeugdteam.signal, persistence(request), keys, caller, receipt)
