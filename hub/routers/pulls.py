@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -44,7 +44,12 @@ async def case(gemeentecode: Gemeente, melding_id: UUID, request: Request, calle
 
 @router.get("/swv/monitoring", tags=["swv"], responses=REFUSALS,
             summary="Counts of meldingen and thuiszitters of the SWV's schools; small cells suppressed")
-async def monitoring(request: Request, caller: CallerDep, van: date, tot: date) -> JSONResponse:
+async def monitoring(request: Request, caller: CallerDep,
+                     van: Annotated[date | None, Query(description="First day (default: 90 days before tot)")] = None,
+                     tot: Annotated[date | None, Query(description="Last day (default: today)")] = None,
+                     ) -> JSONResponse:
+    tot = tot or date.today()
+    van = van or tot - timedelta(days=90)
     schools = request.app.state.hub.orgs.schools_of_swv(caller.org.org_id)
     return await answer(swv.monitoring, persistence(request), caller, schools, van, tot)
 

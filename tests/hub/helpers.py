@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from domain.identifiers import generate_test_bsn
@@ -37,3 +37,32 @@ def melding_body(bsn: str | None = None, *, school: str = "12AB00", gemeente: st
     }
     body.update(overrides)
     return body
+
+
+def overdracht_body(receiver: str = "34CD01", *, bsn: str | None = None, school: str = "12AB00",
+                    send: bool = True) -> dict[str, Any]:
+    return {
+        "leerling": {"bsn": bsn or new_bsn(), "naam": "Noor Testkind", "geboortedatum": "2013-05-01"},
+        "school": {"brin": school[:4], "vestiging": school[4:]},
+        "ontvangende_school": {"brin": receiver[:4], "vestiging": receiver[4:]},
+        "rapport": {"verzuim_samenvatting": "Aanwezigheid 94%; twee keer te laat.", "schooladvies": "havo",
+                    "leerresultaten": "Rekenen boven gemiddeld.", "ondersteuningsbehoefte": "Structuur bij taken.",
+                    "opp_aanwezig": False},
+        "warme_items": [{"sleutel": "leesproblemen", "tekst": "Leest traag; dyslexieonderzoek loopt."},
+                        {"sleutel": "thuissituatie", "tekst": "Ouders gaan scheiden."}],
+        "versturen": send,
+    }
+
+
+def consent_body(bsn: str | None = None, purpose: str = "warme-overdracht", recipients: list[str] | None = None,
+                 categories: list[str] | None = None, items: list[str] | None = None,
+                 start: datetime | None = None, days: int = 180) -> dict[str, Any]:
+    start = start or datetime.now(UTC) - timedelta(minutes=1)
+    return {
+        "leerling": {"bsn": bsn or new_bsn(), "geboortedatum": "2013-05-01"}, "doel": purpose,
+        "ontvangers": recipients or ["school:34CD01"], "categorieen": categories or ["warme_items"],
+        "items": ["leesproblemen"] if items is None else items, "geldig_van": start.isoformat(),
+        "geldig_tot": (start + timedelta(days=days)).isoformat(), "gegeven_door": "ouder",
+        "naam_gever": "J. Testouder", "gegeven_op": start.date().isoformat(), "wijze": "ondertekend_formulier",
+        "formulier_kenmerk": "TF-2026-001",
+    }

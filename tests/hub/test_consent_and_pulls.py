@@ -13,7 +13,7 @@ from joserfc.jwk import KeySet
 
 from adapters.disclosure import RECEIPT_HEADER
 from domain.parties import Role
-from tests.hub.helpers import melding_body, new_bsn
+from tests.hub.helpers import consent_body, melding_body, new_bsn, overdracht_body
 
 GM_RIGHT, GM_OTHER = "GM0479", "GM0363"
 
@@ -42,27 +42,11 @@ def _problem(r, status: int) -> dict[str, Any]:
 
 def _consent(bsn: str, purpose: str, recipients: list[str], categories: list[str], items: list[str] = (),
              start: datetime | None = None, days: int = 180) -> dict[str, Any]:
-    start = start or datetime.now(UTC) - timedelta(minutes=1)
-    return {
-        "leerling": {"bsn": bsn, "geboortedatum": "2013-05-01"}, "doel": purpose, "ontvangers": recipients,
-        "categorieen": categories, "items": list(items), "geldig_van": start.isoformat(),
-        "geldig_tot": (start + timedelta(days=days)).isoformat(), "gegeven_door": "ouder",
-        "naam_gever": "J. Testouder", "gegeven_op": start.date().isoformat(), "wijze": "ondertekend_formulier",
-        "formulier_kenmerk": "TF-2026-001",
-    }
+    return consent_body(bsn, purpose, recipients, categories, list(items), start, days)
 
 
 def _overdracht(bsn: str, *, send: bool = True) -> dict[str, Any]:
-    return {
-        "leerling": {"bsn": bsn, "naam": "Noor Testkind", "geboortedatum": "2013-05-01"},
-        "school": {"brin": "12AB", "vestiging": "00"}, "ontvangende_school": {"brin": "34CD", "vestiging": "01"},
-        "rapport": {"verzuim_samenvatting": "Aanwezigheid 94%; twee keer te laat.", "schooladvies": "havo",
-                    "leerresultaten": "Rekenen boven gemiddeld.", "ondersteuningsbehoefte": "Structuur bij taken.",
-                    "opp_aanwezig": False},
-        "warme_items": [{"sleutel": "leesproblemen", "tekst": "Leest traag; dyslexieonderzoek loopt."},
-                        {"sleutel": "thuissituatie", "tekst": "Ouders gaan scheiden."}],
-        "versturen": send,
-    }
+    return overdracht_body(bsn=bsn, send=send)
 
 
 def _give(parties, body) -> dict[str, Any]:

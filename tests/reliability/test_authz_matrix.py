@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 
 from domain.parties import Role
 from hub.client import SignatureAuth
-from tests.hub.helpers import melding_body
+from tests.hub.helpers import consent_body, melding_body, overdracht_body
 from tests.reliability.helpers import PROBLEM_JSON, api_routes
 
 ROLES = ("school", "other_school", "swv", "leerplicht", "other_leerplicht", "jeugdteam", "auditor", "unknown")
@@ -54,6 +54,17 @@ class World:
         assert r.status_code == 201, r.text
         return str(r.json()["id"])
 
+    def overdracht(self) -> str:
+        """A concept overdracht of the owning school to a school that is none of the columns."""
+        r = self.clients["school"].post("/v1/overdrachten", json=overdracht_body("56EF00", send=False))
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    def toestemming(self) -> str:
+        r = self.clients["school"].post("/v1/toestemmingen", json=consent_body())
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
     def close(self) -> None:
         self.clients["unknown"].close()
 
@@ -61,6 +72,9 @@ class World:
 # Path parameter → a fresh value for it (owned by the owning school where it names a record).
 PATH_VALUES: dict[str, Callable[[World], str]] = {
     "melding_id": World.melding,
+    "overdracht_id": World.overdracht,
+    "toestemming_id": World.toestemming,
+    "gemeentecode": lambda w: "GM0479",
 }
 
 
@@ -106,6 +120,33 @@ ROWS: list[Row] = [
     Row("POST", "/v1/verzuimmeldingen/{melding_id}/acties", school=403, other_school=403, swv=403,
         leerplicht=201, other_leerplicht=404, jeugdteam=403, auditor=403,
         body=lambda w: {"route": "halt", "toelichting": "HALT-afdoening"}),
+    # Published without a signature: anyone verifies a consent receipt.
+    Row("GET", "/v1/sleutels", school=200, other_school=200, swv=200, leerplicht=200, other_leerplicht=200,
+        jeugdteam=200, auditor=200, unknown=200),
+    Row("POST", "/v1/overdrachten", school=201, other_school=403, **ALL_BUT_SCHOOLS,
+        body=lambda w: overdracht_body("34CD01")),
+    Row("GET", "/v1/overdrachten", school=200, other_school=200, **ALL_BUT_SCHOOLS),
+    Row("GET", "/v1/overdrachten/{overdracht_id}", **ONLY_THE_OWNER),
+    Row("POST", "/v1/overdrachten/{overdracht_id}/verzending", **ONLY_THE_OWNER),
+    Row("POST", "/v1/overdrachten/{overdracht_id}/sluiting", **ONLY_THE_OWNER, body=lambda w: {"reden": "vervalt"}),
+    # Only the named receiver confirms, and it is none of the columns (the sender gets 404 too).
+    Row("POST", "/v1/overdrachten/{overdracht_id}/ontvangst", school=404, other_school=404, **ALL_BUT_SCHOOLS),
+    # Schools and SWVs record consent; every other role is refused.
+    Row("POST", "/v1/toestemmingen", school=201, other_school=201, swv=201, leerplicht=403, other_leerplicht=403,
+        jeugdteam=403, auditor=403, body=lambda w: consent_body()),
+    Row("GET", "/v1/toestemmingen/{toestemming_id}", school=200, other_school=404, swv=404, leerplicht=404,
+        other_leerplicht=404, jeugdteam=404, auditor=404),
+    Row("POST", "/v1/toestemmingen/{toestemming_id}/intrekking", school=200, other_school=404, swv=404,
+        leerplicht=404, other_leerplicht=404, jeugdteam=404, auditor=404, body=lambda w: {"reden": "ouders"}),
+    Row("GET", "/v1/leerplicht/{gemeentecode}/meldingen", school=403, other_school=403, swv=403, leerplicht=200,
+        other_leerplicht=403, jeugdteam=403, auditor=403),
+    Row("GET", "/v1/leerplicht/{gemeentecode}/meldingen/{melding_id}/casus", school=403, other_school=403, swv=403,
+        leerplicht=200, other_leerplicht=403, jeugdteam=403, auditor=403),
+    Row("GET", "/v1/swv/monitoring", school=403, other_school=403, swv=200, leerplicht=403, other_leerplicht=403,
+        jeugdteam=403, auditor=403),
+    # Without a consent receipt even the jeugdteam gets nothing (tests/hub/test_consent_and_pulls.py has the rest).
+    Row("GET", "/v1/jeugdteam/signaal", school=403, other_school=403, swv=403, leerplicht=403, other_leerplicht=403,
+        jeugdteam=403, auditor=403),
 ]
 
 
