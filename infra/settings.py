@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     create_secrets: bool = Field(
         True, description="Generate missing secrets on first run (only while the store is empty)"
     )
+    create_tables: bool = Field(
+        True,
+        description="Create and migrate tables on start; false for the least-privilege API role "
+        "(then `hub db migrate` runs as the owner role)",
+    )
     max_body_bytes: int = Field(256_000, description="Largest request body accepted")
     signature_window_seconds: int = Field(300, description="Allowed clock skew of `created`")
     log_format: str = Field("console", description="console or json")

@@ -9,6 +9,7 @@ from typing import Any
 
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import JSONTranscoder, Mapper, Recording
+from eventsourcing.utils import strtobool
 from sqlalchemy.engine import make_url
 
 from infra.db import Database, Dialect
@@ -91,7 +92,8 @@ class Records(Application):
         dialect: Dialect = "postgres" if "postgres" in type(self.factory).__module__ else "sqlite"
         self.db = Database(self.factory.datastore, dialect)  # type: ignore[attr-defined]
         self.keys = KeyStore(self.db, self._master_key)
-        self.keys.create_tables()
+        if strtobool(self.env.get("CREATE_TABLE") or "yes"):
+            self.keys.create_tables()
         return SealingMapper(self.construct_transcoder(), self.keys)
 
 
@@ -160,12 +162,14 @@ def _probe_is_new(env: dict[str, str]) -> bool:
 
 def open_store(settings: Settings, extra_tables: tuple[str, ...] = ()) -> Store:
     """Open (and on first run create) the store that `settings` names."""
-    env = persistence_env(settings.database_url)
+    # A least-privilege role may run no DDL at all (infra/deploy/postgres-roles.sql).
+    env = {**persistence_env(settings.database_url), "CREATE_TABLE": "yes" if settings.create_tables else "no"}
     secrets = load_secrets(settings, store_is_new=_probe_is_new(env))
     records = Records(env, master_key=secrets.master_key)
     try:
         records.keys.check_master_key()
-        records.db.create(extra_tables)
+        if settings.create_tables:
+            records.db.create(extra_tables)
     except Exception:
         records.close()
         raise

@@ -1,0 +1,188 @@
+"""Erasure by schedule and after a restore: the retention sweep and the shred list.
+
+Retention counts from a record's last change (`hub_directory.changed_at`, written in
+the transaction of the record's events). A data key belongs to one (purpose, pupil), so
+a key is shredded only when *every* record of that pupil under that purpose is past its
+purpose's retention. Each shredded key gets one `erase` entry in the access log, with the
+pupil's pseudonym only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from audit.entries import AccessEntry, Action
+from domain.purposes import PURPOSES, Purpose
+from infra.accesslog import AccessLogStore, utc_now
+from infra.db import Database, Tx
+
+HUB_ORG = "hub"  # the hub itself, as the actor of the entries it writes on its own
+
+
+def iso(moment: datetime) -> str:
+    """The timestamp format of the directory and the access log (UTC, milliseconds, Z)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO 8601 moment; one without a zone is taken as UTC."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Expired:
+    """One (purpose, pupil) whose every record is past retention: its key goes."""
+
+    purpose: str
+    subject: str  # the pupil's pseudonym, never an identifier
+    records: tuple[str, ...]
+    last_changed: str
+    retention_ended: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"doel": self.purpose, "pseudoniem": self.subject, "records": list(self.records),
+                "laatste_wijziging": self.last_changed, "bewaartermijn_verstreken": self.retention_ended}
+
+
+@dataclass(frozen=True)
+class Reapplied:
+    """A key that a restore brought back and the shred list destroyed again."""
+
+    key_id: str
+    purpose: str
+    subject: str
+    shredded_at: str
+
+
+def _ended(purpose: Purpose, last_changed: str | None, now: datetime) -> datetime | None:
+    """When the retention of a group last changed at `last_changed` ended, if it has by `now`."""
+    if last_changed is None:
+        return None
+    end = purpose.retention.ends(parse_moment(last_changed))
+    return end if end is not None and end <= now else None
+
+
+class RetentionSweep:
+    """Finds what has passed its purpose's retention and crypto-shreds it, logged."""
+
+    def __init__(self, db: Database, purposes: Mapping[str, Purpose] = PURPOSES) -> None:
+        self._db = db
+        self._log = AccessLogStore(db)
+        self._purposes = purposes
+
+    def expired(self, now: datetime) -> list[Expired]:
+        """Every (purpose, pupil) with a live key whose records are all past retention at `now`."""
+        found: list[Expired] = []
+        for purpose in self._purposes.values():
+            if purpose.retention.years is None:
+                continue
+            # A coarse bound in SQL (a year lasts at least 365 days), the exact rule below.
+            bound = iso(now - timedelta(days=365 * purpose.retention.years) + timedelta(days=1))
+            with self._db.transaction(write=False) as tx:
+                rows = tx.execute(
+                    "SELECT d.subject, MAX(d.changed_at) FROM hub_directory d WHERE d.purpose = ?"
+                    " AND EXISTS (SELECT 1 FROM hub_data_keys k WHERE k.purpose = d.purpose AND k.subject = d.subject)"
+                    " GROUP BY d.subject HAVING COUNT(*) = COUNT(d.changed_at) AND MAX(d.changed_at) <= ?"
+                    " ORDER BY d.subject",
+                    (purpose.name, bound),
+                ).all()
+                for subject, last in rows:
+                    end = _ended(purpose, last, now)
+                    if end is not None:
+                        found.append(Expired(purpose.name, str(subject), _records(tx, purpose.name, str(subject)),
+                                             str(last), iso(end)))
+        return found
+
+    def run(self, now: datetime, *, dry_run: bool = False) -> list[Expired]:
+        """Shred the key of every expired (purpose, pupil); returns what was (or would be) erased."""
+        candidates = self.expired(now)
+        if dry_run:
+            return candidates
+        return [done for c in candidates if (done := self._shred(c, now)) is not None]
+
+    def _shred(self, candidate: Expired, now: datetime) -> Expired | None:
+        purpose = self._purposes[candidate.purpose]
+        with self._db.transaction() as tx:
+            # Lock the key first: a push that still holds it (FOR SHARE) commits before we go
+            # on, and then the check below sees its directory row and leaves the key alone.
+            lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
+            keys = [str(r[0]) for r in tx.execute(
+                f"SELECT key_id FROM hub_data_keys WHERE purpose = ? AND subject = ?{lock}",
+                (candidate.purpose, candidate.subject)).all()]
+            row = tx.execute(
+                # Aliased: PostgreSQL rows come back keyed by column name.
+                "SELECT COUNT(*) AS n, COUNT(changed_at) AS known, MAX(changed_at) AS last FROM hub_directory"
+                " WHERE purpose = ? AND subject = ?",
+                (candidate.purpose, candidate.subject)).one()
+            if not keys or row is None or row[0] != row[1]:
+                return None
+            end = _ended(purpose, row[2], now)
+            if end is None:
+                return None
+            done = Expired(candidate.purpose, candidate.subject, _records(tx, candidate.purpose, candidate.subject),
+                           str(row[2]), iso(end))
+            for key_id in keys:
+                _destroy(tx, key_id, utc_now(), f"retention: {purpose.retention.rationale}")
+            self._log.append_in(tx, [_erase_entry(purpose.name, purpose.legal_basis.value, candidate.subject, {
+                "reden": "bewaartermijn verstreken",
+                "bewaartermijn": purpose.retention.rationale,
+                "laatste_wijziging": done.last_changed,
+                "einde_bewaartermijn": done.retention_ended,
+                "records": list(done.records),
+            })])
+        return done
+
+
+def _records(tx: Tx, purpose: str, subject: str) -> tuple[str, ...]:
+    rows = tx.execute("SELECT record_id FROM hub_directory WHERE purpose = ? AND subject = ? ORDER BY seq",
+                      (purpose, subject)).all()
+    return tuple(str(UUID(str(r[0]))) for r in rows)
+
+
+def _destroy(tx: Tx, key_id: str, shredded_at: str, reason: str) -> None:
+    # The same two steps as KeyStore.shred, inside the caller's transaction, so the
+    # shred, its checks and its log entry commit together or not at all.
+    tx.execute(
+        "INSERT INTO hub_shredded (key_id, purpose, subject, shredded_at, reason)"
+        " SELECT key_id, purpose, subject, ?, ? FROM hub_data_keys WHERE key_id = ? ON CONFLICT DO NOTHING",
+        (shredded_at, reason, key_id),
+    )
+    tx.execute("DELETE FROM hub_data_keys WHERE key_id = ?", (key_id,))
+
+
+def _erase_entry(purpose: str, basis: str, subject: str, why: dict[str, object]) -> AccessEntry:
+    return AccessEntry(
+        action=Action.ERASE, org_id=HUB_ORG, role=HUB_ORG, purpose=purpose, legal_basis=basis,
+        subject=subject, actor="hub", decision="erased",
+        afweging=why, at=utc_now(),
+    )
+
+
+def reapply_shreds(db: Database, shred_list: Iterable[tuple[str, str, str]],
+                   purposes: Mapping[str, Purpose] = PURPOSES) -> list[Reapplied]:
+    """After restoring an older backup: destroy again every key the shred list names.
+
+    `shred_list` holds (key id, purpose, shredded at), as `KeyStore.shredded_key_ids()`
+    gave them before the restore. Keys already gone are skipped, so running it twice is harmless.
+    """
+    done: list[Reapplied] = []
+    log = AccessLogStore(db)
+    with db.transaction() as tx:
+        lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
+        for key_id, _purpose, shredded_at in shred_list:
+            row = tx.execute(f"SELECT purpose, subject FROM hub_data_keys WHERE key_id = ?{lock}", (key_id,)).one()
+            if row is None:
+                continue
+            purpose, subject = str(row[0]), str(row[1])
+            _destroy(tx, key_id, shredded_at, "shred list re-applied after a restore")
+            done.append(Reapplied(key_id, purpose, subject, shredded_at))
+            basis = purposes[purpose].legal_basis.value if purpose in purposes else ""
+            log.append_in(tx, [_erase_entry(purpose, basis, subject, {
+                "reden": "vernietiging opnieuw toegepast na herstel van een back-up",
+                "oorspronkelijk_vernietigd": shredded_at,
+            })])
+    return done

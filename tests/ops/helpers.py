@@ -1,0 +1,45 @@
+"""Running `hub` sub-commands against a test store, and signed clients on any hub."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi.testclient import TestClient
+from nacl.signing import SigningKey
+from typer.testing import CliRunner, Result
+
+from domain.parties import Organisation, Role, organisation_id
+from hub.cli import app as cli_app
+from hub.client import SignatureAuth
+from hub.container import Hub
+from infra.settings import Settings
+
+
+def env_of(settings: Settings, **extra: str) -> dict[str, str]:
+    """The HUB_* environment that names the same store as `settings`."""
+    return {
+        "HUB_DATABASE_URL": settings.database_url,
+        "HUB_VAR_DIR": str(settings.var_dir),
+        "HUB_MASTER_KEY_FILE": str(settings.master_key_file),
+        "HUB_PEPPER_FILE": str(settings.pepper_file),
+        "HUB_SIGNING_KEY_FILE": str(settings.signing_key_file),
+        **extra,
+    }
+
+
+def hub_cli(settings: Settings, *args: str, **extra: str) -> Result:
+    """`hub <args>` with the environment of `settings`; fails the test on a non-zero exit."""
+    result = CliRunner().invoke(cli_app, list(args), env=env_of(settings, **extra))
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+def signed_client(registry: Hub, app, role: Role, code: str, gemeente: str | None = None) -> TestClient:
+    """Register a party in `registry` (run as a role that may) and sign requests to `app` as it."""
+    org = Organisation(organisation_id(role, code), role, f"{role.value} {code}", code, gemeente)
+    registry.orgs.add(org)
+    seed = os.urandom(32)
+    registry.orgs.add_key(org.org_id, f"{org.org_id}#1", SigningKey(seed).verify_key.encode())
+    client = TestClient(app, raise_server_exceptions=False)
+    client.auth = SignatureAuth(f"{org.org_id}#1", seed)
+    return client
