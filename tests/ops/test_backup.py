@@ -1,0 +1,63 @@
+"""Restoring an older key backup must not revive a shredded key: the shred list is re-applied."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from audit.entries import AccessEntry, Action
+from domain.parties import Role
+from hub.container import Hub
+from tests.hub.helpers import melding_body, new_bsn
+from tests.ops.helpers import hub_cli
+
+
+def _status(school, record_id: str) -> int:
+    return school.get(f"/v1/verzuimmeldingen/{record_id}").status_code
+
+
+def test_reapplied_shred_list_erases_what_a_restore_brought_back(hub: Hub, settings, register, tmp_path: Path) -> None:
+    register(Role.LEERPLICHT, "GM0479")
+    school = register(Role.SCHOOL, "12AB00").client
+    erased_bsn = new_bsn()
+    erased, kept = (school.post("/v1/verzuimmeldingen", json=melding_body(b)).json()["id"]
+                    for b in (erased_bsn, new_bsn()))
+    subject = hub.store.pseudonyms.of("bsn", erased_bsn)
+    with hub.store.db.transaction(write=False) as tx:  # the nightly key backup, taken before the shred
+        backup = tx.execute("SELECT key_id, purpose, subject, kek_version, wrapped, created_at FROM hub_data_keys"
+                            " WHERE subject = ?", (subject,)).all()
+
+    hub_cli(settings, "keys", "shred", "--purpose", "verzuimmelding", "--pupil", erased_bsn)
+    shred_list = tmp_path / "shred-list.json"
+    hub_cli(settings, "backup", "shred-list", "--out", str(shred_list))
+    assert [r["key_id"] for r in json.loads(shred_list.read_text())] == [backup[0][0]]
+    assert _status(school, erased) == 410
+
+    with hub.store.db.transaction() as tx:  # restore the old key table: the key and no shred record
+        tx.execute("DELETE FROM hub_shredded")
+        for row in backup:
+            tx.execute("INSERT INTO hub_data_keys (key_id, purpose, subject, kek_version, wrapped, created_at)"
+                       " VALUES (?,?,?,?,?,?)", row)
+    assert _status(school, erased) == 200  # what the shred list is for
+
+    out = json.loads(hub_cli(settings, "backup", "reapply-shreds", str(shred_list), "--json").output)
+    assert [d["key_id"] for d in out] == [backup[0][0]]
+    assert (_status(school, erased), _status(school, kept)) == (410, 200)
+    entries = [AccessEntry.from_body(e.body) for e in hub.persistence.access_log.entries()]
+    assert [(e.action, e.subject) for e in entries if e.action is Action.ERASE] == [(Action.ERASE, subject)]
+    assert [k for k, _p, _t in hub.store.keys.shredded_key_ids()] == [backup[0][0]]
+
+    again = hub_cli(settings, "backup", "reapply-shreds", str(shred_list))
+    assert "re-applied 0 of 1" in again.output
+
+
+def test_not_a_shred_list_is_a_usage_error(settings, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from hub.cli import app
+    from tests.ops.helpers import env_of
+
+    bad = tmp_path / "list.json"
+    bad.write_text('[{"key": 1}]')
+    result = CliRunner().invoke(app, ["backup", "reapply-shreds", str(bad)], env=env_of(settings))
+    assert result.exit_code == 2 and "not a shred list" in result.output
