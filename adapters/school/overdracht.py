@@ -8,7 +8,7 @@ nothing of a concept: existence does not leak.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -168,17 +168,19 @@ def _party(p: Persistence, who: Requester, record_id: UUID) -> tuple[Overdracht,
     return o, sender
 
 
-def read(p: Persistence, keys: dict[str, VerifyKey], who: Requester, record_id: UUID, receipt: str | None) -> Answer:
+def read(p: Persistence, keys: dict[str, VerifyKey], who: Requester, record_id: UUID, receipt: str | None,
+         at: datetime | None = None) -> Answer:
     """The sender gets its status view; the receiver the rapport and the consented warm items."""
     o, sender = _party(p, who, record_id)
     if sender:
         return Answer(200, sender_view(o))
+    at = at or now()
     presented: Presented | None = None
     if receipt is not None:
-        presented = check_receipt(p, keys, who, receipt, purpose=PURPOSE, subject=o.subject, at=now())
+        presented = check_receipt(p, keys, who, receipt, purpose=PURPOSE, subject=o.subject, at=at)
     requested = (*_BASE_FIELDS, *(warm_field(item.key) for item in o.warm_items))
     decision, entry = decide(who, PURPOSE, _context(o), requested, presented=presented,
-                             last_changed=o.modified_on, record_id=o.id)
+                             last_changed=o.modified_on, record_id=o.id, at=at)
     p.log([entry])  # fail closed: no entry, no answer
     withheld = withheld_view(decision)
     return Answer(200, {
