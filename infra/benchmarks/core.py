@@ -41,10 +41,41 @@ class Options:
     requests: int = 360  # http: pushes each server gets per round
     concurrency: int = 8  # http: client threads
     max_seconds: float = 60.0  # http: one side's round stops after this, finished or not
+    log_entries: int = 1_000_000  # audit: entries in the log that verify_log reads
+    pushes: int = 600  # audit: pushes each side commits per round, with and without their log entry
+    decisions: int = 20_000  # policy: decide() calls each side makes per round
+    pull_sizes: tuple[int, int] = (10_000, 1_000_000)  # policy: stored meldingen of the small and the large store
+    pull_items: int = 500  # policy: feed items one pull returns
+    pulls: int = 10  # policy: pulls per store per round, each from another cursor
+    pull_backend: Backend = "sqlite"  # policy: which database(s) the pull runs on
     progress: Callable[[str], None] = field(default=_quiet, compare=False, repr=False)
+
+    @classmethod
+    def quick(cls, **changes: Any) -> Options:
+        """Small sizes for a smoke run of every benchmark in seconds (figures mean little)."""
+        small: dict[str, Any] = dict(
+            events=120, pupils=120, rounds=2, backend="sqlite", requests=40, concurrency=4, max_seconds=20.0,
+            log_entries=20_000, pushes=100, decisions=2_000, pull_sizes=(1_000, 4_000), pull_items=50, pulls=5,
+            pull_backend="sqlite",
+        )
+        return cls(**{**small, **changes})
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if k != "progress"}
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Percentiles of one side's per-operation times, over every operation of every round."""
+
+    p50: float
+    p99: float
+    count: int
+    unit: str = "ms"
+
+    @classmethod
+    def of(cls, values: Sequence[float], unit: str = "ms") -> Latency:
+        return cls(percentile(values, 50), percentile(values, 99), len(values), unit)
 
 
 @dataclass(frozen=True)
@@ -61,6 +92,8 @@ class BenchResult:
     peer_rounds: tuple[float, ...] = ()
     extra: tuple[str, ...] = ()
     higher_is_better: bool = True
+    ours_latency: Latency | None = None
+    peer_latency: Latency | None = None
 
     @property
     def ratio(self) -> float:
@@ -88,13 +121,16 @@ Benchmark = Callable[[Options], list[BenchResult]]
 
 #: Every benchmark by name, in the order `hub bench all` runs them.
 BENCHMARKS: dict[str, Benchmark] = {}
+#: The `Options` fields each benchmark reads, for the report's "options used".
+READS: dict[str, tuple[str, ...]] = {}
 
 
-def register(name: str) -> Callable[[Benchmark], Benchmark]:
+def register(name: str, reads: tuple[str, ...] = ()) -> Callable[[Benchmark], Benchmark]:
     """Add a benchmark to `BENCHMARKS` (and so to `hub bench all` and docs/benchmarks.md)."""
 
     def add(benchmark: Benchmark) -> Benchmark:
         BENCHMARKS[name] = benchmark
+        READS[name] = ("rounds", *reads)
         return benchmark
 
     return add

@@ -89,7 +89,8 @@ def plain_rate(url: str, work: Workload) -> float:
 
 
 @contextmanager
-def _hub_persistence(url: str, root: Path) -> Iterator[StorePersistence]:
+def hub_persistence(url: str, root: Path) -> Iterator[StorePersistence]:
+    """The adapters' persistence on a fresh hub store at `url`, its secrets under `root`."""
     var = root / f"var-{uuid.uuid4().hex[:8]}"
     settings = Settings(database_url=url, var_dir=var, master_key_file=var / "master.key",
                         pepper_file=var / "pepper.key", signing_key_file=var / "hub-signing.key", _env_file=None)
@@ -105,7 +106,7 @@ def sealed_rate(url: str, root: Path, work: Workload, *, known: bool = False, lo
     write's access-log entry in the same transaction (`log`). Unless `known`, each pupil's
     data key is created inside the timed loop (in the event's transaction), as on a pupil's
     first melding; with `known` every pupil already has a stored melding and key."""
-    with _hub_persistence(url, root) as p:
+    with hub_persistence(url, root) as p:
         if known:
             for earlier in work.aggregates():  # each pupil's earlier melding, untimed
                 p.store.records.save(earlier)
@@ -170,7 +171,7 @@ def backends(choice: str) -> tuple[str, ...]:
     return ("sqlite", "postgres") if choice == "both" else (choice,)
 
 
-@register("ingest")
+@register("ingest", reads=("events", "pupils", "backend"))
 def ingest(options: Options) -> list[BenchResult]:
     """Verzuimmeldingen stored through the hub's sealed store (`open_store` + `Records.save`:
     XChaCha20-Poly1305 under a data key per (purpose, pupil), key creation included, the

@@ -1,0 +1,149 @@
+"""`hub bench`: run the benchmarks, print each figure beside its peer, write docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shlex
+import sys
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from time import perf_counter
+from typing import Annotated, Any
+
+import typer
+
+from infra.benchmarks import machine, report
+from infra.benchmarks.core import Backend, BenchResult, Options
+from infra.benchmarks.suite import READS, benchmarks
+
+bench_app = typer.Typer(help="Benchmarks: our figures beside a peer's, measured in the same run.",
+                        no_args_is_help=True)
+
+Quick = Annotated[bool, typer.Option("--quick", help="Small sizes: a smoke run in seconds (figures mean little)")]
+Write = Annotated[Path | None, typer.Option("--write", help="Write the report (markdown) to this file")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the results as JSON instead of tables")]
+Rounds = Annotated[int | None, typer.Option(min=1, help="Rounds per benchmark (each round runs every side once)")]
+BackendOpt = Annotated[Backend | None, typer.Option(help="sqlite, postgres or both")]
+
+
+def _progress(message: str) -> None:
+    typer.echo(f"[{datetime.now():%H:%M:%S}] {message}", err=True)
+
+
+def _options(quick: bool, **changes: Any) -> Options:
+    given = {k: v for k, v in changes.items() if v is not None}
+    base = Options.quick() if quick else Options()
+    return dataclasses.replace(base, progress=_progress, **given)
+
+
+def _command() -> str:
+    return shlex.join(["hub", *sys.argv[1:]])
+
+
+def _run(names: list[str], options: Options, write: Path | None, as_json: bool) -> None:
+    """Run `names` in order; a benchmark that fails is reported and the others still run,
+    but then no report is written (a report is of a whole run) and the exit code is 1."""
+    registered = benchmarks()
+    started, start = datetime.now(UTC), perf_counter()
+    results: dict[str, list[BenchResult]] = {}
+    failed: list[str] = []
+    for name in names:
+        _progress(f"{name}: running")
+        began = perf_counter()
+        try:
+            results[name] = registered[name](options)
+        except Exception:
+            failed.append(name)
+            typer.secho(f"{name} failed:\n{traceback.format_exc()}", fg=typer.colors.RED, err=True)
+            continue
+        _progress(f"{name}: done in {perf_counter() - began:.0f} s")
+        if not as_json:
+            typer.echo(f"\n{name}\n{report.table(results[name])}\n")
+    run = report.Run(_command(), started, perf_counter() - start, machine.detect(), options, results,
+                     registered, READS)
+    if as_json:
+        typer.echo(json.dumps(run.as_dict(), indent=2, default=str))
+    if failed:
+        typer.secho(f"failed: {', '.join(failed)}; no report written", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+    if write is not None:
+        write.parent.mkdir(parents=True, exist_ok=True)
+        write.write_text(report.render(run), encoding="utf-8")
+        _progress(f"wrote {write}")
+
+
+@bench_app.command("all")
+def bench_all(
+    quick: Quick = False,
+    rounds: Rounds = None,
+    backend: Annotated[Backend | None, typer.Option(help="ingest: sqlite, postgres or both")] = None,
+    pull_backend: Annotated[Backend | None, typer.Option(help="policy pull: sqlite, postgres or both")] = None,
+    write: Write = None,
+    as_json: AsJson = False,
+) -> None:
+    """Run every benchmark (full sizes: about 20 minutes; --quick: well under a minute)."""
+    options = _options(quick, rounds=rounds, backend=backend, pull_backend=pull_backend)
+    _run(list(benchmarks()), options, write, as_json)
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    quick: Quick = False,
+    rounds: Rounds = None,
+    events: Annotated[int | None, typer.Option(min=1, help="Events each side stores per round")] = None,
+    pupils: Annotated[int | None, typer.Option(min=1, max=1818, help="Distinct pupils in the workload")] = None,
+    backend: BackendOpt = None,
+    write: Write = None,
+    as_json: AsJson = False,
+) -> None:
+    """Storing meldingen through the sealed store against plain eventsourcing."""
+    _run(["ingest"], _options(quick, rounds=rounds, events=events, pupils=pupils, backend=backend), write, as_json)
+
+
+@bench_app.command("http")
+def bench_http(
+    quick: Quick = False,
+    rounds: Rounds = None,
+    requests: Annotated[int | None, typer.Option(min=1, help="Pushes each server gets per round")] = None,
+    concurrency: Annotated[int | None, typer.Option(min=1, help="Client threads")] = None,
+    write: Write = None,
+    as_json: AsJson = False,
+) -> None:
+    """Signed pushes per second through the hub against a no-op FastAPI endpoint."""
+    _run(["http"], _options(quick, rounds=rounds, requests=requests, concurrency=concurrency), write, as_json)
+
+
+@bench_app.command("audit")
+def bench_audit(
+    quick: Quick = False,
+    rounds: Rounds = None,
+    log_entries: Annotated[int | None, typer.Option(min=1, help="Entries in the log verify_log reads")] = None,
+    pushes: Annotated[int | None, typer.Option(min=1, help="Pushes per side per round (append figure)")] = None,
+    write: Write = None,
+    as_json: AsJson = False,
+) -> None:
+    """Access-log appends with a push, and verify_log against a bare chain and pymerkle."""
+    _run(["audit"], _options(quick, rounds=rounds, log_entries=log_entries, pushes=pushes), write, as_json)
+
+
+@bench_app.command("policy")
+def bench_policy(
+    quick: Quick = False,
+    rounds: Rounds = None,
+    decisions: Annotated[int | None, typer.Option(min=1, help="decide() calls per side per round")] = None,
+    small: Annotated[int | None, typer.Option(min=1, help="Meldingen in the small store")] = None,
+    large: Annotated[int | None, typer.Option(min=1, help="Meldingen in the large store")] = None,
+    items: Annotated[int | None, typer.Option(min=1, max=500, help="Feed items per pull")] = None,
+    pulls: Annotated[int | None, typer.Option(min=1, help="Pulls per store per round")] = None,
+    backend: BackendOpt = None,
+    write: Write = None,
+    as_json: AsJson = False,
+) -> None:
+    """decide() against a dict allow-list, and a feed pull at a small and a large store."""
+    base = _options(quick)
+    sizes = (small or base.pull_sizes[0], large or base.pull_sizes[1])
+    options = _options(quick, rounds=rounds, decisions=decisions, pull_sizes=sizes, pull_items=items, pulls=pulls,
+                       pull_backend=backend)
+    _run(["policy"], options, write, as_json)

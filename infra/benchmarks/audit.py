@@ -1,0 +1,174 @@
+"""Audit: access-log appends as part of a push, and verify_log over a long log."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from time import perf_counter
+
+from nacl.signing import SigningKey
+from pymerkle import InmemoryTree
+
+from audit.entries import AccessEntry, Action
+from audit.verify import verify_log
+from infra.benchmarks.core import BenchResult, Options, alternate, register
+from infra.benchmarks.ingest import databases, hub_persistence, sealed_rate, workload
+from infra.persistence import StorePersistence
+
+VERIFY_GOAL = 0.5
+APPEND_GOAL = 0.8
+HEAD_EVERY = 1000  # entries between signed tree heads in the built log, as the hub signs them
+_KEY_ID = "hub-bench"
+OURS = "verify_log"
+CHAIN = "plain SHA-256 chain"
+PYMERKLE = "pymerkle InmemoryTree"
+WITH_LOG = "push + access-log entry"
+WITHOUT_LOG = "the same push without its entry"
+
+_WRITE_FIELDS = ("birth_date", "filed_on", "hours", "kind", "late_count", "note", "period_end", "period_start",
+                 "pupil_id", "pupil_id_kind", "pupil_name", "school_actions", "school_brin", "school_vestiging",
+                 "woongemeente")
+_RELEASED = ("leerling.geboortedatum", "leerling.id", "leerling.naam", "verzuim.periode", "verzuim.soort",
+             "verzuim.uren")
+
+
+def log_entry(i: int) -> AccessEntry:
+    """The i-th entry of the built log: two writes (a school's push) to one disclosure (leerplicht's
+    pull), with fresh record ids and pseudonyms; bodies of about 600-700 bytes, as the hub writes them."""
+    subject = hashlib.sha256(i.to_bytes(8, "big")).hexdigest()
+    common = dict(subject=subject, record_id=str(uuid.uuid4()), request_id=uuid.uuid4().hex,
+                  at=f"2026-11-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00.000Z")
+    if i % 3 < 2:
+        return AccessEntry(Action.WRITE, "school:12AB00", "school", "verzuimmelding", "wettelijke_plicht",
+                           fields=_WRITE_FIELDS, decision="allow", **common)
+    return AccessEntry(Action.DISCLOSE, "leerplicht:GM0479", "leerplicht", "verzuimmelding", "wettelijke_plicht",
+                       actor="lpa-0042", fields=_RELEASED, requested=_RELEASED, decision="allow",
+                       afweging={"outcome": "allow", "policy_version": "1"}, **common)
+
+
+@dataclass(frozen=True)
+class BuiltLog:
+    """A stored access log and the key its tree heads verify under."""
+
+    persistence: StorePersistence
+    signing_key: SigningKey
+
+    def verify_keys(self) -> dict[str, object]:
+        return {_KEY_ID: self.signing_key.verify_key}
+
+
+@contextmanager
+def built_log(root: Path, size: int, progress: Callable[[str], None]) -> Iterator[BuiltLog]:
+    """A log of `size` entries on SQLite, appended through `AccessLogStore.append` (the hub's own
+    append path, so the stored rows are exactly the hub's) `HEAD_EVERY` entries per transaction,
+    with a signed tree head after each transaction."""
+    signing_key = SigningKey(os.urandom(32))
+    with hub_persistence(f"sqlite:///{root}/audit-{uuid.uuid4().hex[:8]}.sqlite", root) as p:
+        start = perf_counter()
+        for first in range(0, size, HEAD_EVERY):
+            p.access_log.append([log_entry(i) for i in range(first, min(size, first + HEAD_EVERY))])
+            p.access_log.sign_head(signing_key, _KEY_ID)
+            if (first // HEAD_EVERY) % 100 == 99:
+                progress(f"audit: built {first + HEAD_EVERY:,} of {size:,} log entries")
+        progress(f"audit: built a log of {size:,} entries in {perf_counter() - start:.0f} s")
+        yield BuiltLog(p, signing_key)
+
+
+def verify_rate(log: BuiltLog, size: int) -> float:
+    """Ours: `audit.verify.verify_log` over the stored entries and heads, in entries/s."""
+    start = perf_counter()
+    report = verify_log(log.persistence.access_log.entries(), log.persistence.access_log.heads(),
+                        log.verify_keys())  # type: ignore[arg-type]
+    elapsed = perf_counter() - start
+    if not report.ok or report.entries_checked != size:
+        raise RuntimeError(f"the built log did not verify: {report}")
+    return size / elapsed
+
+
+def chain_rate(log: BuiltLog, size: int) -> float:
+    """Peer: the bare chain, one SHA-256 over (previous hash || body) per entry of the same stream.
+    It compares nothing and builds no tree: the floor of any chained-log check."""
+    sha256 = hashlib.sha256
+    start = perf_counter()
+    last = bytes(32)
+    count = 0
+    for entry in log.persistence.access_log.entries():
+        last = sha256(last + entry.body).digest()
+        count += 1
+    elapsed = perf_counter() - start
+    if count != size:
+        raise RuntimeError(f"read {count} entries, expected {size}")
+    return size / elapsed
+
+
+def pymerkle_rate(log: BuiltLog, size: int) -> float:
+    """Second peer: the `pymerkle` package building its RFC 9162-style tree (0x00/0x01 prefixes)
+    over the bodies of the same stream, and its root."""
+    start = perf_counter()
+    tree = InmemoryTree(algorithm="sha256")
+    tree.append_entries(entry.body for entry in log.persistence.access_log.entries())
+    tree.get_root()
+    elapsed = perf_counter() - start
+    if tree.get_size() != size:
+        raise RuntimeError(f"pymerkle holds {tree.get_size()} leaves, expected {size}")
+    return size / elapsed
+
+
+def _append_results(options: Options, root: Path) -> BenchResult:
+    work = workload(dataclasses.replace(options, events=options.pushes))
+    with databases("sqlite", root) as new_url:
+        sides = {
+            WITH_LOG: lambda r: sealed_rate(new_url(f"with-log-{r}"), root, work, log=True),
+            WITHOUT_LOG: lambda r: sealed_rate(new_url(f"without-log-{r}"), root, work),
+        }
+        rates = alternate(options.rounds, sides, options.progress, "audit append")
+    return BenchResult.from_rounds(
+        "audit: entries appended with their push", "entries/s", rates[WITH_LOG], WITHOUT_LOG, rates[WITHOUT_LOG],
+        goal=APPEND_GOAL,
+        extra=("StorePersistence.commit with one access-log entry (hash chain + Merkle state row, in the "
+               "event's transaction) against Records.save of the same melding; one push per transaction, "
+               f"{options.pushes} pushes per round, new pupils, SQLite; the rate counts entries = pushes",),
+    )
+
+
+@register("audit", reads=("pushes", "log_entries"))
+def audit(options: Options) -> list[BenchResult]:
+    """(a) Access-log entries appended as part of a push: `StorePersistence.commit` of a
+    verzuimmelding with its hash-chained log entry in the same transaction, against the same
+    push without the entry (the ingest benchmark's own code, on SQLite). (b) `audit.verify.verify_log`
+    — chain, RFC 9162 Merkle tree and every signed tree head — over a log of `log_entries`
+    entries built through `AccessLogStore.append` (the hub's own append path, so the rows are
+    exactly what the hub writes; a tree head signed every 1000 entries), streamed from SQLite
+    by `AccessLogStore.entries`; against two peers reading the same stream in the same run: a
+    bare SHA-256 chain over the same bytes, and the `pymerkle` package building a Merkle tree
+    over the same entries. Sides alternate round by round."""
+    results: list[BenchResult] = []
+    with tempfile.TemporaryDirectory(prefix="ketenhub-bench-audit-") as tmp:
+        root = Path(tmp)
+        results.append(_append_results(options, root))
+        size = options.log_entries
+        with built_log(root, size, options.progress) as log:
+            sides = {
+                OURS: lambda _r: verify_rate(log, size),
+                CHAIN: lambda _r: chain_rate(log, size),
+                PYMERKLE: lambda _r: pymerkle_rate(log, size),
+            }
+            rates = alternate(options.rounds, sides, options.progress, "audit verify")
+            heads = len(log.persistence.access_log.heads())
+            sizes = [len(e.body) for e in log.persistence.access_log.entries(stop=min(size, 3000))]
+    note = (f"{size:,} entries, bodies {min(sizes)}-{max(sizes)} bytes (mean {sum(sizes) // len(sizes)}), "
+            f"{heads} signed tree heads; each side streams the entries from SQLite itself")
+    for peer, goal, why in (
+        (CHAIN, VERIFY_GOAL, "the peer hashes the chain only: no comparison, no tree, no heads"),
+        (PYMERKLE, None, "the peer builds pymerkle's in-memory tree over the bodies and takes its root"),
+    ):
+        results.append(BenchResult.from_rounds(f"audit: verify_log vs {peer}", "entries/s", rates[OURS], peer,
+                                               rates[peer], goal=goal, extra=(note, why)))
+    return results
