@@ -38,8 +38,14 @@ def signed_client(registry: Hub, app, role: Role, code: str, gemeente: str | Non
     """Register a party in `registry` (run as a role that may) and sign requests to `app` as it."""
     org = Organisation(organisation_id(role, code), role, f"{role.value} {code}", code, gemeente)
     registry.orgs.add(org)
+    return client_of(registry, app, org.org_id)
+
+
+def client_of(registry: Hub, app, org_id: str) -> TestClient:
+    """A signed client for a registered party, with a key of its own added to `registry`."""
     seed = os.urandom(32)
-    registry.orgs.add_key(org.org_id, f"{org.org_id}#1", SigningKey(seed).verify_key.encode())
+    key_id = f"{org_id}#{os.urandom(4).hex()}"
+    registry.orgs.add_key(org_id, key_id, SigningKey(seed).verify_key.encode())
     client = TestClient(app, raise_server_exceptions=False)
-    client.auth = SignatureAuth(f"{org.org_id}#1", seed)
+    client.auth = SignatureAuth(key_id, seed)
     return client
