@@ -13,6 +13,7 @@ from nacl.signing import SigningKey
 
 from domain.parties import InvalidParty, Organisation, Role, organisation_id, validate_code
 from hub import ops_cli
+from hub.bench import bench_app
 from hub.container import Hub, build_hub
 from infra.orgs import RegistryError
 from infra.settings import Settings
@@ -23,6 +24,7 @@ keys_app = typer.Typer(help="Rotate and shred encryption keys.", no_args_is_help
 app.add_typer(org_app, name="org")
 app.add_typer(keys_app, name="keys")
 app.add_typer(ops_cli.config_app, name="config")
+app.add_typer(bench_app, name="bench")
 app.add_typer(ops_cli.db_app, name="db")
 app.add_typer(ops_cli.retention_app, name="retention")
 app.add_typer(ops_cli.backup_app, name="backup")
@@ -192,6 +194,15 @@ def keys_rotate(purpose: Annotated[str, typer.Option(help="The purpose whose key
     finally:
         hub.close()
     typer.echo(f"rotated purpose key of {purpose}: {count} data key(s) re-wrapped")
+
+
+@app.command()
+def demo(var: Annotated[Path | None, typer.Option(help="Keep the demo hub's state here (default: a temp dir)")]
+         = None) -> None:
+    """Play the whole chain against a fresh local hub, through signed HTTP, and explain each step."""
+    from hub import demo as scenario
+
+    scenario.main(var)
 
 
 def main() -> None:
