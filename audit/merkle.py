@@ -40,15 +40,15 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return _sha256(_NODE_PREFIX + left + right).digest()
 
 
-def _parents(hashes: list[bytes]) -> list[bytes]:
-    """node_hash of each sibling pair (hashes[0], hashes[1]), ...; an odd last hash waits.
+def _parents(joined: bytes) -> list[bytes]:
+    """node_hash of each sibling pair in `joined` (32-byte hashes back to back); an odd last one waits.
 
     Whole levels at once: a comprehension is the cheapest way CPython offers to make
     many small SHA-256 calls, and those calls are what bound append and verify speed.
+    One slice of the joined level per pair costs a quarter less than joining two hashes.
     """
-    pairs = iter(hashes)  # zip(pairs, pairs) yields (h0, h1), (h2, h3)... and drops an odd last
     # node_hash inlined, as in leaf_hashes.
-    return [_sha256(_NODE_PREFIX + left + right).digest() for left, right in zip(pairs, pairs, strict=False)]
+    return [_sha256(_NODE_PREFIX + joined[i : i + _PAIR]).digest() for i in range(0, len(joined) - HASH_SIZE, _PAIR)]
 
 
 def _split(n: int) -> int:
@@ -146,9 +146,10 @@ class _Levels:
             held = self._levels[level]
             # Held hashes start at an even index: an odd count means the last one is a
             # left sibling still waiting for the first of the new hashes.
-            waiting = bytes(held[-HASH_SIZE:]) if len(held) % _PAIR else None
-            held += b"".join(hashes)
-            hashes = _parents(hashes if waiting is None else [waiting, *hashes])
+            waiting = bytes(held[-HASH_SIZE:]) if len(held) % _PAIR else b""
+            joined = b"".join(hashes)
+            held += joined
+            hashes = _parents(waiting + joined)
             level += 1
 
     def _complete(self, level: int, index: int) -> bytes:
@@ -229,6 +230,25 @@ class CompactRange(_Levels):
         other._levels = [bytearray(hashes) for hashes in self._levels]
         other._base = list(self._base)
         other._size = self._size
+        return other
+
+    def pack(self) -> bytes:
+        """The held hashes, lowest level first: with the size, all a later append needs."""
+        return b"".join(self._levels)
+
+    @classmethod
+    def unpack(cls, size: int, packed: bytes) -> CompactRange:
+        """The range pack() stored for a tree of `size` leaves."""
+        # Level l holds one hash exactly when bit l of size is set: the root of the
+        # perfect subtree of 2**l leaves on the tree's right edge.
+        levels = size.bit_length()
+        if len(packed) != size.bit_count() * HASH_SIZE:
+            raise ValueError(f"a compact range of size {size} holds {size.bit_count()} hashes")
+        other = cls()
+        hashes = iter(packed[i : i + HASH_SIZE] for i in range(0, len(packed), HASH_SIZE))
+        other._levels = [bytearray(next(hashes)) if size >> lvl & 1 else bytearray() for lvl in range(levels)]
+        other._base = [(size >> lvl) & ~1 for lvl in range(levels)]
+        other._size = size
         return other
 
 

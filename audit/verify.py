@@ -11,8 +11,8 @@ from operator import attrgetter
 
 from nacl.signing import VerifyKey
 
-from audit.chain import GENESIS, ChainedEntry
-from audit.merkle import HASH_SIZE, CompactRange, leaf_hashes
+from audit.chain import GENESIS, LEAF_PREFIX, ChainedEntry
+from audit.merkle import HASH_SIZE, CompactRange
 from audit.treehead import TreeHead, verify_tree_head
 
 # What the chain alone proves and what it cannot: anyone who can write the store can
@@ -173,7 +173,9 @@ class _Pass:
         return _CHUNK
 
     def _take(self, chunk: list[ChainedEntry]) -> Failure | None:
-        hashes = [_sha256(e.prev_hash + e.body).digest() for e in chunk]
+        # chain_hash inlined: the entry hash is also the Merkle leaf, so this is the only
+        # hash over the entries' bytes.
+        hashes = [_sha256(LEAF_PREFIX + e.prev_hash + e.body).digest() for e in chunk]
         if _linked(chunk, hashes, self.pos, self.last):
             self._accept(hashes, self.pos < self.merkle_end)
             return None
@@ -185,7 +187,7 @@ class _Pass:
         if not hashes:
             return
         if grow_tree:
-            self.tree.extend(leaf_hashes(hashes))
+            self.tree.extend(hashes)
         self.pos += len(hashes)
         self.last = hashes[-1]
         self.recent += b"".join(hashes)
@@ -207,7 +209,7 @@ class _Pass:
     # Classification of the first entry that breaks the chain, at position x:
     #   seq jumps ahead and the link breaks -> the missing seqs come later: reordered,
     #                                          else removed
-    #   hash != SHA-256(prev_hash || body)  -> changed
+    #   stored hash is not the recomputed   -> changed
     #   links fine but carries another seq  -> changed (seq is not hashed)
     #   links to an entry before x-1        -> the entries in between were inserted
     #   links to an entry later in the log  -> reordered
@@ -221,7 +223,7 @@ class _Pass:
             return Failure(
                 FailureKind.CHANGED,
                 x,
-                f"entry {x}: its stored hash is not SHA-256(prev_hash || body): its body or hashes were edited",
+                f"entry {x}: its stored hash is not SHA-256(0x00 || prev_hash || body): its body or hashes were edited",
             )
         if entry.prev_hash == self.last:
             return Failure(

@@ -1,18 +1,28 @@
-"""Storage of the access log: the hash chain, the Merkle frontier and the signed tree heads.
+"""Storage of the access log: the hash chain, the Merkle compact range and the signed tree heads.
 
 Appends are serialised by a single state row (locked `FOR UPDATE` on PostgreSQL; SQLite
-serialises writers anyway) that holds the size, the last entry hash and the frontier,
-so each append costs one read and two writes whatever the log's length.
+serialises writers anyway) that holds the size, the last entry hash and the packed
+compact range, so each append costs one read and two writes whatever the log's length.
+
+Tree heads are signed (a) on demand (`hub audit sign-head`, `POST /v1/audit/boomkoppen`),
+(b) when a head is due on reading the published heads (`sign_if_due`: the log grew and
+the newest head is `HEAD_EVERY` entries or `HEAD_MAX_AGE` old), and (c) every
+`HeadSigner.every` appends, inside the append's own transaction, when the store is built
+with a signer.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from audit import frontier
+from nacl.signing import SigningKey
+
 from audit.chain import GENESIS, ChainedEntry, chain_hash, merkle_leaf
 from audit.entries import AccessEntry
+from audit.merkle import CompactRange, MerkleTree
 from audit.treehead import TreeHead, sign_tree_head
 from infra.db import Database, Tx
 from infra.recorders import SideWrite
@@ -29,19 +39,45 @@ TABLES = (
     " key_id TEXT NOT NULL, signature BLOB NOT NULL)",
 )
 
+HEAD_EVERY = 1000  # entries a published head may lag behind before a read signs a new one
+HEAD_MAX_AGE = timedelta(minutes=5)  # ... or time since the newest head, if the log grew
+_HEAD_COLUMNS = "size, root, signed_at, key_id, signature"
+_ENTRY_COLUMNS = "seq, body, prev_hash, entry_hash"
+
 
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class AccessLogStore:
-    """Appends entries, streams them back, and keeps the signed tree heads."""
+@dataclass(frozen=True)
+class HeadSigner:
+    """Signs a tree head in the append transaction each time the log passes a multiple of `every`."""
 
-    def __init__(self, db: Database) -> None:
+    signing_key: SigningKey
+    key_id: str
+    every: int = HEAD_EVERY
+
+
+def _head(row: tuple) -> TreeHead:
+    return TreeHead(int(row[0]), bytes(row[1]), str(row[2]), str(row[3]), bytes(row[4]))
+
+
+def _entry(row: tuple) -> ChainedEntry:
+    return ChainedEntry(int(row[0]), bytes(row[1]), bytes(row[2]), bytes(row[3]))
+
+
+class AccessLogStore:
+    """Appends entries, streams them back, keeps the signed tree heads and serves proofs."""
+
+    def __init__(self, db: Database, signer: HeadSigner | None = None) -> None:
         self._db = db
+        self.signer = signer
+        # The full tree, for proofs: grown from the stored entry hashes as the log grows.
+        self._tree = MerkleTree()
+        self._tree_lock = threading.Lock()
 
     # -- appending ------------------------------------------------------------------
-    def _state(self, tx: Tx) -> tuple[int, bytes, list[bytes]]:
+    def _state(self, tx: Tx) -> tuple[int, bytes, CompactRange]:
         lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
         row = tx.execute(f"SELECT size, last_hash, frontier FROM hub_access_state WHERE id = 1{lock}").one()
         if row is None:
@@ -52,11 +88,13 @@ class AccessLogStore:
             )
             row = tx.execute(f"SELECT size, last_hash, frontier FROM hub_access_state WHERE id = 1{lock}").one()
         assert row is not None
-        return int(row[0]), bytes(row[1]), frontier.unpack(bytes(row[2]))
+        size = int(row[0])
+        return size, bytes(row[1]), CompactRange.unpack(size, bytes(row[2]))
 
     def append_in(self, tx: Tx, entries: list[AccessEntry]) -> list[int]:
         """Append inside an open transaction; returns the sequence numbers."""
-        size, last, front = self._state(tx)
+        size, last, tree = self._state(tx)
+        start = size
         seqs: list[int] = []
         for entry in entries:
             body = entry.body()
@@ -65,13 +103,16 @@ class AccessLogStore:
                 "INSERT INTO hub_access_log (seq, subject, body, prev_hash, entry_hash) VALUES (?,?,?,?,?)",
                 (size, entry.subject, body, last, entry_hash),
             )
-            front = frontier.push(front, size, merkle_leaf(entry_hash))
+            tree.append(merkle_leaf(entry_hash))
             seqs.append(size)
             size, last = size + 1, entry_hash
         tx.execute(
             "UPDATE hub_access_state SET size = ?, last_hash = ?, frontier = ? WHERE id = 1",
-            (size, last, frontier.pack(front)),
+            (size, last, tree.pack()),
         )
+        signer = self.signer
+        if signer is not None and size // signer.every > start // signer.every:
+            self._sign_in(tx, signer.signing_key, signer.key_id, size, tree)
         return seqs
 
     def side_write(self, entries: list[AccessEntry]) -> SideWrite:
@@ -96,43 +137,91 @@ class AccessLogStore:
             limit = batch if stop is None else min(batch, stop - seq)
             with self._db.transaction(write=False) as tx:
                 rows = tx.execute(
-                    "SELECT seq, body, prev_hash, entry_hash FROM hub_access_log WHERE seq >= ? ORDER BY seq LIMIT ?",
+                    f"SELECT {_ENTRY_COLUMNS} FROM hub_access_log WHERE seq >= ? ORDER BY seq LIMIT ?",
                     (seq, limit),
                 ).all()
             if not rows:
                 return
-            for r in rows:
-                yield ChainedEntry(int(r[0]), bytes(r[1]), bytes(r[2]), bytes(r[3]))
+            yield from map(_entry, rows)
             seq = int(rows[-1][0]) + 1
+
+    def entry(self, seq: int) -> ChainedEntry | None:
+        with self._db.transaction(write=False) as tx:
+            row = tx.execute(f"SELECT {_ENTRY_COLUMNS} FROM hub_access_log WHERE seq = ?", (seq,)).one()
+        return None if row is None else _entry(row)
 
     def entries_of(self, subject: str) -> list[ChainedEntry]:
         with self._db.transaction(write=False) as tx:
             rows = tx.execute(
-                "SELECT seq, body, prev_hash, entry_hash FROM hub_access_log WHERE subject = ? ORDER BY seq",
-                (subject,),
+                f"SELECT {_ENTRY_COLUMNS} FROM hub_access_log WHERE subject = ? ORDER BY seq", (subject,)
             ).all()
-        return [ChainedEntry(int(r[0]), bytes(r[1]), bytes(r[2]), bytes(r[3])) for r in rows]
+        return [_entry(r) for r in rows]
+
+    # -- proofs ---------------------------------------------------------------------
+    def tree(self, size: int) -> MerkleTree:
+        """The tree over at least the first `size` stored entries (ValueError past the log's end).
+
+        Grown from the stored entry hashes and kept, so a proof costs O(log n) once the
+        process has read the log once.
+        """
+        with self._tree_lock:
+            tree = self._tree
+            if size > tree.size:
+                tree.extend(e.entry_hash for e in self.entries(tree.size, size))
+            if size > tree.size:
+                raise ValueError(f"the log holds {tree.size} entries, not {size}")
+            return tree
+
+    def inclusion_proof(self, seq: int, size: int) -> tuple[bytes, list[bytes]]:
+        """The leaf hash of entry seq and its RFC 9162 audit path in the tree of `size` entries."""
+        tree = self.tree(size)
+        return tree.leaf(seq), tree.inclusion_proof(seq, size)
+
+    def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
+        """RFC 9162 proof that the tree of size1 entries is a prefix of the tree of size2."""
+        return self.tree(size2).consistency_proof(size1, size2)
 
     # -- tree heads -----------------------------------------------------------------
-    def sign_head(self, signing_key, key_id: str) -> TreeHead:
-        """Sign the current tree head (size, root, time) and keep it."""
-        with self._db.transaction() as tx:
-            size, _last, front = self._state(tx)
-            existing = tx.execute(
-                "SELECT size, root, signed_at, key_id, signature FROM hub_tree_heads WHERE size = ?", (size,)
-            ).one()
-            if existing is not None:
-                return TreeHead(int(existing[0]), bytes(existing[1]), str(existing[2]), str(existing[3]),
-                                bytes(existing[4]))
-            head = sign_tree_head(signing_key, key_id, size, frontier.root(front), utc_now())
-            tx.execute(
-                "INSERT INTO hub_tree_heads (size, root, signed_at, key_id, signature) VALUES (?,?,?,?,?)",
-                (head.size, head.root, head.timestamp, head.key_id, head.signature),
-            )
+    def _sign_in(self, tx: Tx, signing_key: SigningKey, key_id: str, size: int, tree: CompactRange) -> TreeHead:
+        existing = tx.execute(f"SELECT {_HEAD_COLUMNS} FROM hub_tree_heads WHERE size = ?", (size,)).one()
+        if existing is not None:
+            return _head(existing)
+        head = sign_tree_head(signing_key, key_id, size, tree.root(), utc_now())
+        tx.execute(
+            f"INSERT INTO hub_tree_heads ({_HEAD_COLUMNS}) VALUES (?,?,?,?,?)",
+            (head.size, head.root, head.timestamp, head.key_id, head.signature),
+        )
         return head
+
+    def sign_head(self, signing_key: SigningKey, key_id: str) -> TreeHead:
+        """Sign the current tree head (size, root, time) and keep it (the kept one if already signed)."""
+        with self._db.transaction() as tx:
+            size, _last, tree = self._state(tx)
+            return self._sign_in(tx, signing_key, key_id, size, tree)
+
+    def sign_if_due(self, signing_key: SigningKey, key_id: str, now: datetime | None = None) -> TreeHead | None:
+        """Sign a head when the newest one lags HEAD_EVERY entries or HEAD_MAX_AGE behind a grown log."""
+        size, newest = self.size(), self.latest_head()
+        if newest is None:
+            due = True
+        elif size == newest.size:
+            due = False
+        else:
+            signed = datetime.fromisoformat(newest.timestamp)
+            due = size - newest.size >= HEAD_EVERY or (now or datetime.now(UTC)) - signed >= HEAD_MAX_AGE
+        return self.sign_head(signing_key, key_id) if due else None
 
     def heads(self) -> list[TreeHead]:
         with self._db.transaction(write=False) as tx:
-            rows = tx.execute(
-                "SELECT size, root, signed_at, key_id, signature FROM hub_tree_heads ORDER BY size").all()
-        return [TreeHead(int(r[0]), bytes(r[1]), str(r[2]), str(r[3]), bytes(r[4])) for r in rows]
+            rows = tx.execute(f"SELECT {_HEAD_COLUMNS} FROM hub_tree_heads ORDER BY size").all()
+        return [_head(r) for r in rows]
+
+    def head(self, size: int) -> TreeHead | None:
+        with self._db.transaction(write=False) as tx:
+            row = tx.execute(f"SELECT {_HEAD_COLUMNS} FROM hub_tree_heads WHERE size = ?", (size,)).one()
+        return None if row is None else _head(row)
+
+    def latest_head(self) -> TreeHead | None:
+        with self._db.transaction(write=False) as tx:
+            row = tx.execute(f"SELECT {_HEAD_COLUMNS} FROM hub_tree_heads ORDER BY size DESC LIMIT 1").one()
+        return None if row is None else _head(row)

@@ -23,7 +23,7 @@ ROOT = hashlib.sha256(b"some root").digest()
 # -- chain ------------------------------------------------------------------------------
 def test_first_entry_links_to_genesis() -> None:
     first = link(None, 0, b'{"a":1}')
-    assert first == ChainedEntry(0, b'{"a":1}', GENESIS, hashlib.sha256(bytes(32) + b'{"a":1}').digest())
+    assert first == ChainedEntry(0, b'{"a":1}', GENESIS, hashlib.sha256(b"\x00" + bytes(32) + b'{"a":1}').digest())
 
 
 def test_each_entry_links_to_its_predecessor() -> None:
@@ -40,10 +40,11 @@ def test_link_refuses_a_seq_that_does_not_follow(seq: int) -> None:
         link(link(None, 0, b"x"), seq, b"y")
 
 
-def test_merkle_leaf_is_the_leaf_hash_of_the_entry_hash() -> None:
-    entry = link(None, 0, b"body")
-    assert merkle_leaf(entry.entry_hash) == hashlib.sha256(b"\x00" + entry.entry_hash).digest()
-    assert merkle_leaf(entry.entry_hash) != leaf_hash(entry.body)
+def test_the_entry_hash_is_the_rfc9162_leaf_hash_of_prev_hash_and_body() -> None:
+    first = link(None, 0, b"body")
+    second = link(first, 1, b"more")
+    assert second.entry_hash == leaf_hash(first.entry_hash + b"more")
+    assert merkle_leaf(second.entry_hash) == second.entry_hash
 
 
 def test_entries_are_immutable() -> None:

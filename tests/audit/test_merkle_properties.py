@@ -193,3 +193,19 @@ def test_leaf_hashes_must_be_32_bytes() -> None:
         MerkleTree().append(bytes(33))
     with pytest.raises(ValueError):
         CompactRange().extend([bytes(32), bytes(31)])
+
+
+@given(st.integers(0, 70), st.integers(0, 9))
+def test_compact_range_survives_pack_and_unpack(first: int, more: int) -> None:
+    # The access log keeps its range packed in a state row and appends to the unpacked one.
+    d = leaves(first + more)
+    stored = CompactRange(d[:first]).pack()
+    restored = CompactRange.unpack(first, stored)
+    assert restored.root() == ref_mth(d[:first])
+    restored.extend(d[first:])
+    assert restored.root() == ref_mth(d)
+
+
+def test_unpack_refuses_the_wrong_number_of_hashes() -> None:
+    with pytest.raises(ValueError):
+        CompactRange.unpack(3, bytes(32))
