@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+import psycopg
 from fastapi.testclient import TestClient
 from nacl.signing import SigningKey
 from typer.testing import CliRunner, Result
@@ -13,6 +15,14 @@ from hub.cli import app as cli_app
 from hub.client import SignatureAuth
 from hub.container import Hub
 from infra.settings import Settings
+
+ROLES_SQL = (Path(__file__).parents[2] / "infra" / "deploy" / "postgres-roles.sql").read_text(encoding="utf-8")
+
+
+def apply_roles(admin_url: str) -> None:
+    """Run infra/deploy/postgres-roles.sql as the superuser, as an operator would with psql."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(ROLES_SQL)
 
 
 def env_of(settings: Settings, **extra: str) -> dict[str, str]:

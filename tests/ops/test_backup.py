@@ -15,7 +15,7 @@ from hub.container import Hub, build_hub
 from infra.pgcluster import Cluster
 from tests.conftest import make_settings
 from tests.hub.helpers import melding_body, new_bsn
-from tests.ops.helpers import client_of, hub_cli, signed_client
+from tests.ops.helpers import apply_roles, client_of, hub_cli, signed_client
 
 KEY_TABLES = ("hub_data_keys", "hub_purpose_keys")  # the wrapped keys: dumped apart from the data
 
@@ -100,15 +100,23 @@ def test_the_documented_backup_and_restore(pg_cluster: Cluster, tmp_path: Path) 
         raw = dump.read_bytes()
         assert not any(s in raw for s in secrets), f"a secret is in {dump.name}"
 
-    restored = make_settings(pg_cluster.new_database(), tmp_path / "var")  # same secret files
-    _pg(pg_cluster, "pg_restore", "--no-owner", "--exit-on-error", "-d", restored.database_url, str(data_dump))
-    _pg(pg_cluster, "pg_restore", "--data-only", "--exit-on-error", "-d", restored.database_url, str(key_dump))
-    hub = build_hub(restored)
+    # Restore the production way: roles first, objects owned by ketenhub_owner, grants, shreds, API.
+    admin = pg_cluster.new_database()
+    apply_roles(admin)
+    _pg(pg_cluster, "pg_restore", "--no-owner", "--role=ketenhub_owner", "--exit-on-error", "-d", admin,
+        str(data_dump))
+    _pg(pg_cluster, "pg_restore", "--data-only", "--role=ketenhub_owner", "--exit-on-error", "-d", admin,
+        str(key_dump))
+    apply_roles(admin)
+    as_owner = make_settings(admin.replace("postgres@", "ketenhub_owner@", 1), tmp_path / "var")
+    owner = build_hub(as_owner)
+    api = build_hub(as_owner.model_copy(update={
+        "database_url": admin.replace("postgres@", "ketenhub_api@", 1), "create_tables": False}))
     try:
-        app = create_app(hub)
-        school = client_of(hub, app, "school:12AB00")
+        school = client_of(owner, create_app(api), "school:12AB00")
         assert _status(school, erased) == 200  # the restore brought the shredded key back
-        hub_cli(restored, "backup", "reapply-shreds", str(shred_list))
+        hub_cli(as_owner, "backup", "reapply-shreds", str(shred_list))
         assert (_status(school, erased), _status(school, kept)) == (410, 200)
     finally:
-        hub.close()
+        api.close()
+        owner.close()

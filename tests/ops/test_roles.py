@@ -17,11 +17,10 @@ from infra.pgcluster import Cluster
 from infra.settings import Settings
 from tests.conftest import make_settings
 from tests.hub.helpers import melding_body, new_bsn
-from tests.ops.helpers import hub_cli, signed_client
+from tests.ops.helpers import ROLES_SQL, apply_roles, hub_cli, signed_client
 
 pytestmark = pytest.mark.postgres
 
-ROLES_SQL = (Path(__file__).parents[2] / "infra" / "deploy" / "postgres-roles.sql").read_text(encoding="utf-8")
 
 # What the API role must never do, each with the permission error PostgreSQL gives.
 REWRITES = [
@@ -61,11 +60,6 @@ class RolesDb:
 
     def settings(self, role: str, **overrides: object) -> Settings:
         return make_settings(self.url(role), self.var).model_copy(update=overrides)
-
-
-def apply_roles(admin_url: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(ROLES_SQL)
 
 
 @pytest.fixture(scope="module")
