@@ -55,17 +55,21 @@ def configuration_markdown() -> str:
     return _INTRO + "\n".join(rows) + "\n"
 
 
+def _emit(text: str, path: Path | None, done: str) -> None:
+    """Print `text`, or write it to `path` and say `done`."""
+    if path is None:
+        typer.echo(text, nl=False)
+        return
+    path.write_text(text, encoding="utf-8")
+    typer.echo(done)
+
+
 @config_app.command("docs")
 def config_docs(
     write: Annotated[Path | None, typer.Option(help="Write the table here instead of printing it")] = None,
 ) -> None:
     """Print (or write) the table of every HUB_* setting."""
-    text = configuration_markdown()
-    if write is None:
-        typer.echo(text, nl=False)
-        return
-    write.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {write}")
+    _emit(configuration_markdown(), write, f"wrote {write}")
 
 
 @db_app.command("migrate")
@@ -123,12 +127,7 @@ def backup_shred_list(
         rows = [{"key_id": k, "purpose": p, "shredded_at": t} for k, p, t in hub.store.keys.shredded_key_ids()]
     finally:
         hub.close()
-    text = json.dumps(rows, indent=1) + "\n"
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    out.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {len(rows)} shredded key id(s) to {out}")
+    _emit(json.dumps(rows, indent=1) + "\n", out, f"wrote {len(rows)} shredded key id(s) to {out}")
 
 
 @backup_app.command("reapply-shreds")
