@@ -9,6 +9,7 @@ from hub.auth import authenticated
 from hub.container import Hub, build_hub
 from hub.limits import BodyLimit
 from hub.routers import health, identity, overdrachten, pulls, toestemmingen, verzuim
+from hub.routers import audit as audit_routes
 
 API_VERSION = "1.0.0"
 
@@ -35,6 +36,7 @@ def create_app(hub: Hub) -> FastAPI:
     v1.include_router(overdrachten.router)
     v1.include_router(toestemmingen.router)
     v1.include_router(pulls.router)
+    v1.include_router(audit_routes.router)
     app.include_router(v1)
     return app
 

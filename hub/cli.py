@@ -13,6 +13,7 @@ from nacl.signing import SigningKey
 
 from domain.parties import InvalidParty, Organisation, Role, organisation_id, validate_code
 from hub import ops_cli
+from hub.audit_cli import audit_app
 from hub.bench import bench_app
 from hub.container import Hub, build_hub
 from infra.orgs import RegistryError
@@ -25,6 +26,7 @@ app.add_typer(org_app, name="org")
 app.add_typer(keys_app, name="keys")
 app.add_typer(ops_cli.config_app, name="config")
 app.add_typer(bench_app, name="bench")
+app.add_typer(audit_app, name="audit")
 app.add_typer(ops_cli.db_app, name="db")
 app.add_typer(ops_cli.retention_app, name="retention")
 app.add_typer(ops_cli.backup_app, name="backup")
