@@ -116,3 +116,47 @@ def test_directory_made_before_changed_at_is_migrated(hub: Hub, school) -> None:
     with hub.store.db.transaction(write=False) as tx:
         row = tx.execute("SELECT changed_at FROM hub_directory WHERE record_id = ?", (record.replace("-", ""),)).one()
     assert row is not None and row[0] is not None
+
+
+@pytest.mark.postgres
+def test_a_push_in_flight_keeps_the_key(pg_cluster, tmp_path) -> None:
+    """A write that holds the key (FOR SHARE, as KeyStore.persist does) and touches the record
+    commits first; the sweep, waiting on the key, then sees the new change and leaves the key alone."""
+    import threading
+    import time
+    from datetime import UTC, datetime
+
+    import psycopg
+
+    from hub.app import create_app
+    from hub.container import build_hub
+    from infra.retention import RetentionSweep
+    from tests.conftest import make_settings
+    from tests.ops.helpers import signed_client
+
+    settings = make_settings(pg_cluster.new_database(), tmp_path / "var")
+    hub = build_hub(settings)
+    try:
+        app = create_app(hub)
+        signed_client(hub, app, Role.LEERPLICHT, "GM0479")
+        school = signed_client(hub, app, Role.SCHOOL, "12AB00")
+        bsn = new_bsn()
+        record = _push(school, bsn)
+        _age(hub, record)
+        subject = hub.store.pseudonyms.of("bsn", bsn)
+        result: list[object] = []
+        with psycopg.connect(settings.database_url) as writer:
+            writer.execute("SELECT key_id FROM hub_data_keys WHERE subject = %s FOR SHARE", (subject,))
+            writer.execute("UPDATE hub_directory SET changed_at = %s WHERE record_id = %s",
+                           ("2030-01-01T00:00:00.000Z", record.replace("-", "")))
+            sweep = threading.Thread(target=lambda: result.append(
+                RetentionSweep(hub.store.db).run(datetime(2030, 6, 1, tzinfo=UTC))))
+            sweep.start()
+            time.sleep(0.5)
+            assert sweep.is_alive(), "the sweep must wait for the write that holds the key"
+            writer.commit()
+        sweep.join(30)
+        assert result == [[]]
+        assert _statuses(school, record) == [200]
+    finally:
+        hub.close()
