@@ -19,6 +19,7 @@ _sha256 = hashlib.sha256
 _BATCH = 1 << 16
 
 EMPTY_ROOT = _sha256(b"").digest()
+_NODE_CONTEXT = _sha256(_NODE_PREFIX)  # copied, never updated itself
 
 # (level, index) -> hash of the complete subtree over leaves [index << level, (index + 1) << level)
 _Complete = Callable[[int, int], bytes]
@@ -43,12 +44,18 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 def _parents(joined: bytes) -> list[bytes]:
     """node_hash of each sibling pair in `joined` (32-byte hashes back to back); an odd last one waits.
 
-    Whole levels at once: a comprehension is the cheapest way CPython offers to make
-    many small SHA-256 calls, and those calls are what bound append and verify speed.
-    One slice of the joined level per pair costs a quarter less than joining two hashes.
+    Whole levels at once, and each node hashed by copying a context that has already
+    taken the 0x01 prefix: that skips OpenSSL's per-call digest set-up and the prefix
+    concatenation, which together cost more than hashing the 64 bytes themselves.
+    These calls are what bound append and verify speed.
     """
-    # node_hash inlined, as in leaf_hashes.
-    return [_sha256(_NODE_PREFIX + joined[i : i + _PAIR]).digest() for i in range(0, len(joined) - HASH_SIZE, _PAIR)]
+    out: list[bytes] = []
+    append, fresh = out.append, _NODE_CONTEXT.copy
+    for i in range(0, len(joined) - HASH_SIZE, _PAIR):
+        h = fresh()
+        h.update(joined[i : i + _PAIR])
+        append(h.digest())
+    return out
 
 
 def _split(n: int) -> int:
