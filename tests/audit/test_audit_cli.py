@@ -198,3 +198,14 @@ def test_an_export_recomputed_after_an_edit_fails_inclusion(logged: Hub, setting
 def test_export_refuses_a_bad_range(logged: Hub, settings: Settings) -> None:
     result = run(settings, "export", "--from", "5", "--to", "99")
     assert result.exit_code == 2
+
+
+def test_verify_shows_progress_on_stderr_for_long_logs(logged: Hub, settings: Settings,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import hub.audit_cli
+
+    monkeypatch.setattr(hub.audit_cli, "_PROGRESS_FROM", 1)
+    result = run(settings, "verify", "--json")
+    assert result.exit_code == 0
+    assert f"verify: {SIZE:,}/{SIZE:,} entries" in result.stderr
+    assert json.loads(result.stdout)["ok"]
