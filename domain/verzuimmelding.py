@@ -185,7 +185,7 @@ def _enum(enum: type[E], value: object, field: str) -> E:
 
 
 def _school_actions(values: Iterable[object]) -> tuple[SchoolActie, ...]:
-    if isinstance(values, str):
+    if isinstance(values, str) or not isinstance(values, Iterable):  # a correction may send null
         raise InvalidValue("school_actions", "must be a list")
     actions = (_enum(SchoolActie, v, "school_actions") for v in values)
     return tuple(dict.fromkeys(actions))  # duplicates dropped, order kept

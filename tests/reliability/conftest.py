@@ -113,9 +113,9 @@ def render(items: dict[str, Figure]) -> str:
         if not rows:
             continue
         lines += [f"## {section}", "", about, "", "| figure | value | measured |", "|---|---:|---|"]
-        lines += [f"| {f.label} | {f.value} | {f.at} |" for _, f in sorted(rows)]
+        lines += [f"| {f.label} | {f.value} | {f.at} |" for _, f in rows]
         lines.append("")
-    data = json.dumps({k: asdict(f) for k, f in sorted(items.items())}, indent=1, ensure_ascii=False)
+    data = json.dumps({k: asdict(f) for k, f in items.items()}, indent=1, ensure_ascii=False)
     lines += ["<!-- figures", data, "-->", ""]
     return "\n".join(lines)
 
