@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench demo clean-var
+.PHONY: run test lint bench bench-quick demo clean-var
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/hub bench all --write docs/benchmarks.md
+
+# A smoke run of every benchmark in well under a minute; it writes no report.
+bench-quick: $(STAMP)
+	$(BIN)/hub bench all --quick
 
 demo: $(STAMP)
 	$(BIN)/hub demo

@@ -16,7 +16,6 @@ import typer
 
 from infra.benchmarks import machine, report
 from infra.benchmarks.core import Backend, BenchResult, Options
-from infra.benchmarks.suite import READS, benchmarks
 
 bench_app = typer.Typer(help="Benchmarks: our figures beside a peer's, measured in the same run.",
                         no_args_is_help=True)
@@ -45,6 +44,10 @@ def _command() -> str:
 def _run(names: list[str], options: Options, write: Path | None, as_json: bool) -> None:
     """Run `names` in order; a benchmark that fails is reported and the others still run,
     but then no report is written (a report is of a whole run) and the exit code is 1."""
+    # Imported here: the benchmarks pull in their peers (pymerkle is a dev extra), and
+    # every other `hub` command must start without them.
+    from infra.benchmarks.suite import READS, benchmarks
+
     registered = benchmarks()
     started, start = datetime.now(UTC), perf_counter()
     results: dict[str, list[BenchResult]] = {}
@@ -85,6 +88,8 @@ def bench_all(
 ) -> None:
     """Run every benchmark (full sizes: about 20 minutes; --quick: well under a minute)."""
     options = _options(quick, rounds=rounds, backend=backend, pull_backend=pull_backend)
+    from infra.benchmarks.suite import benchmarks
+
     _run(list(benchmarks()), options, write, as_json)
 
 

@@ -7,15 +7,15 @@ import hashlib
 import os
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
 
-from nacl.signing import SigningKey
-from pymerkle import InmemoryTree
+from nacl.signing import SigningKey, VerifyKey
 
+from audit.chain import ChainedEntry
 from audit.entries import AccessEntry, Action
 from audit.verify import verify_log
 from infra.benchmarks.core import BenchResult, Options, alternate, register
@@ -26,9 +26,14 @@ VERIFY_GOAL = 0.5
 APPEND_GOAL = 0.8
 HEAD_EVERY = 1000  # entries between signed tree heads in the built log, as the hub signs them
 _KEY_ID = "hub-bench"
-OURS = "verify_log"
-CHAIN = "plain SHA-256 chain"
-PYMERKLE = "pymerkle InmemoryTree"
+STREAM_OURS = "verify_log (streamed)"
+STREAM_CHAIN = "plain SHA-256 chain (streamed)"
+MEMORY_OURS = "verify_log (in memory)"
+MEMORY_CHAIN = "plain SHA-256 chain (in memory)"
+PYMERKLE = "pymerkle InmemoryTree (in memory)"
+_CHAIN_ONLY = "the chain peer hashes the chain only: no comparison, no tree, no heads"
+_WHY = {STREAM_CHAIN: _CHAIN_ONLY, MEMORY_CHAIN: _CHAIN_ONLY,
+        PYMERKLE: "the pymerkle peer builds its in-memory tree over the bodies and takes its root"}
 WITH_LOG = "push + access-log entry"
 WITHOUT_LOG = "the same push without its entry"
 
@@ -60,7 +65,7 @@ class BuiltLog:
     persistence: StorePersistence
     signing_key: SigningKey
 
-    def verify_keys(self) -> dict[str, object]:
+    def verify_keys(self) -> dict[str, VerifyKey]:
         return {_KEY_ID: self.signing_key.verify_key}
 
 
@@ -81,44 +86,59 @@ def built_log(root: Path, size: int, progress: Callable[[str], None]) -> Iterato
         yield BuiltLog(p, signing_key)
 
 
-def verify_rate(log: BuiltLog, size: int) -> float:
-    """Ours: `audit.verify.verify_log` over the stored entries and heads, in entries/s."""
-    start = perf_counter()
-    report = verify_log(log.persistence.access_log.entries(), log.persistence.access_log.heads(),
-                        log.verify_keys())  # type: ignore[arg-type]
-    elapsed = perf_counter() - start
-    if not report.ok or report.entries_checked != size:
-        raise RuntimeError(f"the built log did not verify: {report}")
-    return size / elapsed
+Source = Callable[[], Iterable[ChainedEntry]]
 
 
-def chain_rate(log: BuiltLog, size: int) -> float:
-    """Peer: the bare chain, one SHA-256 over (previous hash || body) per entry of the same stream.
-    It compares nothing and builds no tree: the floor of any chained-log check."""
-    sha256 = hashlib.sha256
+def _timed_count(source: Source, consume: Callable[[Iterable[ChainedEntry]], int], size: int) -> float:
+    """Entries per second of `consume` over a fresh pass of `source`, which must see `size` entries."""
     start = perf_counter()
-    last = bytes(32)
-    count = 0
-    for entry in log.persistence.access_log.entries():
-        last = sha256(last + entry.body).digest()
-        count += 1
+    count = consume(source())
     elapsed = perf_counter() - start
     if count != size:
-        raise RuntimeError(f"read {count} entries, expected {size}")
+        raise RuntimeError(f"saw {count} entries, expected {size}")
     return size / elapsed
 
 
-def pymerkle_rate(log: BuiltLog, size: int) -> float:
+def verify_rate(log: BuiltLog, source: Source, size: int) -> float:
+    """Ours: `audit.verify.verify_log` — chain, Merkle tree and every signed head — in entries/s."""
+    heads = log.persistence.access_log.heads()
+
+    def check(entries: Iterable[ChainedEntry]) -> int:
+        report = verify_log(entries, heads, log.verify_keys())
+        if not report.ok:
+            raise RuntimeError(f"the built log did not verify: {report}")
+        return report.entries_checked
+
+    return _timed_count(source, check, size)
+
+
+def chain_rate(source: Source, size: int) -> float:
+    """Peer: the bare chain, one SHA-256 over (previous hash || body) per entry of the same
+    entries. It compares nothing and builds no tree: the floor of any chained-log check."""
+    sha256 = hashlib.sha256
+
+    def chain(entries: Iterable[ChainedEntry]) -> int:
+        last, count = bytes(32), 0
+        for entry in entries:
+            last = sha256(last + entry.body).digest()
+            count += 1
+        return count
+
+    return _timed_count(source, chain, size)
+
+
+def pymerkle_rate(source: Source, size: int) -> float:
     """Second peer: the `pymerkle` package building its RFC 9162-style tree (0x00/0x01 prefixes)
-    over the bodies of the same stream, and its root."""
-    start = perf_counter()
-    tree = InmemoryTree(algorithm="sha256")
-    tree.append_entries(entry.body for entry in log.persistence.access_log.entries())
-    tree.get_root()
-    elapsed = perf_counter() - start
-    if tree.get_size() != size:
-        raise RuntimeError(f"pymerkle holds {tree.get_size()} leaves, expected {size}")
-    return size / elapsed
+    over the bodies of the same entries, and its root."""
+    from pymerkle import InmemoryTree  # a dev extra: only the benchmark needs it
+
+    def build(entries: Iterable[ChainedEntry]) -> int:
+        tree = InmemoryTree(algorithm="sha256")
+        tree.append_entries(entry.body for entry in entries)
+        tree.get_root()
+        return int(tree.get_size())
+
+    return _timed_count(source, build, size)
 
 
 def _append_results(options: Options, root: Path) -> BenchResult:
@@ -146,29 +166,42 @@ def audit(options: Options) -> list[BenchResult]:
     — chain, RFC 9162 Merkle tree and every signed tree head — over a log of `log_entries`
     entries built through `AccessLogStore.append` (the hub's own append path, so the rows are
     exactly what the hub writes; a tree head signed every 1000 entries), streamed from SQLite
-    by `AccessLogStore.entries`; against two peers reading the same stream in the same run: a
-    bare SHA-256 chain over the same bytes, and the `pymerkle` package building a Merkle tree
-    over the same entries. Sides alternate round by round."""
+    by `AccessLogStore.entries` (what `hub audit verify` does) and again from a list already in
+    memory (verify's own cost); against peers over the same entries in the same run: a bare
+    SHA-256 chain over the same bytes, and the `pymerkle` package building a Merkle tree over
+    the same entries. Sides alternate round by round."""
     results: list[BenchResult] = []
     with tempfile.TemporaryDirectory(prefix="ketenhub-bench-audit-") as tmp:
         root = Path(tmp)
         results.append(_append_results(options, root))
         size = options.log_entries
         with built_log(root, size, options.progress) as log:
+            stream: Source = log.persistence.access_log.entries
+            loaded = list(stream())  # untimed: the in-memory sides start from the same entries
+
+            def memory() -> list[ChainedEntry]:
+                return loaded
+
             sides = {
-                OURS: lambda _r: verify_rate(log, size),
-                CHAIN: lambda _r: chain_rate(log, size),
-                PYMERKLE: lambda _r: pymerkle_rate(log, size),
+                STREAM_OURS: lambda _r: verify_rate(log, stream, size),
+                STREAM_CHAIN: lambda _r: chain_rate(stream, size),
+                MEMORY_OURS: lambda _r: verify_rate(log, memory, size),
+                MEMORY_CHAIN: lambda _r: chain_rate(memory, size),
+                PYMERKLE: lambda _r: pymerkle_rate(memory, size),
             }
             rates = alternate(options.rounds, sides, options.progress, "audit verify")
             heads = len(log.persistence.access_log.heads())
-            sizes = [len(e.body) for e in log.persistence.access_log.entries(stop=min(size, 3000))]
-    note = (f"{size:,} entries, bodies {min(sizes)}-{max(sizes)} bytes (mean {sum(sizes) // len(sizes)}), "
-            f"{heads} signed tree heads; each side streams the entries from SQLite itself")
-    for peer, goal, why in (
-        (CHAIN, VERIFY_GOAL, "the peer hashes the chain only: no comparison, no tree, no heads"),
-        (PYMERKLE, None, "the peer builds pymerkle's in-memory tree over the bodies and takes its root"),
+            sizes = [len(e.body) for e in loaded[:3000]]
+            loaded.clear()  # about a gigabyte at full size
+    log_note = (f"{size:,} entries, bodies {min(sizes)}-{max(sizes)} bytes (mean {sum(sizes) // len(sizes)}), "
+                f"{heads} signed tree heads")
+    stream_note = "streamed: each side reads the entries from SQLite itself (AccessLogStore.entries)"
+    memory_note = "in memory: every side starts from the same list of stored entries, read before the rounds"
+    for name, ours, peer, goal, notes in (
+        ("audit: verify_log, streamed from SQLite", STREAM_OURS, STREAM_CHAIN, VERIFY_GOAL, (stream_note,)),
+        ("audit: verify_log, in memory", MEMORY_OURS, MEMORY_CHAIN, VERIFY_GOAL, (memory_note,)),
+        ("audit: verify_log vs pymerkle, in memory", MEMORY_OURS, PYMERKLE, None, (memory_note,)),
     ):
-        results.append(BenchResult.from_rounds(f"audit: verify_log vs {peer}", "entries/s", rates[OURS], peer,
-                                               rates[peer], goal=goal, extra=(note, why)))
+        results.append(BenchResult.from_rounds(name, "entries/s", rates[ours], peer, rates[peer], goal=goal,
+                                               extra=(log_note, *notes, _WHY[peer])))
     return results

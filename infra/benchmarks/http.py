@@ -61,11 +61,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def server_env() -> dict[str, str]:
+    """The caller's environment without its HUB_* settings, so no server reads the caller's hub."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+
+
 def hub_env(var: Path) -> dict[str, str]:
-    """The HUB_* settings of a fresh hub on SQLite under `var` (nothing read from the caller's)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    """The HUB_* settings of a fresh hub on SQLite under `var`."""
     return {
-        **env,
+        **server_env(),
         "HUB_DATABASE_URL": f"sqlite:///{var}/hub.sqlite",
         "HUB_VAR_DIR": str(var),
         "HUB_MASTER_KEY_FILE": str(var / "master.key"),
@@ -193,7 +197,7 @@ def http(options: Options) -> list[BenchResult]:
         var = root / "var"
         signer = register_school(var)
         with serve(HUB_TARGET, hub_env(var), root) as ours_url, \
-                serve(NOOP_TARGET, hub_env(root / "noop"), root) as peer_url:
+                serve(NOOP_TARGET, server_env(), root) as peer_url:
             rounds: dict[str, list[Round]] = {OURS: [], PEER: []}
 
             def side(name: str, url: str) -> Callable[[int], float]:
