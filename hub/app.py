@@ -14,6 +14,14 @@ from hub.routers import audit as audit_routes
 API_VERSION = "1.0.0"
 
 
+# Refusals every signed route can give before its handler runs; documented so clients expect them.
+COMMON_REFUSALS: dict[int | str, dict[str, str]] = {
+    400: {"description": "The body is not valid JSON"},
+    401: {"description": "Missing or invalid request signature"},
+    413: {"description": "The body is larger than the hub accepts"},
+}
+
+
 def create_app(hub: Hub) -> FastAPI:
     app = FastAPI(
         title="Ketenhub",
@@ -30,7 +38,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=hub.settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(toestemmingen.keys_router)  # public: anyone verifies a receipt
-    v1 = APIRouter(prefix="/v1", dependencies=[Depends(authenticated)])
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(authenticated)], responses=COMMON_REFUSALS)
     v1.include_router(identity.router)
     v1.include_router(verzuim.router)
     v1.include_router(overdrachten.router)
