@@ -145,6 +145,16 @@ ROWS: list[Row] = [
     Row("GET", "/v1/swv/monitoring", school=403, other_school=403, swv=200, leerplicht=403, other_leerplicht=403,
         jeugdteam=403, auditor=403),
     # Without a consent receipt even the jeugdteam gets nothing (tests/hub/test_consent_and_pulls.py has the rest).
+    # The access log: tree heads are published to every party; entries and signing are the auditor's alone.
+    Row("GET", "/v1/audit/boomkoppen", school=200, other_school=200, swv=200, leerplicht=200, other_leerplicht=200,
+        jeugdteam=200, auditor=200),
+    Row("POST", "/v1/audit/boomkoppen", school=403, other_school=403, **{**ALL_BUT_SCHOOLS, "auditor": 201}),
+    Row("GET", "/v1/audit/log", school=403, other_school=403, **{**ALL_BUT_SCHOOLS, "auditor": 200}),
+    # Proofs need their sizes in the query: without them every signed caller gets 422 before any role check.
+    Row("GET", "/v1/audit/bewijs/inclusie", school=422, other_school=422, swv=422, leerplicht=422,
+        other_leerplicht=422, jeugdteam=422, auditor=422),
+    Row("GET", "/v1/audit/bewijs/consistentie", school=422, other_school=422, swv=422, leerplicht=422,
+        other_leerplicht=422, jeugdteam=422, auditor=422),
     Row("GET", "/v1/jeugdteam/signaal", school=403, other_school=403, swv=403, leerplicht=403, other_leerplicht=403,
         jeugdteam=403, auditor=403),
 ]
