@@ -1,4 +1,4 @@
-"""Refuse oversized request bodies before they are read into memory (413, problem+json)."""
+"""Refuse oversized request bodies before they are read into memory (413), and ambiguous framing (400)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,9 @@ class _TooLarge(Exception):
     pass
 
 
-def _problem(limit: int) -> bytes:
+def _problem(status: int, type_: str, title: str, detail: str) -> bytes:
     return json.dumps({
-        "type": "https://ketenhub.nl/problemen/te-groot",
-        "title": "Content Too Large",
-        "status": 413,
-        "detail": f"the body is larger than the hub accepts ({limit} bytes)",
+        "type": f"https://ketenhub.nl/problemen/{type_}", "title": title, "status": status, "detail": detail,
     }).encode()
 
 
@@ -31,9 +28,16 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers", [])).get(b"content-length")
+        headers = dict(scope.get("headers", []))
+        if b"transfer-encoding" in headers and b"content-length" in headers:
+            # Two framings: a proxy may have read the other one (request smuggling). RFC 9112 §6.1
+            # lets us refuse, and the connection must close so a hidden second request is not read.
+            await self._refuse(send, 400, "dubbele-framing", "Bad Request",
+                               "Content-Length and Transfer-Encoding together are refused")
+            return
+        declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(send)
+            await self._too_large(send)
             return
         seen = 0
         started = False
@@ -56,12 +60,17 @@ class BodyLimit:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await self._too_large(send)
 
-    async def _refuse(self, send: Send) -> None:
-        body = _problem(self.max_bytes)
-        await send({"type": "http.response.start", "status": 413, "headers": [
+    async def _too_large(self, send: Send) -> None:
+        await self._refuse(send, 413, "te-groot", "Content Too Large",
+                           f"the body is larger than the hub accepts ({self.max_bytes} bytes)")
+
+    async def _refuse(self, send: Send, status: int, type_: str, title: str, detail: str) -> None:
+        body = _problem(status, type_, title, detail)
+        await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", b"application/problem+json"),
             (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
         ]})
         await send({"type": "http.response.body", "body": body})
