@@ -126,11 +126,13 @@ def bench_audit(
     rounds: Rounds = None,
     log_entries: Annotated[int | None, typer.Option(min=1, help="Entries in the log verify_log reads")] = None,
     pushes: Annotated[int | None, typer.Option(min=1, help="Pushes per side per round (append figure)")] = None,
+    verify_rounds: Annotated[int | None, typer.Option(min=1, help="Rounds of the verify sides")] = None,
     write: Write = None,
     as_json: AsJson = False,
 ) -> None:
     """Access-log appends with a push, and verify_log against a bare chain and pymerkle."""
-    _run(["audit"], _options(quick, rounds=rounds, log_entries=log_entries, pushes=pushes), write, as_json)
+    options = _options(quick, rounds=rounds, log_entries=log_entries, pushes=pushes, verify_rounds=verify_rounds)
+    _run(["audit"], options, write, as_json)
 
 
 @bench_app.command("policy")

@@ -158,7 +158,7 @@ def _append_results(options: Options, root: Path) -> BenchResult:
     )
 
 
-@register("audit", reads=("pushes", "log_entries"))
+@register("audit", reads=("pushes", "log_entries", "verify_rounds"))
 def audit(options: Options) -> list[BenchResult]:
     """(a) Access-log entries appended as part of a push: `StorePersistence.commit` of a
     verzuimmelding with its hash-chained log entry in the same transaction, against the same
@@ -189,7 +189,7 @@ def audit(options: Options) -> list[BenchResult]:
                 MEMORY_CHAIN: lambda _r: chain_rate(memory, size),
                 PYMERKLE: lambda _r: pymerkle_rate(memory, size),
             }
-            rates = alternate(options.rounds, sides, options.progress, "audit verify")
+            rates = alternate(options.verify_rounds, sides, options.progress, "audit verify")
             heads = len(log.persistence.access_log.heads())
             sizes = [len(e.body) for e in loaded[:3000]]
             loaded.clear()  # about a gigabyte at full size

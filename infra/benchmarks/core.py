@@ -42,6 +42,7 @@ class Options:
     concurrency: int = 8  # http: client threads
     max_seconds: float = 60.0  # http: one side's round stops after this, finished or not
     log_entries: int = 1_000_000  # audit: entries in the log that verify_log reads
+    verify_rounds: int = 3  # audit: rounds of the verify sides (about a minute each at a million entries)
     pushes: int = 600  # audit: pushes each side commits per round, with and without their log entry
     decisions: int = 20_000  # policy: decide() calls each side makes per round
     pull_sizes: tuple[int, int] = (10_000, 1_000_000)  # policy: stored meldingen of the small and the large store
@@ -55,8 +56,8 @@ class Options:
         """Small sizes for a smoke run of every benchmark in seconds (figures mean little)."""
         small: dict[str, Any] = dict(
             events=120, pupils=120, rounds=2, backend="sqlite", requests=40, concurrency=4, max_seconds=20.0,
-            log_entries=20_000, pushes=100, decisions=2_000, pull_sizes=(1_000, 4_000), pull_items=50, pulls=5,
-            pull_backend="sqlite",
+            log_entries=20_000, verify_rounds=2, pushes=100, decisions=2_000, pull_sizes=(1_000, 4_000),
+            pull_items=50, pulls=5, pull_backend="sqlite",
         )
         return cls(**{**small, **changes})
 

@@ -35,7 +35,7 @@ def test_every_benchmark_gives_positive_figures_beside_its_peer(quick_run: repor
         assert results, name
         for r in results:
             assert r.ours > 0 and r.peer > 0 and math.isfinite(r.ours) and math.isfinite(r.peer), r
-            assert r.ours_rounds and len(r.ours_rounds) == len(r.peer_rounds) == quick_run.options.rounds, r
+            assert r.ours_rounds and len(r.ours_rounds) == len(r.peer_rounds) >= 2, r
             assert r.peer_name and r.unit
 
 
@@ -95,3 +95,16 @@ def test_result_arithmetic() -> None:
     assert BenchResult("x", "events/s", 4.0, "p", 10.0).meets_goal is None
     assert report.goal_text(lower) == "≤ 1.5" and report.met_text(lower) == "yes"
     assert report.ratio_text(0.005123) == "0.0051" and report.ratio_text(0.912) == "0.91"
+
+
+@pytest.mark.postgres
+def test_the_postgres_paths_run(pg_cluster) -> None:
+    """Ingest and the pull on PostgreSQL (each starts its own throwaway cluster, as `hub bench` does);
+    pg_cluster only skips this where PostgreSQL is not installed."""
+    options = Options.quick(rounds=1, events=20, pupils=20, backend="postgres", decisions=20, pull_sizes=(200, 400),
+                            pull_items=10, pulls=2, pull_backend="postgres")
+    registered = benchmarks()
+    ingest = registered["ingest"](options)
+    pull = [r for r in registered["policy"](options) if "pull" in r.name]
+    assert ingest and all(r.name.startswith("ingest postgres") and r.ours > 0 < r.peer for r in ingest)
+    assert len(pull) == 1 and pull[0].name.startswith("policy postgres") and pull[0].ours > 0 < pull[0].peer
