@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shlex
 import sys
 import traceback
@@ -49,7 +50,7 @@ def _run(names: list[str], options: Options, write: Path | None, as_json: bool) 
     from infra.benchmarks.suite import READS, benchmarks
 
     registered = benchmarks()
-    started, start = datetime.now(UTC), perf_counter()
+    started, start, load_before = datetime.now(UTC), perf_counter(), os.getloadavg()[0]
     results: dict[str, list[BenchResult]] = {}
     failed: list[str] = []
     for name in names:
@@ -65,7 +66,7 @@ def _run(names: list[str], options: Options, write: Path | None, as_json: bool) 
         if not as_json:
             typer.echo(f"\n{name}\n{report.table(results[name])}\n")
     run = report.Run(_command(), started, perf_counter() - start, machine.detect(), options, results,
-                     registered, READS)
+                     registered, READS, (load_before, os.getloadavg()[0]))
     if as_json:
         typer.echo(json.dumps(run.as_dict(), indent=2, default=str))
     if failed:

@@ -31,6 +31,7 @@ class Run:
     results: Mapping[str, list[BenchResult]]  # by benchmark name, in running order
     benchmarks: Mapping[str, Benchmark]
     reads: Mapping[str, tuple[str, ...]]
+    load: tuple[float, float] = (math.nan, math.nan)  # 1-minute load average at the start and at the end
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -39,6 +40,7 @@ class Run:
             "seconds": round(self.seconds, 1),
             "machine": self.machine.as_dict(),
             "options": self.options.as_dict(),
+            "load": list(self.load),
             "results": {name: [r.as_dict() for r in results] for name, results in self.results.items()},
         }
 
@@ -115,6 +117,14 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str) 
             *(cells(r) for r in rows)]
 
 
+def _ratio_range(result: BenchResult) -> str:
+    """The spread of the round-by-round ratios: how far to trust the ratio of the medians."""
+    ratios = sorted(o / p for o, p in zip(result.ours_rounds, result.peer_rounds, strict=False) if p)
+    if not ratios:
+        return "no round ratios"
+    return f"ratio by round {ratio_text(ratios[0])}–{ratio_text(ratios[-1])}"
+
+
 def _options_used(run: Run, name: str) -> str:
     values = run.options.as_dict()
     return ", ".join(f"`{key}={values[key]!r}`" for key in run.reads.get(name, ()) if key in values)
@@ -138,7 +148,8 @@ def _section(run: Run, name: str, results: list[BenchResult]) -> list[str]:
         lines += _md_table(("figure", "side", "p50", "p99", "n"), latency_rows, "llrrr")
     notes = list(dict.fromkeys(note for r in results for note in r.extra))
     rounds = [f"{r.name}: ours {', '.join(figure(v) for v in r.ours_rounds)}; "
-              f"peer {', '.join(figure(v) for v in r.peer_rounds)}" for r in results if r.ours_rounds]
+              f"peer {', '.join(figure(v) for v in r.peer_rounds)}; {_ratio_range(r)}"
+              for r in results if r.ours_rounds]
     lines += ["", "Notes:", "", *(f"- {n}" for n in notes), *(f"- per round, {x}" for x in rounds)]
     lines += ["", f"Options used: {_options_used(run, name)}", ""]
     return lines
@@ -164,7 +175,12 @@ def render(run: Run) -> str:
         *_md_table(("", ""), [
             ("CPU", m.cpu), ("cores available", str(m.cores)), ("RAM", f"{m.ram_gib:g} GiB"), ("OS", m.os),
             ("Python", m.python), ("SQLite", m.sqlite), ("PostgreSQL", m.postgres),
+            ("load average (1 min), start / end", f"{run.load[0]:.1f} / {run.load[1]:.1f}"),
         ], "ll"),
+        "",
+        "A load average above the cores available means other processes shared the machine during the "
+        "run: absolute figures then drop and rounds scatter more, which the alternating rounds spread "
+        "over both sides.",
         "",
         "## Summary",
         "",
