@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import socket
@@ -112,6 +113,13 @@ def register_org(hub: Hub, role: Role, code: str, gemeente: str | None = None) -
     key_id = f"{org.org_id}#1"
     hub.orgs.add_key(org.org_id, key_id, SigningKey(seed).verify_key.encode())
     return Credentials(org, key_id, seed)
+
+
+def encodings(secret: bytes) -> set[str]:
+    """The ways a key could be printed: hex, base64 (standard and URL-safe, padded or not), bytes repr."""
+    b64 = base64.b64encode(secret).decode()
+    url = base64.urlsafe_b64encode(secret).decode()
+    return {secret.hex(), secret.hex().upper(), b64, b64.rstrip("="), url, url.rstrip("="), repr(secret)[2:-1]}
 
 
 def write_entries(hub: Hub) -> list[AccessEntry]:

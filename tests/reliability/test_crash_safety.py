@@ -29,6 +29,7 @@ from tests.reliability.helpers import (
     Credentials,
     Server,
     audit_cli_available,
+    encodings,
     events_table,
     hub_env,
     register_org,
@@ -208,6 +209,9 @@ def test_sigkill_loses_nothing(database_url: str, tmp_path: Path, figures) -> No
     for push in ledger.pushes:  # what the server printed, over all its lives
         assert push.body["leerling"]["bsn"] not in log
     assert "Noor Testkind" not in log and "Traceback" not in log
+    secrets = [settings.master_key_file.read_bytes(), settings.pepper_file.read_bytes(),
+               settings.signing_key_file.read_bytes(), creds.seed]
+    assert not [form for secret in secrets for form in encodings(secret) if form in log], "key material in the log"
 
     label = f"({backend})"
     figures.record(f"crash.{backend}.kills", f"SIGKILLs survived {label}", server.kills)
