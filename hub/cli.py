@@ -16,7 +16,9 @@ from hub import ops_cli
 from hub.audit_cli import audit_app
 from hub.bench import bench_app
 from hub.container import Hub, build_hub
+from infra.keystore import KeyStoreError
 from infra.orgs import RegistryError
+from infra.secretfiles import SecretMissing
 from infra.settings import Settings
 
 app = typer.Typer(help="Ketenhub: the hub's operator and auditor commands.", no_args_is_help=True)
@@ -53,7 +55,10 @@ def serve(
     import uvicorn
 
     settings = Settings()
-    build_hub(settings).close()  # create the store and secrets before workers fork
+    try:
+        build_hub(settings).close()  # create the store and secrets before workers fork
+    except (SecretMissing, KeyStoreError) as e:  # a lost or wrong key: one sentence, no traceback
+        _fail(str(e))
     uvicorn.run(
         "hub.app:app_from_environment",
         factory=True,

@@ -94,10 +94,9 @@ class KeyStore:
         self._master = master_key
         # Purpose keys are immutable per (purpose, version), so caching them is safe:
         # a rotation creates a new version, a purpose shred deletes every data key.
-        self._keks: dict[tuple[str, int], bytes] = {}
+        self._keks: dict[tuple[str, int, bytes], bytes] = {}
         self._cache: dict[tuple[str, str], DataKey] = {}
         self._pending: dict[str, DataKey] = {}
-        self._kek_versions: dict[str, int] = {}
         self._guard = threading.Lock()
 
     # -- set-up -------------------------------------------------------------------
@@ -131,10 +130,8 @@ class KeyStore:
 
     # -- purpose keys -------------------------------------------------------------
     def _current_kek(self, tx: Tx, purpose: str) -> tuple[int, bytes]:
-        # The version is cached; an insert guards on it still existing (see _insert_pending).
-        version = self._kek_versions.get(purpose)
-        if version is not None and (purpose, version) in self._keks:
-            return version, self._keks[(purpose, version)]
+        # Read in the caller's transaction every time: a purpose key made in a transaction
+        # that rolled back must never wrap a stored key (another worker may commit its own v1).
         row = tx.execute(
             "SELECT version, wrapped FROM hub_purpose_keys WHERE purpose = ? "
             "ORDER BY version DESC LIMIT 1",
@@ -142,30 +139,26 @@ class KeyStore:
         ).one()
         if row is None:
             return self._new_kek(tx, purpose, 1)
-        self._kek_versions[purpose] = int(row[0])
         return int(row[0]), self._unwrap_kek(purpose, int(row[0]), bytes(row[1]))
 
     def _new_kek(self, tx: Tx, purpose: str, version: int) -> tuple[int, bytes]:
+        # Not cached: until this transaction commits the key may yet vanish.
         kek = new_key()
         tx.execute(
             "INSERT INTO hub_purpose_keys (purpose, version, wrapped, created_at) VALUES (?,?,?,?)",
             (purpose, version, seal(self._master, kek, _kek_aad(purpose, version)), _now()),
         )
-        self._keks[(purpose, version)] = kek
-        self._kek_versions[purpose] = version
         return version, kek
 
     def _unwrap_kek(self, purpose: str, version: int, wrapped: bytes) -> bytes:
-        cached = self._keks.get((purpose, version))
+        # Cached by the stored bytes too, so a row that was rolled back and replaced never matches.
+        cached = self._keks.get((purpose, version, wrapped))
         if cached is None:
             cached = unseal(self._master, wrapped, _kek_aad(purpose, version))
-            self._keks[(purpose, version)] = cached
+            self._keks[(purpose, version, wrapped)] = cached
         return cached
 
     def _kek(self, tx: Tx, purpose: str, version: int) -> bytes:
-        cached = self._keks.get((purpose, version))
-        if cached is not None:
-            return cached
         row = tx.execute(
             "SELECT wrapped FROM hub_purpose_keys WHERE purpose = ? AND version = ?",
             (purpose, version),
@@ -239,8 +232,6 @@ class KeyStore:
              seal(kek, key.key, _dek_aad(key.key_id, key.purpose, key.subject)), _now(),
              key.key_id, key.purpose, version),
         ).one()
-        if row is None:
-            self._kek_versions.pop(key.purpose, None)  # perhaps rotated elsewhere
         return row is not None
 
     def _replace(self, tx: Tx, stale: set[str]) -> None:
@@ -309,7 +300,6 @@ class KeyStore:
                 tx.execute("DELETE FROM hub_purpose_keys WHERE purpose = ?", (purpose,))
         if subject is None:
             self._keks = {k: v for k, v in self._keks.items() if k[0] != purpose}
-            self._kek_versions.pop(purpose, None)
         with self._guard:
             self._cache = {k: v for k, v in self._cache.items() if k[0] != purpose or subject not in (None, k[1])}
         return count
