@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from hub.client import SignatureAuth
 from hub.container import Hub, build_hub
 from infra.accesslog import AccessLogStore
 from infra.settings import Settings
+from tests.conftest import make_settings
 
 PROBLEM_JSON = "application/problem+json"
 HUB_BIN = Path(sys.executable).with_name("hub")
@@ -66,15 +68,8 @@ def table_counts(hub: Hub) -> dict[str, int]:
 
 
 def settings_for(database_url: str, var: Path, **extra: Any) -> Settings:
-    return Settings(
-        database_url=database_url,
-        var_dir=var,
-        master_key_file=var / "master.key",
-        pepper_file=var / "pepper.key",
-        signing_key_file=var / "hub-signing.key",
-        _env_file=None,
-        **extra,
-    )
+    """The suite's settings (tests/conftest.py make_settings), with any field overridden."""
+    return make_settings(database_url, var).model_copy(update=extra)
 
 
 def hub_env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -211,16 +206,15 @@ class Server:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def served(settings: Settings, workdir: Path) -> Iterator[Server]:
-    """A started server, always stopped afterwards (for fixtures: `yield from served(...)`)."""
+@contextmanager
+def live_hub(settings: Settings, workdir: Path) -> Iterator[tuple[Server, Hub, Credentials]]:
+    """A running `hub serve`, the same store open in this process, and a registered school 12AB00."""
+    hub = build_hub(settings)
+    creds = register_org(hub, Role.SCHOOL, "12AB00")
     server = Server(settings, workdir)
-    server.start()
     try:
-        yield server
+        server.start()
+        yield server, hub, creds
     finally:
         server.stop()
-
-
-def prepared_hub(settings: Settings) -> Hub:
-    """Create the store and its secrets in this process (as `hub serve` would) and return it open."""
-    return build_hub(settings)
+        hub.close()

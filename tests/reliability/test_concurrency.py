@@ -16,10 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.parties import Role
-from hub.container import build_hub
 from tests.hub.helpers import melding_body
-from tests.reliability.helpers import Credentials, Server, events_table, register_org, settings_for, table_counts
+from tests.reliability.helpers import Credentials, events_table, live_hub, settings_for, table_counts
 
 THREADS = 8
 ROUNDS = 6
@@ -28,19 +26,11 @@ ROUNDS = 6
 @pytest.fixture
 def live(database_url: str, tmp_path: Path):
     """A running `hub serve`, the store open in this process too, and a registered school."""
-    settings = settings_for(database_url, tmp_path / "var")
-    hub = build_hub(settings)
-    creds = register_org(hub, Role.SCHOOL, "12AB00")
-    server = Server(settings, tmp_path)
-    server.start()
-    try:
+    with live_hub(settings_for(database_url, tmp_path / "var"), tmp_path) as (server, hub, creds):
         # One push first: the race of the very first writes on a new store is its own test below.
         with httpx.Client(base_url=server.base_url, auth=creds.auth(), timeout=30.0) as client:
             assert client.post("/v1/verzuimmeldingen", json=melding_body()).status_code == 201
         yield server, hub, creds
-    finally:
-        server.stop()
-        hub.close()
 
 
 def race(n: int, call: Callable[[httpx.Client, int], httpx.Response], base_url: str,
@@ -131,15 +121,7 @@ def test_parallel_identical_pushes_make_one_record(live, figures, database_url) 
 
 def test_first_pushes_on_a_new_store_race_cleanly(database_url: str, tmp_path: Path) -> None:
     """The first writes of a new store race to create the purpose key: each must still succeed."""
-    settings = settings_for(database_url, tmp_path / "var")
-    hub = build_hub(settings)
-    creds = register_org(hub, Role.SCHOOL, "12AB00")
-    server = Server(settings, tmp_path)
-    server.start()
-    try:
+    with live_hub(settings_for(database_url, tmp_path / "var"), tmp_path) as (server, _hub, creds):
         answers = race(THREADS, lambda c, i: c.post("/v1/verzuimmeldingen", json=melding_body()),
                        server.base_url, creds)
-    finally:
-        server.stop()
-        hub.close()
     assert [r.status_code for r in answers] == [201] * THREADS, [r.text[:120] for r in answers]

@@ -19,20 +19,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from domain.parties import Role
-from hub.container import build_hub
 from tests.hub.helpers import melding_body
 from tests.reliability.helpers import (
     PROBLEM_JSON,
     Credentials,
-    Server,
     events_table,
-    register_org,
+    live_hub,
     settings_for,
     table_counts,
 )
-
-Raw = Callable[[str, list[tuple[str, str]], bytes], bytes]
 
 
 def signed_push(creds: Credentials, base_url: str) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -125,16 +120,8 @@ def database_url(tmp_path) -> str:
 
 @pytest.fixture
 def live(database_url: str, tmp_path: Path):
-    settings = settings_for(database_url, tmp_path / "var")
-    hub = build_hub(settings)
-    creds = register_org(hub, Role.SCHOOL, "12AB00")
-    server = Server(settings, tmp_path)
-    server.start()
-    try:
-        yield server, hub, creds
-    finally:
-        server.stop()
-        hub.close()
+    with live_hub(settings_for(database_url, tmp_path / "var"), tmp_path) as running:
+        yield running
 
 
 def test_a_correct_raw_push_is_accepted(live) -> None:
