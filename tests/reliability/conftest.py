@@ -19,24 +19,29 @@ import pytest
 DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 _DATA = re.compile(r"<!-- figures\n(.*?)\n-->", re.S)
 
-# Sections in document order, with what each shows.
-SECTIONS: dict[str, str] = {
-    "crash": "Crash safety: `hub serve` (real uvicorn) SIGKILLed at random moments while signed pushes "
-             "and corrections go on; then every acknowledged write is read back, the tables are checked "
-             "against each other, unacknowledged pushes are retried with their Idempotency-Key, and the "
-             "access log is verified (chain, Merkle tree, signed tree head).",
-    "concurrency": "Concurrency: parallel corrections of one melding (one version each) and parallel "
-                   "identical pushes with one Idempotency-Key, through threads on the real server.",
-    "fuzz": "API fuzzing: schemathesis over the published OpenAPI, every operation, each request signed "
-            "(RFC 9421); checks: no 5xx, status code, content type and body conform to the schema.",
-    "hostile": "Hostile input: huge bodies, deep JSON, invalid UTF-8, NaN/Infinity, negative and enormous "
-               "numbers, SQL and path injection in every identifier, header smuggling on the real server; "
-               "each must be a 4xx problem+json with no row written.",
-    "authz": "Authorization matrix: every /v1 route × every role, the expected status per cell "
-             "(tests/reliability/test_authz_matrix.py); a route without a row fails the test.",
-    "keys": "Keys: missing master key file, wrong master key, rotation during pushes.",
-    "logs": "Secrets never in logs: representative operations under capture of structlog, stdlib and "
-            "uvicorn logging and the server subprocess's output.",
+# Sections in document order: a title and what the section shows.
+SECTIONS: dict[str, tuple[str, str]] = {
+    "crash": ("Crash safety", "`hub serve` (real uvicorn) SIGKILLed at random moments while three threads push and "
+              "correct meldingen over signed HTTP; afterwards every acknowledged write is read back, events, "
+              "directory rows, access-log write entries and idempotency records are checked against each other, "
+              "unacknowledged pushes are retried with their Idempotency-Key, and the access log is verified "
+              "(chain, Merkle tree, signed tree head). tests/reliability/test_crash_safety.py"),
+    "concurrency": ("Concurrency", "Parallel corrections of one melding and parallel identical pushes with one "
+                    "Idempotency-Key, threads against the real server. tests/reliability/test_concurrency.py"),
+    "fuzz": ("API fuzzing", "schemathesis over the published OpenAPI, every operation, valid and invalid data, each "
+             "request signed (RFC 9421); checks: no 5xx, and status code, content type and body conform to the "
+             "schema. tests/reliability/test_fuzzing.py"),
+    "hostile": ("Hostile input", "Huge bodies, deep JSON, invalid UTF-8, NaN/Infinity, negative and enormous "
+                "numbers, SQL and path injection in every identifier, path id and query, bad Idempotency-Keys; each "
+                "must be a 4xx problem+json with no row written. Header smuggling is tried on the real server. "
+                "tests/reliability/test_hostile_input.py, test_smuggling.py"),
+    "authz": ("Authorization matrix", "Every /v1 route × every role, the expected status of each cell; a route "
+              "without a row fails the test. tests/reliability/test_authz_matrix.py"),
+    "keys": ("Keys", "A lost or wrong master key stops the hub; a rotation while pushes go on loses nothing. "
+             "tests/reliability/test_keys.py"),
+    "logs": ("Secrets never in logs", "Every route for every role plus refusals and errors under capture of "
+             "structlog, stdlib (uvicorn, httpx, eventsourcing) and the process's output; the killed server's "
+             "output is checked too. tests/reliability/test_no_secrets_in_logs.py"),
 }
 
 
@@ -108,11 +113,11 @@ def render(items: dict[str, Figure]) -> str:
         "Each figure says when it was last measured. Issue 7 states what these tests must show.",
         "",
     ]
-    for section, about in SECTIONS.items():
+    for section, (title, about) in SECTIONS.items():
         rows = [(k, f) for k, f in items.items() if f.section == section]
         if not rows:
             continue
-        lines += [f"## {section}", "", about, "", "| figure | value | measured |", "|---|---:|---|"]
+        lines += [f"## {title}", "", about, "", "| figure | value | measured |", "|---|---:|---|"]
         lines += [f"| {f.label} | {f.value} | {f.at} |" for _, f in rows]
         lines.append("")
     data = json.dumps({k: asdict(f) for k, f in items.items()}, indent=1, ensure_ascii=False)
