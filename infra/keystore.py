@@ -143,12 +143,15 @@ class KeyStore:
 
     def _new_kek(self, tx: Tx, purpose: str, version: int) -> tuple[int, bytes]:
         # Not cached: until this transaction commits the key may yet vanish.
+        # Two workers' first writes may both make v1: the later one waits, inserts nothing
+        # and uses the committed key instead of failing the write.
         kek = new_key()
-        tx.execute(
-            "INSERT INTO hub_purpose_keys (purpose, version, wrapped, created_at) VALUES (?,?,?,?)",
+        made = tx.execute(
+            "INSERT INTO hub_purpose_keys (purpose, version, wrapped, created_at) VALUES (?,?,?,?)"
+            " ON CONFLICT DO NOTHING RETURNING version",
             (purpose, version, seal(self._master, kek, _kek_aad(purpose, version)), _now()),
-        )
-        return version, kek
+        ).one()
+        return (version, kek) if made is not None else (version, self._kek(tx, purpose, version))
 
     def _unwrap_kek(self, purpose: str, version: int, wrapped: bytes) -> bytes:
         # Cached by the stored bytes too, so a row that was rolled back and replaced never matches.

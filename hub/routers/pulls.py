@@ -49,7 +49,7 @@ async def monitoring(request: Request, caller: CallerDep,
                      tot: Annotated[date | None, Query(description="Last day (default: today)")] = None,
                      ) -> JSONResponse:
     tot = tot or date.today()
-    van = van or tot - timedelta(days=90)
+    van = van or (tot - timedelta(days=90) if tot.toordinal() > 90 else date.min)
     schools = request.app.state.hub.orgs.schools_of_swv(caller.org.org_id)
     return await answer(swv.monitoring, persistence(request), caller, schools, van, tot)
 
