@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.hub.helpers import melding_body
+from tests.hub.helpers import melding_body, new_bsn
 from tests.reliability.helpers import Credentials, events_table, live_hub, settings_for, table_counts
 
 THREADS = 8
@@ -125,3 +125,13 @@ def test_first_pushes_on_a_new_store_race_cleanly(database_url: str, tmp_path: P
         answers = race(THREADS, lambda c, i: c.post("/v1/verzuimmeldingen", json=melding_body()),
                        server.base_url, creds)
     assert [r.status_code for r in answers] == [201] * THREADS, [r.text[:120] for r in answers]
+
+
+def test_parallel_first_pushes_for_one_pupil_all_succeed(live) -> None:
+    """Several meldingen of one new pupil at once (different records): all race to make its data key."""
+    server, _hub, creds = live
+    for _ in range(3):
+        bsn = new_bsn()
+        answers = race(THREADS, lambda c, i, bsn=bsn: c.post("/v1/verzuimmeldingen", json=melding_body(bsn)),
+                       server.base_url, creds)
+        assert [r.status_code for r in answers] == [201] * THREADS, [r.text[:120] for r in answers]
