@@ -8,8 +8,8 @@ from hub import problems
 from hub.auth import authenticated
 from hub.container import Hub, build_hub
 from hub.limits import BodyLimit
-from hub.routers import health, identity, overdrachten, pulls, toestemmingen, verzuim
 from hub.routers import audit as audit_routes
+from hub.routers import health, identity, overdrachten, pulls, toestemmingen, verzuim
 
 API_VERSION = "1.0.0"
 
