@@ -61,6 +61,13 @@ def require_role(who: Requester, role: Role) -> None:
         raise Forbidden(f"only a {role.value} may do this; you are registered as {who.org.role.value}")
 
 
+def require_signing_school(who: Requester, school: School) -> None:
+    """A school pushes only for itself: the school in the body must be the signing organisation."""
+    require_role(who, Role.SCHOOL)
+    if school.code != who.org.code:
+        raise Forbidden(f"school {school.code} in the body is not the signing school {who.org.code}")
+
+
 def write_entry(who: Requester, record: Any, fields: tuple[str, ...], purpose: str, basis: str) -> AccessEntry:
     """The access-log entry of a write: who wrote which fields of whose record."""
     return AccessEntry(

@@ -161,7 +161,8 @@ def refusal_entry(who: Requester, purpose: str, subject: str | None, reason: str
 def decide(who: Requester, purpose: str, context: SubjectContext, fields: Iterable[str], *,
            presented: Presented | None, last_changed: datetime | None, record_id: UUID | None,
            at: datetime | None = None) -> tuple[Decision, AccessEntry]:
-    """Step 2 and the entry of step 3: the caller commits the entry before answering."""
+    """Step 2 and the entry of step 3: the caller commits the entry before answering, and answers
+    with `entry.afweging`, so the client reads exactly what the log recorded."""
     request = disclosure_request(who, purpose, context, fields, at or now(), presented, last_changed)
     decision = policy.decide(request)
     return decision, entry_of(who, decision, request.fields, record_id)
@@ -169,4 +170,4 @@ def decide(who: Requester, purpose: str, context: SubjectContext, fields: Iterab
 
 def withheld_view(decision: Decision) -> dict[str, Any]:
     """What was not released and why, by field name only (never a value)."""
-    return {name: reason["code"] for name, reason in decision.to_dict()["withheld"].items()}
+    return {name: reason.value for name, reason in sorted(decision.withheld.items())}

@@ -47,7 +47,7 @@ def signal(p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, receip
     values: dict[str, Any] = melding_values(latest) if latest else {}
     values["signaal.open_melding"] = any(not m.is_withdrawn for m in meldingen)
     return Answer(200, {"toestemming": presented.claims.jti, "gegevens": released(values, decision),
-                        "achtergehouden": withheld_view(decision), "afweging": decision.to_dict()})
+                        "achtergehouden": withheld_view(decision), "afweging": entry.afweging})
 
 
 def _meldingen(p: Persistence, subject: str) -> list[Verzuimmelding]:

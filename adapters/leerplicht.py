@@ -19,7 +19,7 @@ from adapters.answers import Answer
 from adapters.common import Strict, domain_refusal, require_role, write_entry
 from adapters.disclosure import check_receipt, decide, now, withheld_view
 from adapters.errors import Forbidden, NotFound
-from adapters.ports import Persistence, RecordGone, Requester
+from adapters.ports import DirectoryEntry, Persistence, RecordGone, Requester
 from adapters.school.verzuim import BASIS, KIND, PATHS
 from consent.policy import Decision, SubjectContext
 from domain.errors import DomainError
@@ -87,7 +87,7 @@ def feed(p: Persistence, who: Requester, gemeente: str, after: int, limit: int) 
         entries.append(log)
         items.append({"id": str(melding.id), "cursor": seq, "status": melding.status.value,
                       "gegevens": released(melding_values(melding), decision),
-                      "achtergehouden": withheld_view(decision), "afweging": decision.to_dict()})
+                      "achtergehouden": withheld_view(decision), "afweging": log.afweging})
     if entries:
         p.log(entries)  # fail closed: the page leaves only after its entries are stored
     return Answer(200, {"items": items, "volgende": items[-1]["cursor"] if items else after})
@@ -97,20 +97,18 @@ def case(p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, gemeente
          receipt: str | None) -> Answer:
     """The thuiszitter case of the melding's pupil: with a receipt the consented case data, else a signal."""
     _require_gemeente(who, gemeente)
-    melding = _of_my_gemeente(p, who, record_id)
+    melding, entry = _of_my_gemeente(p, who, record_id)
     at = now()
     presented = None
     if receipt is not None:
         presented = check_receipt(p, keys, who, receipt, purpose=CASE_PURPOSE, subject=melding.subject, at=at)
-    owner = p.directory_entry(record_id)
-    assert owner is not None
-    decision, log = decide(who, CASE_PURPOSE, _melding_context(melding, owner.owner_org), CASE_FIELDS,
+    decision, log = decide(who, CASE_PURPOSE, _melding_context(melding, entry.owner_org), CASE_FIELDS,
                            presented=presented, last_changed=melding.modified_on, record_id=melding.id, at=at)
     p.log([log])
     values = melding_values(melding)
     values["casus.verzuimhistorie"] = _history(p, gemeente, melding.subject)
     return Answer(200, {"id": str(melding.id), "doel": CASE_PURPOSE, "gegevens": released(values, decision),
-                        "achtergehouden": withheld_view(decision), "afweging": decision.to_dict()})
+                        "achtergehouden": withheld_view(decision), "afweging": log.afweging})
 
 
 def _history(p: Persistence, gemeente: str, subject: str) -> list[dict[str, Any]]:
@@ -128,17 +126,17 @@ def _history(p: Persistence, gemeente: str, subject: str) -> list[dict[str, Any]
     return history
 
 
-def _of_my_gemeente(p: Persistence, who: Requester, record_id: UUID) -> Verzuimmelding:
+def _of_my_gemeente(p: Persistence, who: Requester, record_id: UUID) -> tuple[Verzuimmelding, DirectoryEntry]:
     require_role(who, Role.LEERPLICHT)
     entry = p.directory_entry(record_id)
     if entry is None or entry.kind != KIND or entry.gemeente != who.org.code:
         raise NotFound(f"no verzuimmelding {record_id} for {who.org.code}")
-    return p.load(record_id)
+    return p.load(record_id), entry
 
 
 def record_actie(p: Persistence, who: Requester, record_id: UUID, body: ActieIn) -> Answer:
     """Leerplicht of the woongemeente records its MAS route; another gemeente gets 404."""
-    melding = _of_my_gemeente(p, who, record_id)
+    melding, _ = _of_my_gemeente(p, who, record_id)
     try:
         melding.record_actie(body.route, by_gemeente=who.org.code, note=body.toelichting)
     except DomainError as e:

@@ -50,7 +50,7 @@ def monitoring(p: Persistence, who: Requester, schools: list[str], start: date, 
         if melding.classified_kind in THUISZITTER_KINDS:
             thuiszitters.setdefault(school, set()).add(melding.subject)
     body: dict[str, Any] = {"periode": {"van": start.isoformat(), "tot": end.isoformat()},
-                            "scholen": len(schools), "afweging": decision.to_dict()}
+                            "scholen": len(schools), "afweging": entry.afweging}
     if "aggregaat.verzuimmeldingen" in decision.released:
         body["verzuimmeldingen"] = {"per_soort": _shown(per_kind), "per_school": _shown(per_school),
                                     "per_maand": _shown(per_month)}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import tempfile
 import threading
 import time
@@ -33,6 +32,7 @@ from domain.parties import Organisation, Role, organisation_id
 from hub.app import create_app
 from hub.client import SignatureAuth
 from hub.container import Hub, build_hub
+from infra.pgcluster import free_port
 from infra.settings import Settings
 
 PUPIL_NAME = "Noor de Vries (testleerling)"
@@ -75,15 +75,9 @@ def _afweging(a: dict[str, Any]) -> None:
         _say(f"     achtergehouden {name}: {why['reden']}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def _serving(hub: Hub) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(hub), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -227,15 +221,11 @@ def _scenario(hub: Hub, p: dict[str, Partner]) -> int:
     _say("   → inzage (AVG art. 15): wie zag gegevens van deze leerling?")
     names = {x.org.org_id: x.org.name for x in p.values()}
     for e in hub.persistence.access_log.entries_of(subject):
-        body = _entry(e.body)
+        body = json.loads(e.body)
         if body["action"] == "disclose":
             _say(f"     {body['at'][:19]} {names.get(body['org_id'], body['org_id'])}: "
                  f"{', '.join(body['fields'])} · doel {body['purpose']} · grondslag {body['legal_basis']}")
     return 0 if report.ok else 1
-
-
-def _entry(body: bytes) -> dict[str, Any]:
-    return json.loads(body)
 
 
 def main(var: Path | None = None) -> None:

@@ -16,9 +16,17 @@ from nacl.signing import VerifyKey
 from pydantic import Field
 
 from adapters.answers import Answer, Idempotency, id_page, once
-from adapters.common import LeerlingId, School, Strict, domain_refusal, require_role, write_entry
+from adapters.common import (
+    LeerlingId,
+    School,
+    Strict,
+    domain_refusal,
+    require_role,
+    require_signing_school,
+    write_entry,
+)
 from adapters.disclosure import Presented, check_receipt, decide, now, withheld_view
-from adapters.errors import Forbidden, NotFound
+from adapters.errors import NotFound
 from adapters.ports import DirectoryEntry, Persistence, Requester
 from consent.policy import SubjectContext
 from domain.errors import DomainError
@@ -123,9 +131,7 @@ def _pupil_id(pupil: PupilId) -> dict[str, str]:
 
 def push(p: Persistence, who: Requester, body: OverdrachtIn, idem: Idempotency | None) -> Answer:
     """Draft (and optionally send) an overdracht; the school in the body must be the signing school."""
-    require_role(who, Role.SCHOOL)
-    if body.school.code != who.org.code:
-        raise Forbidden(f"school {body.school.code} in the body is not the signing school {who.org.code}")
+    require_signing_school(who, body.school)
     pupil = body.leerling.pupil_id()
 
     def run(answer_for: Any) -> Answer:
@@ -187,7 +193,7 @@ def read(p: Persistence, keys: dict[str, VerifyKey], who: Requester, record_id: 
         **sender_view(o),
         **_released_view(o, decision.released),
         "warme_items_achtergehouden": {k: withheld[f] for f in withheld if (k := warm_key(f)) is not None},
-        "afweging": decision.to_dict(),
+        "afweging": entry.afweging,
     })
 
 
@@ -199,7 +205,7 @@ def listing(p: Persistence, who: Requester, after: int, limit: int, inbox: bool)
 
 
 def send(p: Persistence, who: Requester, record_id: UUID) -> Answer:
-    return _transition(p, who, record_id, sender_only=True, change=lambda o: o.send(), field="status")
+    return _apply(p, who, _as_sender(p, who, record_id), lambda o: o.send(), "status")
 
 
 def acknowledge(p: Persistence, who: Requester, record_id: UUID) -> Answer:
@@ -211,15 +217,14 @@ def acknowledge(p: Persistence, who: Requester, record_id: UUID) -> Answer:
 
 
 def close(p: Persistence, who: Requester, record_id: UUID, body: SluitingIn) -> Answer:
-    return _transition(p, who, record_id, sender_only=True, change=lambda o: o.close(body.reden), field="status")
+    return _apply(p, who, _as_sender(p, who, record_id), lambda o: o.close(body.reden), "status")
 
 
-def _transition(p: Persistence, who: Requester, record_id: UUID, *, sender_only: bool, change: Any,
-                field: str) -> Answer:
+def _as_sender(p: Persistence, who: Requester, record_id: UUID) -> Overdracht:
     o, sender = _party(p, who, record_id)
-    if sender_only and not sender:
+    if not sender:
         raise NotFound(f"no overdracht {record_id} of yours")
-    return _apply(p, who, o, change, field)
+    return o
 
 
 def _apply(p: Persistence, who: Requester, o: Overdracht, change: Any, field: str) -> Answer:

@@ -14,8 +14,17 @@ from uuid import UUID
 from pydantic import Field
 
 from adapters.answers import Answer, Idempotency, id_page, once
-from adapters.common import LeerlingId, School, Strict, domain_refusal, require_role, today, write_entry
-from adapters.errors import Forbidden, Invalid, NotFound
+from adapters.common import (
+    LeerlingId,
+    School,
+    Strict,
+    domain_refusal,
+    require_role,
+    require_signing_school,
+    today,
+    write_entry,
+)
+from adapters.errors import Invalid, NotFound
 from adapters.ports import DirectoryEntry, Persistence, Requester
 from domain.errors import DomainError
 from domain.parties import Role
@@ -120,9 +129,7 @@ def status_view(m: Verzuimmelding) -> dict[str, Any]:
 def push(p: Persistence, who: Requester, body: VerzuimmeldingIn, idem: Idempotency | None,
          protocol: Verzuimprotocol) -> Answer:
     """File a melding; the school in the body must be the signing organisation."""
-    require_role(who, Role.SCHOOL)
-    if body.school.code != who.org.code:
-        raise Forbidden(f"school {body.school.code} in the body is not the signing school {who.org.code}")
+    require_signing_school(who, body.school)
     pupil = body.leerling.pupil_id()
 
     def run(answer_for: Any) -> Answer:

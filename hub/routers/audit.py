@@ -14,7 +14,6 @@ from hub.routers.common import CallerDep, answer
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 REFUSALS = {
-    401: {"description": "Missing or invalid request signature"},
     403: {"description": "Only an auditor may do this"},
     422: {"description": "A size or sequence number outside the log; `fouten` names the parameter"},
 }

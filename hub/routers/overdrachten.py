@@ -15,7 +15,6 @@ from hub.routers.common import CallerDep, IdempotencyDep, answer, persistence
 router = APIRouter(prefix="/overdrachten", tags=["overdrachten"])
 
 REFUSALS = {
-    401: {"description": "Missing or invalid request signature"},
     403: {"description": "Not a school, not the signing school, or a consent receipt refused (`reden`)"},
     404: {"description": "No such overdracht for this school (also: a concept, for the receiver)"},
     409: {"description": "Conflict: not allowed in this state, idempotency key reused, concurrent change"},

@@ -16,7 +16,6 @@ from hub.routers.overdrachten import ReceiptHeader
 router = APIRouter()
 
 REFUSALS = {
-    401: {"description": "Missing or invalid request signature"},
     403: {"description": "Wrong role or gemeente, or a consent receipt refused (`reden` says why)"},
     404: {"description": "No such record for this organisation"},
     410: {"description": "The record was erased"},

@@ -16,7 +16,6 @@ router = APIRouter(prefix="/toestemmingen", tags=["toestemmingen"])
 keys_router = APIRouter(tags=["toestemmingen"])
 
 REFUSALS = {
-    401: {"description": "Missing or invalid request signature"},
     403: {"description": "Only a school or SWV records consent"},
     404: {"description": "No such consent recorded by this organisation"},
     409: {"description": "Conflict: already withdrawn or expired, idempotency key reused"},

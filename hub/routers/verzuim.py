@@ -15,7 +15,6 @@ from hub.routers.common import CallerDep, IdempotencyDep, answer, persistence, p
 router = APIRouter(prefix="/verzuimmeldingen", tags=["verzuimmeldingen"])
 
 REFUSALS = {
-    401: {"description": "Missing or invalid request signature"},
     403: {"description": "The signing organisation may not do this"},
     404: {"description": "No such melding for this organisation"},
     409: {"description": "Conflict: idempotency key reused, withdrawn melding, concurrent change"},
