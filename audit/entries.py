@@ -7,7 +7,7 @@ pseudonym, and released data appears only as field names, never values.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -45,7 +45,9 @@ class AccessEntry:
 
     def body(self) -> bytes:
         """Canonical JSON: sorted keys, no spaces, so the same entry always hashes the same."""
-        data = asdict(self)
+        # Not dataclasses.asdict: it deep-copies the afweging, which json.dumps reads as is
+        # (that copy was most of an append's cost).
+        data = {name: getattr(self, name) for name in _FIELD_NAMES}
         data["action"] = self.action.value
         data["fields"] = sorted(self.fields)
         data["requested"] = sorted(self.requested)
@@ -58,3 +60,6 @@ class AccessEntry:
         data["fields"] = tuple(data["fields"])
         data["requested"] = tuple(data["requested"])
         return cls(**data)
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(AccessEntry))

@@ -95,17 +95,18 @@ class AccessLogStore:
         """Append inside an open transaction; returns the sequence numbers."""
         size, last, tree = self._state(tx)
         start = size
-        seqs: list[int] = []
+        rows: list[tuple[int, str | None, bytes, bytes, bytes]] = []
         for entry in entries:
             body = entry.body()
             entry_hash = chain_hash(last, body)
-            tx.execute(
-                "INSERT INTO hub_access_log (seq, subject, body, prev_hash, entry_hash) VALUES (?,?,?,?,?)",
-                (size, entry.subject, body, last, entry_hash),
-            )
-            tree.append(merkle_leaf(entry_hash))
-            seqs.append(size)
+            rows.append((size, entry.subject, body, last, entry_hash))
             size, last = size + 1, entry_hash
+        # One statement and one tree update for a whole feed page's entries.
+        tx.executemany(
+            "INSERT INTO hub_access_log (seq, subject, body, prev_hash, entry_hash) VALUES (?,?,?,?,?)", rows
+        )
+        tree.extend(merkle_leaf(row[4]) for row in rows)
+        seqs = [row[0] for row in rows]
         tx.execute(
             "UPDATE hub_access_state SET size = ?, last_hash = ?, frontier = ? WHERE id = 1",
             (size, last, tree.pack()),

@@ -41,6 +41,14 @@ class Tx:
             self._cursor.execute(sql, tuple(params))
         return self
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if self.dialect == "postgres":
+            self._cursor.executemany(_for_postgres(sql), [tuple(r) for r in rows])
+        else:
+            self._cursor.executemany(sql, [tuple(r) for r in rows])
+
     def one(self) -> tuple[Any, ...] | None:
         row = self._cursor.fetchone()
         return None if row is None else _as_tuple(row)
