@@ -155,3 +155,32 @@ def bench_policy(
     options = _options(quick, rounds=rounds, decisions=decisions, pull_sizes=sizes, pull_items=items, pulls=pulls,
                        pull_backend=backend)
     _run(["policy"], options, write, as_json)
+
+
+@bench_app.command("scale")
+def bench_scale(
+    quick: Quick = False,
+    meldingen: Annotated[str | None, typer.Option(help="Stored meldingen at each step, comma-separated")] = None,
+    log: Annotated[str | None, typer.Option(help="Access-log entries at each step, comma-separated")] = None,
+    pushes: Annotated[int | None, typer.Option(min=1, help="Pushes timed at each step")] = None,
+    backend: BackendOpt = None,
+    write: Annotated[Path | None, typer.Option(
+        "--write", help="Replace this backend's generated section of this file (docs/scaling.md)")] = None,
+) -> None:
+    """A national year: one store grown in steps, push, pull, verify, proofs and inzage at each."""
+    from infra.benchmarks.scale import scale  # imports the benchmarks' peers, as _run does
+
+    def sizes(text: str | None) -> tuple[int, ...] | None:
+        return None if text is None else tuple(int(s.replace("_", "")) for s in text.split(","))
+
+    options = _options(quick, scale_meldingen=sizes(meldingen), scale_log=sizes(log), scale_pushes=pushes,
+                       scale_backend=backend)
+    started, start, load_before = datetime.now(UTC), perf_counter(), os.getloadavg()[0]
+    for run in scale(options):
+        typer.echo(f"\nscale {run.backend}\n{report.table(run.results)}\n")
+        if write is not None:
+            section = report.render_scale(run, _command(), started, perf_counter() - start, machine.detect(),
+                                          (load_before, os.getloadavg()[0]))
+            existing = write.read_text(encoding="utf-8") if write.exists() else ""
+            write.write_text(report.replace_scale_section(existing, run.backend, section), encoding="utf-8")
+            _progress(f"wrote the {run.backend} section of {write}")

@@ -66,22 +66,33 @@ class BuiltLog:
     signing_key: SigningKey
 
     def verify_keys(self) -> dict[str, VerifyKey]:
-        return {_KEY_ID: self.signing_key.verify_key}
+        return verify_keys(self.signing_key)
+
+
+def grow_log(p: StorePersistence, signing_key: SigningKey, start: int, stop: int,
+             progress: Callable[[str], None]) -> None:
+    """Append entries `start`..`stop` of the built log through `AccessLogStore.append` (the
+    hub's own append path, so the stored rows are exactly the hub's), `HEAD_EVERY` entries
+    per transaction, with a signed tree head after each transaction."""
+    for first in range(start, stop, HEAD_EVERY):
+        p.access_log.append([log_entry(i) for i in range(first, min(stop, first + HEAD_EVERY))])
+        p.access_log.sign_head(signing_key, _KEY_ID)
+        if (first // HEAD_EVERY) % 500 == 499:
+            progress(f"log: appended {first + HEAD_EVERY:,} of {stop:,} entries")
+
+
+def verify_keys(signing_key: SigningKey) -> dict[str, VerifyKey]:
+    """The keys the built log's tree heads verify under."""
+    return {_KEY_ID: signing_key.verify_key}
 
 
 @contextmanager
 def built_log(root: Path, size: int, progress: Callable[[str], None]) -> Iterator[BuiltLog]:
-    """A log of `size` entries on SQLite, appended through `AccessLogStore.append` (the hub's own
-    append path, so the stored rows are exactly the hub's) `HEAD_EVERY` entries per transaction,
-    with a signed tree head after each transaction."""
+    """A log of `size` entries on SQLite, grown by `grow_log`."""
     signing_key = SigningKey(os.urandom(32))
     with hub_persistence(f"sqlite:///{root}/audit-{uuid.uuid4().hex[:8]}.sqlite", root) as p:
         start = perf_counter()
-        for first in range(0, size, HEAD_EVERY):
-            p.access_log.append([log_entry(i) for i in range(first, min(size, first + HEAD_EVERY))])
-            p.access_log.sign_head(signing_key, _KEY_ID)
-            if (first // HEAD_EVERY) % 100 == 99:
-                progress(f"audit: built {first + HEAD_EVERY:,} of {size:,} log entries")
+        grow_log(p, signing_key, 0, size, progress)
         progress(f"audit: built a log of {size:,} entries in {perf_counter() - start:.0f} s")
         yield BuiltLog(p, signing_key)
 

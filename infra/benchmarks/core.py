@@ -49,6 +49,10 @@ class Options:
     pull_items: int = 500  # policy: feed items one pull returns
     pulls: int = 10  # policy: pulls per store per round, each from another cursor
     pull_backend: Backend = "sqlite"  # policy: which database(s) the pull runs on
+    scale_meldingen: tuple[int, ...] = (10_000, 100_000, 1_000_000)  # scale: stored meldingen at each step
+    scale_log: tuple[int, ...] = (100_000, 1_000_000, 10_000_000)  # scale: access-log entries at each step
+    scale_pushes: int = 300  # scale: pushes timed at each step
+    scale_backend: Backend = "sqlite"  # scale: which database(s) the store grows on
     progress: Callable[[str], None] = field(default=_quiet, compare=False, repr=False)
 
     @classmethod
@@ -57,7 +61,8 @@ class Options:
         small: dict[str, Any] = dict(
             events=120, pupils=120, rounds=2, backend="sqlite", requests=40, concurrency=4, max_seconds=20.0,
             log_entries=20_000, verify_rounds=2, pushes=100, decisions=2_000, pull_sizes=(1_000, 4_000),
-            pull_items=50, pulls=5, pull_backend="sqlite",
+            pull_items=50, pulls=5, pull_backend="sqlite", scale_meldingen=(1_000, 4_000),
+            scale_log=(5_000, 20_000), scale_pushes=30, scale_backend="sqlite",
         )
         return cls(**{**small, **changes})
 

@@ -25,7 +25,7 @@ BATCH = 2000  # meldingen per transaction
 _TEMPLATES = 5000  # distinct melding contents; each stored melding is a new aggregate of one of them
 _PUPILS = 1800  # distinct pupils (the test number blocks hold 1818), each with many meldingen
 _SCHOOL = "12AB00"
-_WRITER = Requester(
+WRITER = Requester(
     org=Organisation(organisation_id(Role.SCHOOL, _SCHOOL), Role.SCHOOL, "Benchmarkschool", _SCHOOL),
     key_id=f"school:{_SCHOOL}#1", actor=None, request_id="bench-fill", trace_id=None,
 )
@@ -47,7 +47,7 @@ def fill_meldingen(p: StorePersistence, count: int, progress: Callable[[str], No
     for first in range(0, count, BATCH):
         batch = [templates[i % len(templates)].aggregate(subjects[i % len(templates)], filed_on)
                  for i in range(first, min(count, first + BATCH))]
-        rows = [DirectoryEntry(m.id, KIND, KIND, _WRITER.org.org_id, m.subject, gemeente=m.recipient) for m in batch]
+        rows = [DirectoryEntry(m.id, KIND, KIND, WRITER.org.org_id, m.subject, gemeente=m.recipient) for m in batch]
         p.store.records.save(*batch, side_writes=[_directory_rows(rows)])
         if (first // BATCH) % 50 == 49:
             progress(f"fill: stored {first + BATCH:,} of {count:,} meldingen")

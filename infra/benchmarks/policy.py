@@ -137,7 +137,7 @@ def pull_function() -> tuple[Callable[[StorePersistence, int, int], int], str]:
     return pull_direct, "directory feed page + load of each melding + decide per item (no feed adapter yet)"
 
 
-def _pulls(store: FilledStore, options: Options, rng: random.Random,
+def timed_pulls(store: FilledStore, options: Options, rng: random.Random,
            pull: Callable[[StorePersistence, int, int], int]) -> list[float]:
     """`options.pulls` pulls from random cursors; each pull's time in ms."""
     last_start = max(0, len(store.seqs) - options.pull_items)
@@ -162,11 +162,11 @@ def _pull_results(backend: str, root: Path, options: Options) -> BenchResult:
             filled_store(new_url("large"), root, large_size, options.progress) as large:
         rng = random.Random(_SEED)
         for store in (small, large):  # untimed: first reads of each store
-            _pulls(store, Options(pulls=1, pull_items=options.pull_items), rng, pull)
+            timed_pulls(store, Options(pulls=1, pull_items=options.pull_items), rng, pull)
 
         def side(store: FilledStore) -> Callable[[int], float]:
             def run(_r: int) -> float:
-                measured = _pulls(store, options, rng, pull)
+                measured = timed_pulls(store, options, rng, pull)
                 times[store.size].extend(measured)
                 return sorted(measured)[len(measured) // 2]
             return run

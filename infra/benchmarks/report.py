@@ -15,6 +15,7 @@ from typing import Any
 
 from infra.benchmarks.core import Benchmark, BenchResult, Latency, Options
 from infra.benchmarks.machine import Machine
+from infra.benchmarks.scale import STEP_HEADER, ScaleRun, step_rows
 
 HEADER = ("figure", "ours", "peer", "ratio", "goal", "met?")
 
@@ -191,3 +192,40 @@ def render(run: Run) -> str:
     for name, results in run.results.items():
         lines += _section(run, name, results)
     return "\n".join(lines).rstrip() + "\n"
+
+
+# -- the scale run: a generated section of docs/scaling.md per backend --------------------
+def _markers(backend: str) -> tuple[str, str]:
+    return f"<!-- scale-run:{backend}:begin -->", f"<!-- scale-run:{backend}:end -->"
+
+
+def render_scale(run: ScaleRun, command: str, started: datetime, seconds: float, machine: Machine,
+                 load: tuple[float, float]) -> str:
+    """The generated section of docs/scaling.md for one backend's scale run."""
+    begin, end = _markers(run.backend)
+    m = machine
+    lines = [
+        begin,
+        "<!-- Written by `hub bench scale`; do not edit by hand. Refresh with `make bench-scale`. -->",
+        "",
+        f"Measured on {started:%Y-%m-%d %H:%M} UTC by `{command}` ({seconds / 60:.0f} minutes) on "
+        f"{m.cpu}, {m.cores} cores, {m.ram_gib:g} GiB, Python {m.python}, SQLite {m.sqlite}, {m.postgres}; "
+        f"load average {load[0]:.1f} at the start, {load[1]:.1f} at the end.",
+        "",
+        *_md_table(STEP_HEADER, step_rows(run.steps), "rrrrrrrrrrr"),
+        "",
+        "Growth from the smallest step to the largest (ours = largest, peer = smallest; the goal bounds the growth):",
+        "",
+        *_md_table(HEADER, [row(r) for r in run.results], "llllll"),
+        end,
+    ]
+    return "\n".join(lines)
+
+
+def replace_scale_section(document: str, backend: str, section: str) -> str:
+    """`document` with its generated section for `backend` replaced by `section` (appended if absent)."""
+    begin, end = _markers(backend)
+    if begin in document and end in document:
+        head, rest = document.split(begin, 1)
+        return head + section + rest.split(end, 1)[1]
+    return document.rstrip() + "\n\n" + section + "\n"
