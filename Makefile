@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-quick demo clean-var
+.PHONY: run test lint bench bench-scale bench-quick demo clean-var
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/hub bench all --write docs/benchmarks.md
+
+# A national year: one store grown to 1M meldingen and 10M log entries (about half an hour per backend);
+# it rewrites only its generated sections of docs/scaling.md.
+bench-scale: $(STAMP)
+	$(BIN)/hub bench scale --backend both --write docs/scaling.md
 
 # A smoke run of every benchmark in well under a minute; it writes no report.
 bench-quick: $(STAMP)

@@ -75,9 +75,32 @@ class Database:
         self.dialect = dialect
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Tx]:
-        with self._datastore.transaction(commit=write) as cursor:
-            yield Tx(cursor, self.dialect)
+    def transaction(self, *, write: bool = True, durable: bool = True) -> Iterator[Tx]:
+        """A transaction; `durable=False` commits without waiting for the disk flush.
+
+        A non-durable commit survives a crash of the process, and is flushed with the next
+        durable commit (one write-ahead log on both backends); only a power loss before that
+        can lose it. It is for rows whose loss is harmless, such as used nonces.
+        """
+        if durable or not write:
+            with self._datastore.transaction(commit=write) as cursor:
+                yield Tx(cursor, self.dialect)
+        elif self.dialect == "postgres":
+            with self._datastore.transaction(commit=True) as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+                yield Tx(cursor, self.dialect)
+        else:
+            # SQLite's setting is per connection: set around this transaction, restored after.
+            with self._datastore.get_connection(commit=True) as connection:
+                setting = connection.cursor()
+                setting.execute("PRAGMA synchronous")
+                durable_level = int(setting.fetchone()[0])
+                setting.execute("PRAGMA synchronous = NORMAL")
+                try:
+                    with connection.transaction(commit=True) as cursor:
+                        yield Tx(cursor, self.dialect)
+                finally:
+                    setting.execute(f"PRAGMA synchronous = {durable_level}")
 
     def ddl(self, statement: str) -> str:
         """Translate one CREATE statement written with the neutral type names."""

@@ -15,7 +15,16 @@ from typing import Any
 
 from infra.benchmarks.core import Benchmark, BenchResult, Latency, Options
 from infra.benchmarks.machine import Machine
-from infra.benchmarks.scale import STEP_HEADER, ScaleRun, step_rows
+from infra.benchmarks.scale import (
+    NATIONAL_PUSHES_PER_YEAR,
+    PEAK_FACTOR,
+    SCHOOL_DAYS,
+    SCHOOL_HOURS,
+    STEP_HEADER,
+    ScaleRun,
+    national_peak_pushes_per_second,
+    step_rows,
+)
 
 HEADER = ("figure", "ours", "peer", "ratio", "goal", "met?")
 
@@ -204,6 +213,7 @@ def render_scale(run: ScaleRun, command: str, started: datetime, seconds: float,
     """The generated section of docs/scaling.md for one backend's scale run."""
     begin, end = _markers(run.backend)
     m = machine
+    peak, largest = national_peak_pushes_per_second(), run.steps[-1]
     lines = [
         begin,
         "<!-- Written by `hub bench scale`; do not edit by hand. Refresh with `make bench-scale`. -->",
@@ -213,6 +223,10 @@ def render_scale(run: ScaleRun, command: str, started: datetime, seconds: float,
         f"load average {load[0]:.1f} at the start, {load[1]:.1f} at the end.",
         "",
         *_md_table(STEP_HEADER, step_rows(run.steps), "rrrrrrrrrrr"),
+        "",
+        f"A national peak hour ({NATIONAL_PUSHES_PER_YEAR:,} pushes a year in {SCHOOL_DAYS} school days of "
+        f"{SCHOOL_HOURS} hours, the peak hour at {PEAK_FACTOR}× the mean) is {peak:.1f} pushes/s: the push rate "
+        f"at the largest step is {largest.push / peak:,.0f}× that, from one process writing serially.",
         "",
         "Growth from the smallest step to the largest (ours = largest, peer = smallest; the goal bounds the growth):",
         "",

@@ -55,6 +55,16 @@ _HIGHER_IS_BETTER = {PUSH: True, PULL: False, VERIFY: True, PROOF: False, FIRST_
 # and the first proof reads the whole log (linear: no goal, it is reported).
 GOALS: dict[str, float | None] = {PUSH: 0.8, PULL: 1.5, VERIFY: 0.8, PROOF: 2.0, FIRST_PROOF: None, INZAGE: 2.0}
 
+# A national year, generously: the design's "a few hundred thousand meldingen and overdrachten a
+# year" rounded up to the largest step, pushed in school hours, with a peak hour at ten times the mean.
+NATIONAL_PUSHES_PER_YEAR = 1_000_000
+SCHOOL_DAYS, SCHOOL_HOURS, PEAK_FACTOR = 200, 8, 10
+
+
+def national_peak_pushes_per_second() -> float:
+    """The push rate of a national peak hour under the assumptions above."""
+    return NATIONAL_PUSHES_PER_YEAR / (SCHOOL_DAYS * SCHOOL_HOURS * 3600) * PEAK_FACTOR
+
 
 @dataclass(frozen=True)
 class Step:

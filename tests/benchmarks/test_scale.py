@@ -1,0 +1,70 @@
+"""The scale run grows one store and measures it at every step: correctness, never speed."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hub.bench import bench_app
+from infra.benchmarks import machine, report
+from infra.benchmarks.core import Options
+from infra.benchmarks.scale import GOALS, STEP_HEADER, ScaleRun, scale, scale_on
+
+SMALL = Options.quick(scale_meldingen=(300, 900), scale_log=(2_000, 5_000), scale_pushes=10, pulls=2,
+                      pull_items=20)
+
+
+@pytest.fixture(scope="module")
+def run() -> ScaleRun:
+    return scale_on("sqlite", SMALL)
+
+
+def test_every_step_is_measured_on_a_store_of_its_size(run: ScaleRun) -> None:
+    assert [(s.meldingen, s.log_entries) for s in run.steps] == [(300, 2_000), (900, 5_000)]
+    for step in run.steps:
+        assert step.push > 0 and step.push_latency.count == 10
+        assert step.pull.count == 2 and step.pull.p50 > 0
+        assert step.verify > 0 and step.verify_seconds > 0
+        assert step.first_proof_ms > 0 and step.proof.count > 0 and step.inzage.count > 0
+    assert run.steps[1].database_bytes > run.steps[0].database_bytes > 0
+
+
+def test_each_figure_stands_beside_the_smallest_step(run: ScaleRun) -> None:
+    assert len(run.results) == len(GOALS)
+    for result in run.results:
+        assert "900 meldingen, 5,000 log entries" in result.name
+        assert result.peer_name == "the same at 300 meldingen, 2,000 log entries"
+        assert result.ours > 0 and result.peer > 0
+
+
+def test_steps_must_grow() -> None:
+    with pytest.raises(ValueError):
+        scale(dataclasses.replace(SMALL, scale_meldingen=(900, 300), scale_log=(2_000, 5_000)))
+    with pytest.raises(ValueError):
+        scale(dataclasses.replace(SMALL, scale_meldingen=(300,), scale_log=(2_000, 5_000)))
+
+
+def test_the_section_replaces_only_its_own_backend(run: ScaleRun) -> None:
+    doc = "# Scaling\n\nprose\n\n<!-- scale-run:postgres:begin -->\nold pg\n<!-- scale-run:postgres:end -->\n"
+    section = report.render_scale(run, "hub bench scale", datetime(2026, 11, 28, tzinfo=UTC), 60.0, machine.detect(),
+                                  (0.1, 0.2))
+    once = report.replace_scale_section(doc, "sqlite", section)
+    twice = report.replace_scale_section(once, "sqlite", section)
+    assert once == twice and "old pg" in once and "prose" in once
+    assert "| " + " | ".join(STEP_HEADER) + " |" in once
+
+
+def test_the_cli_writes_its_section_into_the_document(tmp_path: Path) -> None:
+    target = tmp_path / "scaling.md"
+    target.write_text("# Scaling\n\nhand-written prose stays\n", encoding="utf-8")
+    result = CliRunner().invoke(bench_app, [
+        "scale", "--quick", "--meldingen", "200,400", "--log", "1000,2000", "--pushes", "5", "--write", str(target),
+    ])
+    assert result.exit_code == 0, result.output
+    text = target.read_text()
+    assert "hand-written prose stays" in text
+    assert "<!-- scale-run:sqlite:begin -->" in text and "| 400 | 2,000 |" in text
