@@ -9,6 +9,7 @@ from http_message_signatures.structures import CaseInsensitiveDict
 from starlette.concurrency import run_in_threadpool
 
 from adapters.ports import Requester
+from domain.parties import Organisation
 from hub.container import Hub
 from hub.problems import Problem
 from hub.signatures import Message, SignatureRejected, verify_message
@@ -17,15 +18,15 @@ Caller = Requester
 
 
 def _check(hub: Hub, message: Message, body: bytes) -> Caller:
-    found: dict[str, str] = {}
+    found: dict[str, Organisation | None] = {}
 
     def public_key_of(key_id: str) -> bytes:
-        key = hub.orgs.key(key_id)
-        if key is None:
+        signer = hub.orgs.signer(key_id)
+        if signer is None:
             raise SignatureRejected("key_unknown", f"key {key_id} is not registered at this hub")
+        key, found["org"] = signer
         if key.revoked_at is not None:
             raise SignatureRejected("key_revoked", f"key {key_id} was revoked at {key.revoked_at}")
-        found["org_id"] = key.org_id
         return key.public_key
 
     try:
@@ -38,7 +39,7 @@ def _check(hub: Hub, message: Message, body: bytes) -> Caller:
         )
     except SignatureRejected as e:
         raise Problem(401, e.reason, e.detail) from e
-    org = hub.orgs.get(found["org_id"])
+    org = found.get("org")
     if org is None:  # a key row without its organisation: refuse rather than guess
         raise Problem(401, "key_unknown", f"key {verified.key_id} belongs to no organisation")
     traceparent = message.headers.get("traceparent", "")

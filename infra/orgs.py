@@ -103,13 +103,19 @@ class OrgRegistry:
             ).rowcount():
                 raise RegistryError(f"no active key {key_id}")
 
-    def key(self, key_id: str) -> OrgKey | None:
+    def signer(self, key_id: str) -> tuple[OrgKey, Organisation | None] | None:
+        """The key and its organisation in one read: what every signed request looks up."""
         with self._db.transaction(write=False) as tx:
             row = tx.execute(
-                "SELECT key_id, org_id, public_key, revoked_at FROM hub_org_keys WHERE key_id = ?",
+                "SELECT k.key_id, k.public_key, k.revoked_at, o.org_id, o.role, o.name, o.code, o.gemeente,"
+                " o.protocol, k.org_id AS key_org FROM hub_org_keys k LEFT JOIN hub_orgs o ON o.org_id = k.org_id"
+                " WHERE k.key_id = ?",
                 (key_id,),
             ).one()
-        return None if row is None else OrgKey(row[0], row[1], bytes(row[2]), row[3])
+        if row is None:
+            return None
+        key = OrgKey(row[0], row[9], bytes(row[1]), row[2])
+        return key, None if row[3] is None else _org(row[3:9])
 
     def get(self, org_id: str) -> Organisation | None:
         with self._db.transaction(write=False) as tx:

@@ -77,8 +77,10 @@ class Melding:
 
 
 def last_school_week(today: date) -> tuple[date, date]:
-    """Monday to Friday of the last full school week before `today`."""
-    monday = today - timedelta(days=today.weekday() + 7)
+    """Monday to Friday of the last school week that ended before `today`: on a weekend the
+    week just ended (a week earlier, a push on Saturday would be past the melding deadline)."""
+    weeks_back = 0 if today.weekday() >= 5 else 1
+    monday = today - timedelta(days=today.weekday() + 7 * weeks_back)
     return monday, monday + timedelta(days=4)
 
 

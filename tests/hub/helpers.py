@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from domain.identifiers import generate_test_bsn
+from infra.benchmarks import workload
 
 _rng = random.Random(20261123)
 
@@ -16,10 +17,8 @@ def new_bsn() -> str:
 
 
 def last_school_week() -> tuple[date, date]:
-    """Monday to Friday of the last full school week before today."""
-    today = date.today()
-    monday = today - timedelta(days=today.weekday() + 7)
-    return monday, monday + timedelta(days=4)
+    """Monday to Friday of the last school week that ended before today."""
+    return workload.last_school_week(date.today())
 
 
 def melding_body(bsn: str | None = None, *, school: str = "12AB00", gemeente: str = "GM0479",
