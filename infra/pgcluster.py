@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL cluster, started from the machine's server binaries.
 
 Used by the test-suite and by `hub bench`: initdb and pg_ctl in a temp dir, trust auth on
-127.0.0.1, durability off (fsync, synchronous_commit, full-page writes) because the data is
+127.0.0.1, durability off (fsync, synchronous_commit) because the data is
 thrown away. It lives in the installed package because `hub bench` runs from the console
 script, where the `tests` package is not importable.
 """
@@ -71,11 +71,14 @@ class Cluster:
     def start(self) -> Cluster:
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
                   "--auth=trust", "-E", "UTF8", "--no-sync")
+        self._start_server()
+        return self
+
+    def _start_server(self) -> None:
         opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                "-c fsync=off -c synchronous_commit=off -c max_connections=200")
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", opts,
                   "-l", str(self.root / "server.log"), "-w", "start")
-        return self
 
     def stop(self) -> None:
         try:
@@ -94,3 +97,34 @@ class Cluster:
         with psycopg.connect(self.admin_url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.admin_url(name)
+
+
+class Standby(Cluster):
+    """A hot standby of a running cluster: a base backup streaming its primary's WAL, read-only."""
+
+    def __init__(self, primary: Cluster) -> None:
+        super().__init__()
+        self.primary = primary
+
+    def start(self) -> Standby:
+        self._run(str(self.bindir / "pg_basebackup"), "-D", str(self.data), "-h", "127.0.0.1",
+                  "-p", str(self.primary.port), "-U", "postgres", "-R", "-X", "stream", "-c", "fast", "--no-sync")
+        self._start_server()
+        return self
+
+    def wait_until_caught_up(self, timeout: float = 60.0) -> None:
+        """Until the standby has replayed everything the primary had written when this was called."""
+        import time
+
+        import psycopg
+
+        with psycopg.connect(self.primary.admin_url(), autocommit=True) as conn:
+            target = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]  # type: ignore[index]
+        deadline = time.monotonic() + timeout
+        with psycopg.connect(self.admin_url(), autocommit=True) as conn:
+            while time.monotonic() < deadline:
+                row = conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (target,)).fetchone()
+                if row and row[0]:
+                    return
+                time.sleep(0.05)
+        raise TimeoutError(f"the standby did not replay up to {target} within {timeout:.0f} s")
