@@ -102,6 +102,16 @@ class Database:
                 finally:
                     setting.execute(f"PRAGMA synchronous = {durable_level}")
 
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database files, outside any transaction (after a
+        bulk load; PostgreSQL needs a superuser or the pg_checkpoint role)."""
+        if self.dialect == "postgres":
+            with self._datastore.get_connection() as connection:  # autocommit
+                connection.execute("CHECKPOINT")
+        else:
+            with self._datastore.get_connection(commit=True) as connection:
+                connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def ddl(self, statement: str) -> str:
         """Translate one CREATE statement written with the neutral type names."""
         for neutral, concrete in _TYPES[self.dialect].items():

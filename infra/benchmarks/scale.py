@@ -107,6 +107,14 @@ def database_bytes(p: StorePersistence, url: str) -> int:
     return int(row[0]) if row else 0
 
 
+def settle(p: StorePersistence) -> None:
+    """Bring the store to rest after a bulk growth: the write-ahead log folded into the database
+    and every dirty page on disk. Otherwise the first commits measured would pay the growth's
+    writeback (gigabytes at the last step), which is not a cost of the store's size."""
+    p.store.db.checkpoint()
+    os.sync()
+
+
 def timed_pushes(p: StorePersistence, count: int, offset: int) -> tuple[float, list[float]]:
     """`count` pushes through the school adapter, one transaction each: rate and per-push ms."""
     bodies = [verzuim.VerzuimmeldingIn.model_validate(m.body(WRITER.org.code))
@@ -202,6 +210,7 @@ def scale_on(backend: str, options: Options) -> ScaleRun:
             grow_log(p, signing_key, built, target_log, say)
             grow = perf_counter() - began
             stored, built = target_meldingen, target_log
+            settle(p)
             say(f"scale {backend}: {stored:,} meldingen, {built:,} log entries after {grow:.0f} s; measuring")
             push_rate, push_ms = timed_pushes(p, options.scale_pushes, pushed)
             pushed += options.scale_pushes

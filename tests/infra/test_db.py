@@ -60,3 +60,14 @@ def test_a_failed_non_durable_transaction_rolls_back_and_restores_the_setting(db
     with db.transaction() as tx:
         assert tx.execute("SELECT k FROM t_db").all() == []
         assert _durability(tx) in ("on", "2")
+
+
+def test_a_checkpoint_folds_the_log_in_and_keeps_what_was_committed(db: Database, database_url: str) -> None:
+    with db.transaction() as tx:
+        tx.execute("INSERT INTO t_db (k) VALUES (?)", ("c",))
+    wal = Path(f"{database_url.removeprefix('sqlite:///')}-wal")
+    assert db.dialect == "postgres" or wal.stat().st_size > 0
+    db.checkpoint()
+    assert db.dialect == "postgres" or wal.stat().st_size == 0
+    with db.transaction(write=False) as tx:
+        assert tx.execute("SELECT k FROM t_db").all() == [("c",)]
