@@ -8,15 +8,19 @@ import os
 import shlex
 import sys
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from time import perf_counter
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from infra.benchmarks import machine, report
 from infra.benchmarks.core import Backend, BenchResult, Options
+
+if TYPE_CHECKING:
+    from infra.benchmarks.scale import ScaleRun
 
 bench_app = typer.Typer(help="Benchmarks: our figures beside a peer's, measured in the same run.",
                         no_args_is_help=True)
@@ -168,19 +172,30 @@ def bench_scale(
         "--write", help="Replace this backend's generated section of this file (docs/scaling.md)")] = None,
 ) -> None:
     """A national year: one store grown in steps, push, pull, verify, proofs and inzage at each."""
-    from infra.benchmarks.scale import scale  # imports the benchmarks' peers, as _run does
+    from infra.benchmarks.ingest import backends
+    from infra.benchmarks.scale import scale_on  # imports the benchmarks' peers, as _run does
 
     def sizes(text: str | None) -> tuple[int, ...] | None:
         return None if text is None else tuple(int(s.replace("_", "")) for s in text.split(","))
 
     options = _options(quick, scale_meldingen=sizes(meldingen), scale_log=sizes(log), scale_pushes=pushes,
                        scale_backend=backend)
-    started, start, load_before = datetime.now(UTC), perf_counter(), os.getloadavg()[0]
-    for run in scale(options):
+    for name in backends(options.scale_backend):
+        run = scale_on(name, options, on_step=_section_writer(write))
         typer.echo(f"\nscale {run.backend}\n{report.table(run.results)}\n")
-        if write is not None:
-            section = report.render_scale(run, _command(), started, perf_counter() - start, machine.detect(),
-                                          (load_before, os.getloadavg()[0]))
-            existing = write.read_text(encoding="utf-8") if write.exists() else ""
-            write.write_text(report.replace_scale_section(existing, run.backend, section), encoding="utf-8")
-            _progress(f"wrote the {run.backend} section of {write}")
+
+
+def _section_writer(write: Path | None) -> Callable[[ScaleRun], None]:
+    """What a scale run calls after each step: its backend's section of `write`, rewritten."""
+    started, start, load_before = datetime.now(UTC), perf_counter(), os.getloadavg()[0]
+
+    def write_section(run: ScaleRun) -> None:
+        if write is None:
+            return
+        section = report.render_scale(run, _command(), started, perf_counter() - start, machine.detect(),
+                                      (load_before, os.getloadavg()[0]))
+        existing = write.read_text(encoding="utf-8") if write.exists() else ""
+        write.write_text(report.replace_scale_section(existing, run.backend, section), encoding="utf-8")
+        _progress(f"wrote the {run.backend} section of {write} ({len(run.steps)} of {run.planned} steps)")
+
+    return write_section

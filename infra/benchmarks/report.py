@@ -11,20 +11,13 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infra.benchmarks.core import Benchmark, BenchResult, Latency, Options
 from infra.benchmarks.machine import Machine
-from infra.benchmarks.scale import (
-    NATIONAL_PUSHES_PER_YEAR,
-    PEAK_FACTOR,
-    SCHOOL_DAYS,
-    SCHOOL_HOURS,
-    STEP_HEADER,
-    ScaleRun,
-    national_peak_pushes_per_second,
-    step_rows,
-)
+
+if TYPE_CHECKING:
+    from infra.benchmarks.scale import ScaleRun
 
 HEADER = ("figure", "ours", "peer", "ratio", "goal", "met?")
 
@@ -211,6 +204,17 @@ def _markers(backend: str) -> tuple[str, str]:
 def render_scale(run: ScaleRun, command: str, started: datetime, seconds: float, machine: Machine,
                  load: tuple[float, float]) -> str:
     """The generated section of docs/scaling.md for one backend's scale run."""
+    # Imported here: the scale run pulls in the use cases, which `hub bench all` alone needs not.
+    from infra.benchmarks.scale import (
+        NATIONAL_PUSHES_PER_YEAR,
+        PEAK_FACTOR,
+        SCHOOL_DAYS,
+        SCHOOL_HOURS,
+        STEP_HEADER,
+        national_peak_pushes_per_second,
+        step_rows,
+    )
+
     begin, end = _markers(run.backend)
     m = machine
     peak, largest = national_peak_pushes_per_second(), run.steps[-1]
@@ -220,7 +224,9 @@ def render_scale(run: ScaleRun, command: str, started: datetime, seconds: float,
         "",
         f"Measured on {started:%Y-%m-%d %H:%M} UTC by `{command}` ({seconds / 60:.0f} minutes) on "
         f"{m.cpu}, {m.cores} cores, {m.ram_gib:g} GiB, Python {m.python}, SQLite {m.sqlite}, {m.postgres}; "
-        f"load average {load[0]:.1f} at the start, {load[1]:.1f} at the end.",
+        f"load average {load[0]:.1f} at the start, {load[1]:.1f} at the end."
+        + (f" **Under way: {len(run.steps)} of {run.planned} steps measured.**"
+           if len(run.steps) < run.planned else ""),
         "",
         *_md_table(STEP_HEADER, step_rows(run.steps), "rrrrrrrrrrr"),
         "",

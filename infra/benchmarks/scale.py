@@ -95,6 +95,7 @@ class ScaleRun:
     backend: str
     steps: list[Step]
     results: list[BenchResult] = field(default_factory=list)
+    planned: int = 0  # steps the run was asked for; more than len(steps) while it is under way
 
 
 def database_bytes(p: StorePersistence, url: str) -> int:
@@ -196,9 +197,11 @@ def _store(backend: str) -> Iterator[tuple[StorePersistence, str]]:
             yield p, url
 
 
-def scale_on(backend: str, options: Options) -> ScaleRun:
-    """Grow one store step by step and measure every operation at each step."""
+def scale_on(backend: str, options: Options, on_step: Callable[[ScaleRun], None] | None = None) -> ScaleRun:
+    """Grow one store step by step and measure every operation at each step; `on_step` gets the
+    run so far after every step from the second on (a long run interrupted still leaves figures)."""
     say = options.progress
+    planned = len(_steps(options))
     rng = random.Random(_SEED)
     signing_key = SigningKey(os.urandom(32))
     steps: list[Step] = []
@@ -223,7 +226,9 @@ def scale_on(backend: str, options: Options) -> ScaleRun:
             say(f"scale {backend}: push {push_rate:,.0f}/s, pull p50 {step.pull.p50:,.0f} ms, verify "
                 f"{verify_rate:,.0f} entries/s ({verify_seconds:,.0f} s), first proof {first_proof:,.0f} ms")
             steps.append(step)
-    return ScaleRun(backend, steps, growth_results(backend, steps, options))
+            if on_step is not None and len(steps) >= 2:
+                on_step(ScaleRun(backend, list(steps), growth_results(backend, steps, options), planned))
+    return ScaleRun(backend, steps, growth_results(backend, steps, options), planned)
 
 
 def _size_text(step: Step) -> str:

@@ -68,3 +68,16 @@ def test_the_cli_writes_its_section_into_the_document(tmp_path: Path) -> None:
     text = target.read_text()
     assert "hand-written prose stays" in text
     assert "<!-- scale-run:sqlite:begin -->" in text and "| 400 | 2,000 |" in text
+
+
+def test_a_run_under_way_reports_after_each_step_and_says_so() -> None:
+    seen: list[ScaleRun] = []
+    options = dataclasses.replace(SMALL, scale_meldingen=(100, 200, 300), scale_log=(500, 1_000, 1_500))
+    final = scale_on("sqlite", options, on_step=seen.append)
+    assert [(len(r.steps), r.planned) for r in seen] == [(2, 3), (3, 3)]
+    assert final.planned == 3 and len(final.steps) == 3
+    partial = report.render_scale(seen[0], "hub bench scale", datetime(2026, 11, 28, tzinfo=UTC), 1.0,
+                                  machine.detect(), (0.1, 0.2))
+    assert "Under way: 2 of 3 steps measured" in partial
+    assert "Under way" not in report.render_scale(final, "hub bench scale", datetime(2026, 11, 28, tzinfo=UTC),
+                                                  1.0, machine.detect(), (0.1, 0.2))
