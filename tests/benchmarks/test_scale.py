@@ -81,3 +81,13 @@ def test_a_run_under_way_reports_after_each_step_and_says_so() -> None:
     assert "Under way: 2 of 3 steps measured" in partial
     assert "Under way" not in report.render_scale(final, "hub bench scale", datetime(2026, 11, 28, tzinfo=UTC),
                                                   1.0, machine.detect(), (0.1, 0.2))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_docs_scaling_holds_a_whole_national_year_run(backend: str) -> None:
+    """Issue 6: at least one million meldingen and ten million log entries, measured by the command."""
+    doc = (Path(__file__).parents[2] / "docs" / "scaling.md").read_text(encoding="utf-8")
+    begin, end = f"<!-- scale-run:{backend}:begin -->", f"<!-- scale-run:{backend}:end -->"
+    section = doc.split(begin, 1)[1].split(end, 1)[0]
+    assert "`hub bench scale" in section and "Under way" not in section
+    assert "| 1,000,000 | 10,000,000 |" in section
