@@ -18,6 +18,7 @@ from hub.bench import bench_app
 from hub.container import Hub, build_hub
 from infra.keystore import KeyStoreError
 from infra.orgs import RegistryError
+from infra.retention import shred_logged
 from infra.secretfiles import SecretMissing
 from infra.settings import Settings
 
@@ -179,7 +180,7 @@ def keys_shred(
     hub = _hub()
     try:
         subject = None if pupil is None else hub.store.pseudonyms.of(_id_kind(pupil), pupil)
-        count = hub.store.keys.shred(purpose, subject, reason)
+        count = shred_logged(hub.store.db, hub.store.keys, purpose, subject, reason)
     finally:
         hub.close()
     typer.echo(f"shredded {count} data key(s) of purpose {purpose}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -288,11 +289,15 @@ class KeyStore:
         raise UnknownKey(f"data key {key_id} is unknown to this key store")
 
     # -- operations ---------------------------------------------------------------
-    def shred(self, purpose: str, subject: str | None, reason: str) -> int:
-        """Delete the data key of (purpose, subject), or of every subject of the purpose."""
+    def shred(self, purpose: str, subject: str | None, reason: str,
+              log: Callable[[Tx, list[str]], None] | None = None) -> int:
+        """Delete the data key of (purpose, subject), or of every subject of the purpose;
+        `log` gets the erased subjects inside the same transaction (the access log's entries)."""
         where, params = ("purpose = ?", [purpose]) if subject is None else (
             "purpose = ? AND subject = ?", [purpose, subject])
         with self._db.transaction() as tx:
+            subjects = [str(r[0]) for r in tx.execute(
+                f"SELECT DISTINCT subject FROM hub_data_keys WHERE {where} ORDER BY subject", params).all()]
             tx.execute(
                 "INSERT INTO hub_shredded (key_id, purpose, subject, shredded_at, reason) "
                 f"SELECT key_id, purpose, subject, ?, ? FROM hub_data_keys WHERE {where}",
@@ -301,6 +306,8 @@ class KeyStore:
             count = tx.execute(f"DELETE FROM hub_data_keys WHERE {where}", params).rowcount()
             if subject is None:
                 tx.execute("DELETE FROM hub_purpose_keys WHERE purpose = ?", (purpose,))
+            if log is not None and subjects:
+                log(tx, subjects)
         if subject is None:
             self._keks = {k: v for k, v in self._keks.items() if k[0] != purpose}
         with self._guard:

@@ -18,6 +18,7 @@ from audit.entries import AccessEntry, Action
 from domain.purposes import PURPOSES, Purpose
 from infra.accesslog import AccessLogStore, utc_now
 from infra.db import Database, Tx
+from infra.keystore import KeyStore
 
 HUB_ORG = "hub"  # the hub itself, as the actor of the entries it writes on its own
 
@@ -127,7 +128,7 @@ class RetentionSweep:
                            str(row[2]), iso(end))
             for key_id in keys:
                 _destroy(tx, key_id, utc_now(), f"retention: {purpose.retention.rationale}")
-            self._log.append_in(tx, [_erase_entry(purpose.name, purpose.legal_basis.value, candidate.subject, {
+            self._log.append_in(tx, [erase_entry(purpose.name, purpose.legal_basis.value, candidate.subject, {
                 "reden": "bewaartermijn verstreken",
                 "bewaartermijn": purpose.retention.rationale,
                 "laatste_wijziging": done.last_changed,
@@ -154,7 +155,28 @@ def _destroy(tx: Tx, key_id: str, shredded_at: str, reason: str) -> None:
     tx.execute("DELETE FROM hub_data_keys WHERE key_id = ?", (key_id,))
 
 
-def _erase_entry(purpose: str, basis: str, subject: str, why: dict[str, object]) -> AccessEntry:
+def legal_basis(purpose: str, purposes: Mapping[str, Purpose] = PURPOSES) -> str:
+    """The purpose's legal basis as logged ("" for a purpose this release does not know)."""
+    return purposes[purpose].legal_basis.value if purpose in purposes else ""
+
+
+def shred_logged(db: Database, keys: KeyStore, purpose: str, subject: str | None, reason: str) -> int:
+    """`hub keys shred`: destroy the key(s) and log an erase entry per pupil in the same transaction.
+
+    The operator's free-text reason stays in the shred list only: it may name people, and the
+    access log holds no personal data.
+    """
+    log = AccessLogStore(db)
+
+    def entries(tx: Tx, subjects: list[str]) -> None:
+        log.append_in(tx, [erase_entry(purpose, legal_basis(purpose), s, {"reden": "handmatige vernietiging"})
+                           for s in subjects])
+
+    return keys.shred(purpose, subject, reason, entries)
+
+
+def erase_entry(purpose: str, basis: str, subject: str, why: dict[str, object]) -> AccessEntry:
+    """The access-log entry of a crypto-shred: the hub erased this pupil's records of `purpose`."""
     return AccessEntry(
         action=Action.ERASE, org_id=HUB_ORG, role=HUB_ORG, purpose=purpose, legal_basis=basis,
         subject=subject, actor="hub", decision="erased",
@@ -180,8 +202,7 @@ def reapply_shreds(db: Database, shred_list: Iterable[tuple[str, str, str]],
             purpose, subject = str(row[0]), str(row[1])
             _destroy(tx, key_id, shredded_at, "shred list re-applied after a restore")
             done.append(Reapplied(key_id, purpose, subject, shredded_at))
-            basis = purposes[purpose].legal_basis.value if purpose in purposes else ""
-            log.append_in(tx, [_erase_entry(purpose, basis, subject, {
+            log.append_in(tx, [erase_entry(purpose, legal_basis(purpose, purposes), subject, {
                 "reden": "vernietiging opnieuw toegepast na herstel van een back-up",
                 "oorspronkelijk_vernietigd": shredded_at,
             })])
