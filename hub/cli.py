@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -167,11 +168,22 @@ def org_revoke_key(key_id: Annotated[str, typer.Argument(help="e.g. school:12AB0
     typer.echo(f"revoked {key_id}")
 
 
+class ShredReason(StrEnum):
+    """Why an operator erases: a category, never free text, because the shred list is stored in
+    plaintext and a typed reason tends to name people (AVG art. 17 lid 1)."""
+
+    REQUEST = "verzoek-betrokkene"  # the parent or pupil asked for erasure (a)
+    UNLAWFUL = "onrechtmatig-verwerkt"  # the data should never have been processed (d)
+    NO_LONGER_NEEDED = "niet-meer-nodig"  # the purpose is served before its retention ended (a)
+    LEGAL_OBLIGATION = "wettelijke-plicht"  # a court or the law requires it (e)
+
+
 @keys_app.command("shred")
 def keys_shred(
     purpose: Annotated[str, typer.Option(help="The purpose whose key to destroy")],
     pupil: Annotated[str | None, typer.Option(help="BSN or onderwijsnummer; omit to shred the whole purpose")] = None,
-    reason: Annotated[str, typer.Option(help="Why (logged)")] = "erasure request",
+    reason: Annotated[ShredReason, typer.Option(help="Why, as a category (kept in the shred list)")]
+    = ShredReason.REQUEST,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
 ) -> None:
     """Crypto-shred: destroy the data key(s); the records become unreadable for good."""
@@ -180,7 +192,7 @@ def keys_shred(
     hub = _hub()
     try:
         subject = None if pupil is None else hub.store.pseudonyms.of(_id_kind(pupil), pupil)
-        count = shred_logged(hub.store.db, hub.store.keys, purpose, subject, reason)
+        count = shred_logged(hub.store.db, hub.store.keys, purpose, subject, reason.value)
     finally:
         hub.close()
     typer.echo(f"shredded {count} data key(s) of purpose {purpose}")
