@@ -192,7 +192,7 @@ def keys_shred(
     hub = _hub()
     try:
         subject = None if pupil is None else hub.store.pseudonyms.of(_id_kind(pupil), pupil)
-        count = shred_logged(hub.store.db, hub.store.keys, purpose, subject, reason.value)
+        count = shred_logged(hub.store.keys, hub.persistence.access_log, purpose, subject, reason.value)
     finally:
         hub.close()
     typer.echo(f"shredded {count} data key(s) of purpose {purpose}")

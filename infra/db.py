@@ -42,12 +42,9 @@ class Tx:
         return self
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
-            return
-        if self.dialect == "postgres":
-            self._cursor.executemany(_for_postgres(sql), [tuple(r) for r in rows])
-        else:
-            self._cursor.executemany(sql, [tuple(r) for r in rows])
+        if rows:
+            self._cursor.executemany(_for_postgres(sql) if self.dialect == "postgres" else sql,
+                                     [tuple(r) for r in rows])
 
     def one(self) -> tuple[Any, ...] | None:
         row = self._cursor.fetchone()
@@ -73,6 +70,7 @@ class Database:
     def __init__(self, datastore: Any, dialect: Dialect) -> None:
         self._datastore = datastore
         self.dialect = dialect
+        self._sqlite_durable: int | None = None  # the connections' own synchronous level, read once
 
     @contextmanager
     def transaction(self, *, write: bool = True, durable: bool = True) -> Iterator[Tx]:
@@ -93,14 +91,15 @@ class Database:
             # SQLite's setting is per connection: set around this transaction, restored after.
             with self._datastore.get_connection(commit=True) as connection:
                 setting = connection.cursor()
-                setting.execute("PRAGMA synchronous")
-                durable_level = int(setting.fetchone()[0])
+                if self._sqlite_durable is None:
+                    setting.execute("PRAGMA synchronous")
+                    self._sqlite_durable = int(setting.fetchone()[0])
                 setting.execute("PRAGMA synchronous = NORMAL")
                 try:
                     with connection.transaction(commit=True) as cursor:
                         yield Tx(cursor, self.dialect)
                 finally:
-                    setting.execute(f"PRAGMA synchronous = {durable_level}")
+                    setting.execute(f"PRAGMA synchronous = {self._sqlite_durable}")
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the database files, outside any transaction (after a

@@ -296,7 +296,7 @@ class KeyStore:
         where, params = ("purpose = ?", [purpose]) if subject is None else (
             "purpose = ? AND subject = ?", [purpose, subject])
         with self._db.transaction() as tx:
-            subjects = [str(r[0]) for r in tx.execute(
+            subjects = [] if log is None else [str(r[0]) for r in tx.execute(
                 f"SELECT DISTINCT subject FROM hub_data_keys WHERE {where} ORDER BY subject", params).all()]
             tx.execute(
                 "INSERT INTO hub_shredded (key_id, purpose, subject, shredded_at, reason) "

@@ -160,14 +160,11 @@ def legal_basis(purpose: str, purposes: Mapping[str, Purpose] = PURPOSES) -> str
     return purposes[purpose].legal_basis.value if purpose in purposes else ""
 
 
-def shred_logged(db: Database, keys: KeyStore, purpose: str, subject: str | None, reason: str) -> int:
+def shred_logged(keys: KeyStore, log: AccessLogStore, purpose: str, subject: str | None, reason: str) -> int:
     """`hub keys shred`: destroy the key(s) and log an erase entry per pupil in the same transaction.
 
-    The operator's free-text reason stays in the shred list only: it may name people, and the
-    access log holds no personal data.
+    The entry names no reason beyond "manual": the shred list holds the operator's category.
     """
-    log = AccessLogStore(db)
-
     def entries(tx: Tx, subjects: list[str]) -> None:
         log.append_in(tx, [erase_entry(purpose, legal_basis(purpose), s, {"reden": "handmatige vernietiging"})
                            for s in subjects])

@@ -33,7 +33,7 @@ from infra.accesslog import AccessLogStore
 from infra.benchmarks.audit import grow_log, log_entry, verify_keys
 from infra.benchmarks.core import BenchResult, Latency, Options
 from infra.benchmarks.fill import WRITER, fill_meldingen
-from infra.benchmarks.ingest import backends, databases, hub_persistence
+from infra.benchmarks.ingest import databases, hub_persistence
 from infra.benchmarks.policy import GEMEENTE, FilledStore, pull_adapter, timed_pulls
 from infra.benchmarks.workload import meldingen
 from infra.persistence import StorePersistence
@@ -42,18 +42,27 @@ _SEED = 20261128
 _PROOFS = 50  # inclusion and consistency proofs per step
 _INZAGE = 50  # subjects looked up per step
 
-# Figures of one step, and whether a larger value is better.
+# Figures of one step.
 PUSH = "push (adapters.school.verzuim.push)"
 PULL = "pull of a feed page (adapters.leerplicht.feed)"
 VERIFY = "verify_log of the whole log, streamed"
 PROOF = "inclusion + consistency proof, warm"
 FIRST_PROOF = "first proof after a restart (tree read from the log)"
 INZAGE = "inzage look-up of one pupil's log entries"
-_HIGHER_IS_BETTER = {PUSH: True, PULL: False, VERIFY: True, PROOF: False, FIRST_PROOF: False, INZAGE: False}
-# Growth we accept from the smallest to the largest step (ratio large/small): the per-operation
-# costs should not grow with the store (indexes: log n), verify's rate should hold (linear total),
-# and the first proof reads the whole log (linear: no goal, it is reported).
-GOALS: dict[str, float | None] = {PUSH: 0.8, PULL: 1.5, VERIFY: 0.8, PROOF: 2.0, FIRST_PROOF: None, INZAGE: 2.0}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a step: its unit, which way is better, and the growth we accept from the
+    smallest to the largest step (ratio large/small; None: reported, no goal)."""
+
+    name: str
+    unit: str
+    higher_is_better: bool
+    goal: float | None
+    value: Callable[[Step], float]
+    latency: Callable[[Step], Latency] | None = None
+
 
 # A national year, generously: the design's "a few hundred thousand meldingen and overdrachten a
 # year" rounded up to the largest step, pushed in school hours, with a peak hour at ten times the mean.
@@ -83,9 +92,18 @@ class Step:
     proof: Latency  # ms per proof
     inzage: Latency  # ms per look-up
 
-    def figure(self, name: str) -> float:
-        return {PUSH: self.push, PULL: self.pull.p50, VERIFY: self.verify, PROOF: self.proof.p50,
-                FIRST_PROOF: self.first_proof_ms, INZAGE: self.inzage.p50}[name]
+
+# Per-operation costs should not grow with the store (indexes: log n), verify's rate should
+# hold (linear total), and the first proof reads the whole log (linear: no goal, it is reported).
+FIGURES: tuple[Figure, ...] = (
+    Figure(PUSH, "pushes/s", True, 0.8, lambda s: s.push, lambda s: s.push_latency),
+    Figure(PULL, "ms/pull", False, 1.5, lambda s: s.pull.p50, lambda s: s.pull),
+    Figure(VERIFY, "entries/s", True, 0.8, lambda s: s.verify),
+    Figure(PROOF, "ms/proof", False, 2.0, lambda s: s.proof.p50, lambda s: s.proof),
+    Figure(FIRST_PROOF, "ms", False, None, lambda s: s.first_proof_ms),
+    Figure(INZAGE, "ms/look-up", False, 2.0, lambda s: s.inzage.p50, lambda s: s.inzage),
+)
+GOALS: dict[str, float | None] = {f.name: f.goal for f in FIGURES}
 
 
 @dataclass(frozen=True)
@@ -201,13 +219,13 @@ def scale_on(backend: str, options: Options, on_step: Callable[[ScaleRun], None]
     """Grow one store step by step and measure every operation at each step; `on_step` gets the
     run so far after every step from the second on (a long run interrupted still leaves figures)."""
     say = options.progress
-    planned = len(_steps(options))
+    targets = _steps(options)
     rng = random.Random(_SEED)
     signing_key = SigningKey(os.urandom(32))
     steps: list[Step] = []
     with _store(backend) as (p, url):
         stored = built = pushed = 0
-        for target_meldingen, target_log in _steps(options):
+        for target_meldingen, target_log in targets:
             began = perf_counter()
             fill_meldingen(p, target_meldingen - stored, say)
             grow_log(p, signing_key, built, target_log, say)
@@ -227,8 +245,8 @@ def scale_on(backend: str, options: Options, on_step: Callable[[ScaleRun], None]
                 f"{verify_rate:,.0f} entries/s ({verify_seconds:,.0f} s), first proof {first_proof:,.0f} ms")
             steps.append(step)
             if on_step is not None and len(steps) >= 2:
-                on_step(ScaleRun(backend, list(steps), growth_results(backend, steps, options), planned))
-    return ScaleRun(backend, steps, growth_results(backend, steps, options), planned)
+                on_step(ScaleRun(backend, list(steps), growth_results(backend, steps, options), len(targets)))
+    return ScaleRun(backend, steps, growth_results(backend, steps, options), len(targets))
 
 
 def _size_text(step: Step) -> str:
@@ -238,26 +256,14 @@ def _size_text(step: Step) -> str:
 def growth_results(backend: str, steps: list[Step], options: Options) -> list[BenchResult]:
     """Each figure at the largest step beside the same figure at the smallest."""
     small, large = steps[0], steps[-1]
-    units = {PUSH: "pushes/s", PULL: "ms/pull", VERIFY: "entries/s", PROOF: "ms/proof", FIRST_PROOF: "ms",
-             INZAGE: "ms/look-up"}
-    latencies = {PUSH: lambda s: s.push_latency, PULL: lambda s: s.pull, PROOF: lambda s: s.proof,
-                 INZAGE: lambda s: s.inzage}
-    results = []
-    for name, higher in _HIGHER_IS_BETTER.items():
-        latency: Callable[[Step], Latency] | None = latencies.get(name)
-        results.append(BenchResult(
-            f"scale {backend}: {name} at {_size_text(large)}", units[name], large.figure(name),
-            f"the same at {_size_text(small)}", small.figure(name), goal=GOALS[name], higher_is_better=higher,
-            ours_latency=latency(large) if latency else None, peer_latency=latency(small) if latency else None,
-            extra=(f"{options.scale_pushes} pushes, {options.pulls} pulls of {options.pull_items} items, "
-                   f"{_PROOFS} proofs and {_INZAGE} look-ups per step; one store grown step by step",),
-        ))
-    return results
-
-
-def scale(options: Options) -> list[ScaleRun]:
-    """The scale run on every backend `options.scale_backend` names."""
-    return [scale_on(backend, options) for backend in backends(options.scale_backend)]
+    note = (f"{options.scale_pushes} pushes, {options.pulls} pulls of {options.pull_items} items, "
+            f"{_PROOFS} proofs and {_INZAGE} look-ups per step; one store grown step by step",)
+    return [BenchResult(
+        f"scale {backend}: {f.name} at {_size_text(large)}", f.unit, f.value(large),
+        f"the same at {_size_text(small)}", f.value(small), goal=f.goal, higher_is_better=f.higher_is_better,
+        ours_latency=f.latency(large) if f.latency else None, peer_latency=f.latency(small) if f.latency else None,
+        extra=note,
+    ) for f in FIGURES]
 
 
 def step_rows(steps: list[Step]) -> list[tuple[str, ...]]:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from hub.bench import bench_app
 from infra.benchmarks import machine, report
 from infra.benchmarks.core import Options
-from infra.benchmarks.scale import GOALS, STEP_HEADER, ScaleRun, scale, scale_on
+from infra.benchmarks.scale import GOALS, STEP_HEADER, ScaleRun, scale_on
 
 SMALL = Options.quick(scale_meldingen=(300, 900), scale_log=(2_000, 5_000), scale_pushes=10, pulls=2,
                       pull_items=20)
@@ -43,9 +43,9 @@ def test_each_figure_stands_beside_the_smallest_step(run: ScaleRun) -> None:
 
 def test_steps_must_grow() -> None:
     with pytest.raises(ValueError):
-        scale(dataclasses.replace(SMALL, scale_meldingen=(900, 300), scale_log=(2_000, 5_000)))
+        scale_on("sqlite", dataclasses.replace(SMALL, scale_meldingen=(900, 300), scale_log=(2_000, 5_000)))
     with pytest.raises(ValueError):
-        scale(dataclasses.replace(SMALL, scale_meldingen=(300,), scale_log=(2_000, 5_000)))
+        scale_on("sqlite", dataclasses.replace(SMALL, scale_meldingen=(300,), scale_log=(2_000, 5_000)))
 
 
 def test_the_section_replaces_only_its_own_backend(run: ScaleRun) -> None:
