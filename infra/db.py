@@ -8,17 +8,18 @@ translated for PostgreSQL; row values come back as plain tuples on both.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Literal
 
 Dialect = Literal["sqlite", "postgres"]
 
-# Column types that differ between the two backends; DDL uses the names on the left.
+# What differs between the two backends; DDL uses the names on the left. WITHOUT_ROWID
+# keeps a SQLite table in its primary-key B-tree alone (one B-tree less to write per row).
 _TYPES: dict[Dialect, dict[str, str]] = {
-    "sqlite": {"BLOB": "BLOB", "BIGINT": "INTEGER", "TIMESTAMP": "TEXT"},
-    "postgres": {"BLOB": "BYTEA", "BIGINT": "BIGINT", "TIMESTAMP": "TEXT"},
+    "sqlite": {"BLOB": "BLOB", "BIGINT": "INTEGER", "TIMESTAMP": "TEXT", "WITHOUT_ROWID": "WITHOUT ROWID"},
+    "postgres": {"BLOB": "BYTEA", "BIGINT": "BIGINT", "TIMESTAMP": "TEXT", "WITHOUT_ROWID": ""},
 }
 
 
@@ -53,9 +54,39 @@ class Tx:
     def all(self) -> list[tuple[Any, ...]]:
         return [_as_tuple(r) for r in self._cursor.fetchall()]
 
+    # Inside the event recorder's PostgreSQL pipeline a statement whose rows are read at once
+    # costs a round trip of its own; sent now and read after the pipeline's sync, it rides
+    # along with the events' round trip. SQLite has no round trips: it reads at once.
+    def rows_later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], list[tuple[Any, ...]]]:
+        """Run a query now; the returned callable reads its rows (once)."""
+        if self.dialect == "postgres":
+            cursor = self._cursor.connection.cursor()
+            cursor.execute(_for_postgres(sql), tuple(params))
+            return lambda: _drain(cursor)
+        rows = self.execute(sql, params).all()
+        return lambda: rows
+
+    def inserted_later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], bool]:
+        """Run an INSERT of at most one row (… ON CONFLICT DO NOTHING, or INSERT … SELECT …
+        WHERE); the returned callable tells whether it inserted. PostgreSQL reads a RETURNING
+        row, as a row count is unknown in a pipeline until read; SQLite reads the count, since
+        a RETURNING clause doubles such a statement's cost there."""
+        if self.dialect == "postgres":
+            rows = self.rows_later(f"{sql} RETURNING 1", params)
+            return lambda: bool(rows())
+        made = self.execute(sql, params).rowcount() == 1
+        return lambda: made
+
     def rowcount(self) -> int:
         cursor = getattr(self._cursor, "sqlite_cursor", self._cursor)
         return int(cursor.rowcount)
+
+
+def _drain(cursor: Any) -> list[tuple[Any, ...]]:
+    try:
+        return [_as_tuple(r) for r in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def _as_tuple(row: Any) -> tuple[Any, ...]:

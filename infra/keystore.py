@@ -8,11 +8,12 @@ a restore of an old key table can be cleaned again (see docs/operations.md).
 
 from __future__ import annotations
 
+import os
 import threading
-import uuid
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from typing import Any
 
 from infra.db import Database, Tx
 from infra.sealing import SealError, new_key, seal, unseal
@@ -25,7 +26,7 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS hub_data_keys ("
     " key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, subject TEXT NOT NULL,"
     " kek_version BIGINT NOT NULL, wrapped BLOB NOT NULL, created_at TEXT NOT NULL,"
-    " UNIQUE (purpose, subject))",
+    " UNIQUE (purpose, subject)) WITHOUT_ROWID",
     "CREATE TABLE IF NOT EXISTS hub_shredded ("
     " key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, subject TEXT NOT NULL,"
     " shredded_at TEXT NOT NULL, reason TEXT NOT NULL)",
@@ -76,7 +77,7 @@ class DataKey:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def _kek_aad(purpose: str, version: int) -> bytes:
@@ -96,6 +97,9 @@ class KeyStore:
         # Purpose keys are immutable per (purpose, version), so caching them is safe:
         # a rotation creates a new version, a purpose shred deletes every data key.
         self._keks: dict[tuple[str, int, bytes], bytes] = {}
+        # The purpose key new data keys are wrapped under, by purpose: (version, wrapped, key).
+        # Trusted only as far as the INSERT that uses it finds that very row (see _insert_pending).
+        self._current: dict[str, tuple[int, bytes, bytes]] = {}
         self._cache: dict[tuple[str, str], DataKey] = {}
         self._pending: dict[str, DataKey] = {}
         self._guard = threading.Lock()
@@ -130,9 +134,8 @@ class KeyStore:
             return tx.execute("SELECT 1 FROM hub_meta WHERE name = ?", ("master_check",)).one() is not None
 
     # -- purpose keys -------------------------------------------------------------
-    def _current_kek(self, tx: Tx, purpose: str) -> tuple[int, bytes]:
-        # Read in the caller's transaction every time: a purpose key made in a transaction
-        # that rolled back must never wrap a stored key (another worker may commit its own v1).
+    def _current_kek(self, tx: Tx, purpose: str) -> tuple[int, bytes, bytes]:
+        """The newest purpose key as (version, wrapped, key), made if there is none yet."""
         row = tx.execute(
             "SELECT version, wrapped FROM hub_purpose_keys WHERE purpose = ? "
             "ORDER BY version DESC LIMIT 1",
@@ -140,19 +143,24 @@ class KeyStore:
         ).one()
         if row is None:
             return self._new_kek(tx, purpose, 1)
-        return int(row[0]), self._unwrap_kek(purpose, int(row[0]), bytes(row[1]))
+        version, wrapped = int(row[0]), bytes(row[1])
+        return version, wrapped, self._unwrap_kek(purpose, version, wrapped)
 
-    def _new_kek(self, tx: Tx, purpose: str, version: int) -> tuple[int, bytes]:
+    def _new_kek(self, tx: Tx, purpose: str, version: int) -> tuple[int, bytes, bytes]:
         # Not cached: until this transaction commits the key may yet vanish.
         # Two workers' first writes may both make v1: the later one waits, inserts nothing
         # and uses the committed key instead of failing the write.
         kek = new_key()
+        wrapped = seal(self._master, kek, _kek_aad(purpose, version))
         made = tx.execute(
             "INSERT INTO hub_purpose_keys (purpose, version, wrapped, created_at) VALUES (?,?,?,?)"
             " ON CONFLICT DO NOTHING RETURNING version",
-            (purpose, version, seal(self._master, kek, _kek_aad(purpose, version)), _now()),
+            (purpose, version, wrapped, _now()),
         ).one()
-        return (version, kek) if made is not None else (version, self._kek(tx, purpose, version))
+        if made is not None:
+            return version, wrapped, kek
+        stored = self._wrapped_kek(tx, purpose, version)
+        return version, stored, self._unwrap_kek(purpose, version, stored)
 
     def _unwrap_kek(self, purpose: str, version: int, wrapped: bytes) -> bytes:
         # Cached by the stored bytes too, so a row that was rolled back and replaced never matches.
@@ -162,14 +170,18 @@ class KeyStore:
             self._keks[(purpose, version, wrapped)] = cached
         return cached
 
-    def _kek(self, tx: Tx, purpose: str, version: int) -> bytes:
+    @staticmethod
+    def _wrapped_kek(tx: Tx, purpose: str, version: int) -> bytes:
         row = tx.execute(
             "SELECT wrapped FROM hub_purpose_keys WHERE purpose = ? AND version = ?",
             (purpose, version),
         ).one()
         if row is None:
             raise UnknownKey(f"purpose key {purpose} v{version} is missing")
-        return self._unwrap_kek(purpose, version, bytes(row[0]))
+        return bytes(row[0])
+
+    def _kek(self, tx: Tx, purpose: str, version: int) -> bytes:
+        return self._unwrap_kek(purpose, version, self._wrapped_kek(tx, purpose, version))
 
     @staticmethod
     def _lock_keys(tx: Tx) -> None:
@@ -194,49 +206,67 @@ class KeyStore:
             if found is None:
                 if len(self._cache) >= _CACHE_LIMIT:  # a bound on memory; pending keys stay
                     self._cache = {k: v for k, v in self._cache.items() if v.key_id in self._pending}
-                found = DataKey(uuid.uuid4().hex, purpose, subject, new_key())
+                found = DataKey(os.urandom(16).hex(), purpose, subject, new_key())
                 self._pending[found.key_id] = found
                 self._cache[(purpose, subject)] = found
             return found
 
-    def persist(self, tx: Tx, key_ids: set[str]) -> None:
+    def persist(self, tx: Tx, key_ids: set[str]) -> Callable[[], None]:
         """Inside a write transaction: store the pending keys among `key_ids`, and make sure
         the others still exist (on PostgreSQL, locked against a shred until commit).
 
-        Raises `StaleKey` when a key is unusable — shredded, its purpose key rotated away,
-        or the pupil already has a key (made by another process, or before a restart) —
+        The statements are sent at once; the returned `confirm` reads their outcome (called
+        after the events' statements, so on PostgreSQL it costs no round trip of its own).
+        `confirm` raises `StaleKey` when a key is unusable — shredded, its purpose key rotated
+        away, or the pupil already has a key (made by another process, or before a restart) —
         after caching the stored key where there is one: the caller re-seals and retries.
         """
         pending = [self._pending[k] for k in key_ids if k in self._pending]
-        stale = {key.key_id for key in pending if not self._insert_pending(tx, key)}
-        others = sorted(key_ids - {key.key_id for key in pending})
+        made = {key.key_id: self._insert_pending(tx, key) for key in pending}
+        others = sorted(key_ids - made.keys())
+        live: Callable[[], list[tuple[Any, ...]]] = list
         if others:
             lock = " FOR SHARE" if tx.dialect == "postgres" else ""
             marks = ",".join("?" * len(others))
-            live = {str(r[0]) for r in tx.execute(
-                f"SELECT key_id FROM hub_data_keys WHERE key_id IN ({marks}){lock}", others).all()}
-            stale |= set(others) - live
-        if stale:
-            self._replace(tx, stale)
-            raise StaleKey(stale)
+            live = tx.rows_later(f"SELECT key_id FROM hub_data_keys WHERE key_id IN ({marks}){lock}", others)
 
-    def _insert_pending(self, tx: Tx, key: DataKey) -> bool:
-        """Insert a pending key, wrapped under the purpose key current in this transaction."""
-        if tx.dialect == "postgres":
-            # The lock the INSERT takes anyway, taken before the purpose key is chosen: a
-            # rotation (SHARE ROW EXCLUSIVE) either committed before, or waits for us.
-            tx.execute("LOCK TABLE hub_data_keys IN ROW EXCLUSIVE MODE")
-        version, kek = self._current_kek(tx, key.purpose)
-        row = tx.execute(
+        def confirm() -> None:
+            refused = [key for key in pending if not made[key.key_id]()]
+            for key in refused:  # the cached purpose key may be why: read it afresh next time
+                self._current.pop(key.purpose, None)
+            stale = {key.key_id for key in refused} | (set(others) - {str(r[0]) for r in live()})
+            if stale:
+                self._replace(tx, stale)
+                raise StaleKey(stale)
+
+        return confirm
+
+    def _insert_pending(self, tx: Tx, key: DataKey) -> Callable[[], bool]:
+        """Insert a pending key, wrapped under the current purpose key; whether it was, later.
+
+        The purpose key comes from the cache when there is one: the INSERT itself checks that
+        the very row it was unwrapped from still exists (FOR SHARE on PostgreSQL, so a rotation
+        or purpose shred that deletes it waits for this commit, and one that committed first
+        makes the check fail even if this statement's snapshot predates it). A refused insert
+        drops the cache (in `persist`), so the caller's retry reads the purpose key afresh. One
+        statement for a new pupil's key, where a SELECT of the purpose key would add a round trip.
+        """
+        current = self._current.get(key.purpose)
+        if current is None:
+            current = self._current_kek(tx, key.purpose)
+            self._current[key.purpose] = current
+        version, wrapped, kek = current
+        share = " FOR SHARE" if tx.dialect == "postgres" else ""
+        return tx.inserted_later(
             "INSERT INTO hub_data_keys (key_id, purpose, subject, kek_version, wrapped, created_at)"
             " SELECT ?,?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM hub_shredded WHERE key_id = ?)"
-            " AND EXISTS (SELECT 1 FROM hub_purpose_keys WHERE purpose = ? AND version = ?)"
-            " ON CONFLICT DO NOTHING RETURNING key_id",
+            " AND EXISTS (SELECT 1 FROM hub_purpose_keys WHERE purpose = ? AND version = ?"
+            f" AND wrapped = ?{share})"
+            " ON CONFLICT DO NOTHING",
             (key.key_id, key.purpose, key.subject, version,
              seal(kek, key.key, _dek_aad(key.key_id, key.purpose, key.subject)), _now(),
-             key.key_id, key.purpose, version),
-        ).one()
-        return row is not None
+             key.key_id, key.purpose, version, wrapped),
+        )
 
     def _replace(self, tx: Tx, stale: set[str]) -> None:
         """Drop stale keys from the caches; cache the stored key of their pupils, if any."""
@@ -296,6 +326,8 @@ class KeyStore:
         where, params = ("purpose = ?", [purpose]) if subject is None else (
             "purpose = ? AND subject = ?", [purpose, subject])
         with self._db.transaction() as tx:
+            if subject is None:  # no new key may slip in under the purpose key about to go
+                self._lock_keys(tx)
             subjects = [] if log is None else [str(r[0]) for r in tx.execute(
                 f"SELECT DISTINCT subject FROM hub_data_keys WHERE {where} ORDER BY subject", params).all()]
             tx.execute(
@@ -310,6 +342,7 @@ class KeyStore:
                 log(tx, subjects)
         if subject is None:
             self._keks = {k: v for k, v in self._keks.items() if k[0] != purpose}
+            self._current.pop(purpose, None)
         with self._guard:
             self._cache = {k: v for k, v in self._cache.items() if k[0] != purpose or subject not in (None, k[1])}
         return count
@@ -322,7 +355,7 @@ class KeyStore:
                 "SELECT MAX(version) FROM hub_purpose_keys WHERE purpose = ?", (purpose,)
             ).one()
             old_version = int(row[0]) if row and row[0] is not None else 0
-            version, kek = self._new_kek(tx, purpose, old_version + 1)
+            version, _wrapped, kek = self._new_kek(tx, purpose, old_version + 1)
             rows = tx.execute(
                 "SELECT key_id, subject, kek_version, wrapped FROM hub_data_keys WHERE purpose = ?",
                 (purpose,),
@@ -337,6 +370,7 @@ class KeyStore:
                 "DELETE FROM hub_purpose_keys WHERE purpose = ? AND version < ?", (purpose, version)
             )
         self._keks = {k: v for k, v in self._keks.items() if k[0] != purpose or k[1] == version}
+        self._current.pop(purpose, None)
         return len(rows)
 
     def shredded_key_ids(self) -> list[tuple[str, str, str]]:

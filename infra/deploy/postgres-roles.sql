@@ -64,10 +64,11 @@ BEGIN
     ('hub_idempotency',  'SELECT, INSERT',                      'ketenhub_api'),
     ('hub_nonces',       'SELECT, INSERT, DELETE',              'ketenhub_api'),
     -- Keys: a new pupil's data key (and a purpose's first key) is made by the push that needs it.
-    -- UPDATE on created_at only, because `SELECT ... FOR SHARE` (a push pins its key against a
-    -- shred) needs UPDATE on some column; the wrapped keys themselves cannot be changed.
+    -- UPDATE on created_at only, because `SELECT ... FOR SHARE` (a push pins its data key against
+    -- a shred, and a new key's purpose key against a rotation) needs UPDATE on some column; the
+    -- wrapped keys themselves cannot be changed.
     ('hub_data_keys',    'SELECT, INSERT, UPDATE (created_at)', 'ketenhub_api'),
-    ('hub_purpose_keys', 'SELECT, INSERT',                      'ketenhub_api'),
+    ('hub_purpose_keys', 'SELECT, INSERT, UPDATE (created_at)', 'ketenhub_api'),
     ('hub_shredded',     'SELECT',                              'ketenhub_api'),
     ('hub_meta',         'SELECT',                              'ketenhub_api'),
     -- Parties are registered by operators (hub org ...); the API only reads them.

@@ -191,6 +191,31 @@ def test_a_push_after_a_shred_elsewhere_gets_a_fresh_key(settings: Settings, sto
         assert tx.execute("SELECT COUNT(*) FROM hub_data_keys").one()[0] == 1
 
 
+def test_a_new_key_under_a_purpose_key_rotated_away_elsewhere_is_refused(settings: Settings, store: Store) -> None:
+    """This process caches the purpose key new pupils' keys are wrapped under; another process
+    rotates it away meanwhile. The key sealed under the old one must not be stored (it would be
+    unreadable after a restart); the save re-seals under the new purpose key."""
+    _note(store)  # the purpose key is now cached here
+    note = Note.start(subject=store.pseudonyms.of("bsn", "999990044"), naam=NAME, bsn="999990044")
+    stored = [store.records.mapper.to_stored_event(e) for e in note.collect_events()]
+    other = open_store(settings)
+    try:
+        assert other.keys.rotate("verzuimmelding") == 1
+    finally:
+        other.close()
+    with pytest.raises(StaleKey):
+        store.records.recorder.insert_events(stored, keys=store.keys)
+    assert store.records.recorder.select_events(note.id) == []
+    later = _note(store, bsn="999990056")
+    with store.db.transaction(write=False) as tx:
+        assert tx.execute("SELECT DISTINCT kek_version FROM hub_data_keys").all() == [(2,)]
+    fresh = open_store(settings)  # nothing cached: the key is unwrapped from the store
+    try:
+        assert fresh.records.repository.get(later.id).naam == NAME
+    finally:
+        fresh.close()
+
+
 def test_a_failed_write_leaves_no_orphan_key(store: Store) -> None:
     """A new pupil's key is stored in the transaction of its first event, or not at all."""
     note = Note.start(subject=store.pseudonyms.of("bsn", BSN), naam=NAME, bsn=BSN)
