@@ -10,12 +10,14 @@ import psycopg
 import pytest
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteDatastore
 
 from domain.records import PupilRecord
 from infra.keystore import MasterKeyMismatch, RecordErased, StaleKey
 from infra.mapper import TamperedRecord, UnsealedEvent
 from infra.secretfiles import SecretMissing
 from infra.settings import Settings
+from infra.sqlitepool import CachingSQLitePool
 from infra.store import Store, open_store
 
 BSN = "999990019"  # elfproef-valid, in the range the Dutch government reserves for tests
@@ -301,3 +303,16 @@ def test_pseudonyms_are_keyed(store: Store, settings: Settings, tmp_path: Path) 
 def test_aggregate_ids_are_random(store: Store) -> None:
     note = _note(store)
     assert isinstance(note.id, uuid.UUID) and note.id.version == 4
+
+
+def test_sqlite_connections_cache_their_statements(store: Store, database_url: str) -> None:
+    """eventsourcing's pool caches one prepared statement per connection; the hub's writes are
+    several statements per transaction, so the store swaps in a caching pool before connecting."""
+    datastore = store.records.factory.datastore  # type: ignore[attr-defined]
+    if not database_url.startswith("sqlite"):
+        assert not isinstance(datastore, SQLiteDatastore)
+        return
+    assert isinstance(datastore.pool, CachingSQLitePool)
+    _note(store)
+    with datastore.get_connection(commit=False) as connection:
+        assert connection._sqlite_conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
