@@ -6,7 +6,6 @@ import uuid
 
 from fastapi import Request
 from http_message_signatures.structures import CaseInsensitiveDict
-from starlette.concurrency import run_in_threadpool
 
 from adapters.ports import Requester
 from domain.parties import Organisation
@@ -56,6 +55,7 @@ async def authenticated(request: Request) -> Caller:
     """FastAPI dependency on every /v1 route: verify the signature, name the caller."""
     body = await request.body()
     message = Message(request.method, str(request.url), CaseInsensitiveDict(request.headers.items()))
-    caller = await run_in_threadpool(_check, request.app.state.hub, message, body)
+    hub: Hub = request.app.state.hub
+    caller = await hub.threads.run(_check, hub, message, body)
     request.state.caller = caller
     return caller

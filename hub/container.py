@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
 
 from nacl.signing import SigningKey
 
@@ -16,6 +22,30 @@ from infra.settings import Settings
 from infra.store import Store, open_store
 
 SIDE_TABLES: tuple[str, ...] = (*orgs.TABLES, *nonces.TABLES, *persistence.TABLES)
+T = TypeVar("T")
+
+
+class StoreThreads:
+    """The few threads that run requests' blocking work (store reads and writes, signature checks).
+
+    Few on purpose: a request's work is Python under one GIL and, on SQLite, writes behind one
+    writer lock, so forty threads (the framework's default pool) mostly hand the GIL and the
+    lock around: measured on the HTTP benchmark, one thread pushed about 1.5 times as many
+    melding per second as the default pool. The event loop itself stays free for reading
+    requests and answering health checks while a store thread is busy.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="hub-store")
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` on a store thread, with the caller's context (the request's log fields)."""
+        call = partial(contextvars.copy_context().run, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, call)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
 
 
 @dataclass
@@ -28,6 +58,7 @@ class Hub:
     nonces: NonceLedger
     signing_key: SigningKey
     persistence: StorePersistence
+    threads: StoreThreads
 
     @property
     def signing_key_id(self) -> str:
@@ -39,6 +70,7 @@ class Hub:
         return Notary(self.signing_key, self.signing_key_id)
 
     def close(self) -> None:
+        self.threads.close()
         self.store.close()
 
 
@@ -53,4 +85,5 @@ def build_hub(settings: Settings | None = None) -> Hub:
         nonces=NonceLedger(store.db, settings.signature_window_seconds),
         signing_key=SigningKey(store.secrets.signing_seed),
         persistence=StorePersistence(store),
+        threads=StoreThreads(settings.store_threads or (1 if store.db.dialect == "sqlite" else 4)),
     )

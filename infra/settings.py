@@ -34,6 +34,12 @@ class Settings(BaseSettings):
         description="Create and migrate tables on start; false for the least-privilege API role "
         "(then `hub db migrate` runs as the owner role)",
     )
+    store_threads: int | None = Field(
+        None, ge=1, le=64,
+        description="Threads that run requests' blocking work (signature check, use case) off the event "
+        "loop; default 1 on SQLite (one writer: more threads only contend for it and the GIL), "
+        "4 on PostgreSQL (its transactions do run side by side)",
+    )
     max_body_bytes: int = Field(256_000, description="Largest request body accepted")
     signature_window_seconds: int = Field(300, description="Allowed clock skew of `created`")
     log_format: str = Field("console", description="console or json")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from adapters.answers import Answer, Idempotency
@@ -41,8 +40,8 @@ def protocol_of(caller: Caller) -> Verzuimprotocol:
     return protocol_by_name(caller.org.protocol) if caller.org.protocol else WETTELIJK
 
 
-async def answer(fn: Any, *args: Any) -> JSONResponse:
-    """Run a (blocking) use case in the thread pool and turn its Answer into a response."""
-    result: Answer = await run_in_threadpool(fn, *args)
+async def answer(request: Request, fn: Any, *args: Any) -> JSONResponse:
+    """Run a (blocking) use case on a store thread and turn its Answer into a response."""
+    result: Answer = await request.app.state.hub.threads.run(fn, *args)
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return JSONResponse(result.body, status_code=result.status, headers=headers)

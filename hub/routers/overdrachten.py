@@ -30,7 +30,7 @@ ReceiptHeader = Annotated[str | None, Header(alias=RECEIPT_HEADER, max_length=81
              responses=REFUSALS)
 async def push(body: overdracht.OverdrachtIn, request: Request, caller: CallerDep,
                idem: IdempotencyDep) -> JSONResponse:
-    return await answer(overdracht.push, persistence(request), caller, body, idem)
+    return await answer(request, overdracht.push, persistence(request), caller, body, idem)
 
 
 @router.get("", summary="Sent overdrachten, or with `inbox=true` those sent to you (cursor feed)",
@@ -39,7 +39,7 @@ async def listing(request: Request, caller: CallerDep,
                   na: Annotated[int, Query(ge=0, le=2**62, description="Cursor: items after this")] = 0,
                   limit: Annotated[int, Query(ge=1, le=500)] = 100,
                   inbox: Annotated[bool, Query(description="Overdrachten sent to you")] = False) -> JSONResponse:
-    return await answer(overdracht.listing, persistence(request), caller, na, limit, inbox)
+    return await answer(request, overdracht.listing, persistence(request), caller, na, limit, inbox)
 
 
 @router.get("/{overdracht_id}", summary="Status (sender) or rapport with consented warm items (receiver)",
@@ -47,20 +47,20 @@ async def listing(request: Request, caller: CallerDep,
 async def read(overdracht_id: UUID, request: Request, caller: CallerDep,
                receipt: ReceiptHeader = None) -> JSONResponse:
     keys = request.app.state.hub.notary.keys()
-    return await answer(overdracht.read, persistence(request), keys, caller, overdracht_id, receipt)
+    return await answer(request, overdracht.read, persistence(request), keys, caller, overdracht_id, receipt)
 
 
 @router.post("/{overdracht_id}/verzending", summary="Send a concept (concept → verstuurd)", responses=REFUSALS)
 async def send(overdracht_id: UUID, request: Request, caller: CallerDep) -> JSONResponse:
-    return await answer(overdracht.send, persistence(request), caller, overdracht_id)
+    return await answer(request, overdracht.send, persistence(request), caller, overdracht_id)
 
 
 @router.post("/{overdracht_id}/ontvangst", summary="Confirm receipt (receiving school)", responses=REFUSALS)
 async def acknowledge(overdracht_id: UUID, request: Request, caller: CallerDep) -> JSONResponse:
-    return await answer(overdracht.acknowledge, persistence(request), caller, overdracht_id)
+    return await answer(request, overdracht.acknowledge, persistence(request), caller, overdracht_id)
 
 
 @router.post("/{overdracht_id}/sluiting", summary="Close (after receipt) or abandon a concept", responses=REFUSALS)
 async def close(overdracht_id: UUID, body: overdracht.SluitingIn, request: Request,
                 caller: CallerDep) -> JSONResponse:
-    return await answer(overdracht.close, persistence(request), caller, overdracht_id, body)
+    return await answer(request, overdracht.close, persistence(request), caller, overdracht_id, body)

@@ -30,7 +30,7 @@ Gemeente = Annotated[str, Path(pattern=r"^GM[0-9]{4}$", description="CBS gemeent
 async def feed(gemeentecode: Gemeente, request: Request, caller: CallerDep,
                na: Annotated[int, Query(ge=0, le=2**62, description="Cursor: items after this")] = 0,
                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> JSONResponse:
-    return await answer(leerplicht.feed, persistence(request), caller, gemeentecode, na, limit)
+    return await answer(request, leerplicht.feed, persistence(request), caller, gemeentecode, na, limit)
 
 
 @router.get("/leerplicht/{gemeentecode}/meldingen/{melding_id}/casus", tags=["leerplicht"], responses=REFUSALS,
@@ -38,7 +38,7 @@ async def feed(gemeentecode: Gemeente, request: Request, caller: CallerDep,
 async def case(gemeentecode: Gemeente, melding_id: UUID, request: Request, caller: CallerDep,
                receipt: ReceiptHeader = None) -> JSONResponse:
     keys = request.app.state.hub.notary.keys()
-    return await answer(leerplicht.case, persistence(request), keys, caller, gemeentecode, melding_id, receipt)
+    return await answer(request, leerplicht.case, persistence(request), keys, caller, gemeentecode, melding_id, receipt)
 
 
 @router.get("/swv/monitoring", tags=["swv"], responses=REFUSALS,
@@ -50,11 +50,11 @@ async def monitoring(request: Request, caller: CallerDep,
     tot = tot or date.today()
     van = van or (tot - timedelta(days=90) if tot.toordinal() > 90 else date.min)
     schools = request.app.state.hub.orgs.schools_of_swv(caller.org.org_id)
-    return await answer(swv.monitoring, persistence(request), caller, schools, van, tot)
+    return await answer(request, swv.monitoring, persistence(request), caller, schools, van, tot)
 
 
 @router.get("/jeugdteam/signaal", tags=["jeugdteam"], responses=REFUSALS,
             summary="With a consent receipt: whether there is an open melding, and the items covered")
 async def signal(request: Request, caller: CallerDep, receipt: ReceiptHeader = None) -> JSONResponse:
     keys = request.app.state.hub.notary.keys()
-    return await answer(jeugdteam.signal, persistence(request), keys, caller, receipt)
+    return await answer(request, jeugdteam.signal, persistence(request), keys, caller, receipt)
