@@ -43,11 +43,13 @@ class AccessEntry:
     trace_id: str | None = None
     at: str = ""
 
-    def body(self) -> bytes:
-        """Canonical JSON: sorted keys, no spaces, so the same entry always hashes the same."""
+    def body(self, at: str = "") -> bytes:
+        """Canonical JSON: sorted keys, no spaces, so the same entry always hashes the same;
+        `at` is the time recorded when the entry carries none (the commit's own time)."""
         # Not dataclasses.asdict: it deep-copies the afweging, which json.dumps reads as is
-        # (that copy was most of an append's cost).
+        # (that copy was most of an append's cost); nor dataclasses.replace to stamp the time.
         data = {name: getattr(self, name) for name in _FIELD_NAMES}
+        data["at"] = self.at or at
         data["action"] = self.action.value
         data["fields"] = sorted(self.fields)
         data["requested"] = sorted(self.requested)

@@ -219,6 +219,9 @@ class CompactRange(_Levels):
     __slots__ = ()
 
     def _grow(self, hashes: list[bytes]) -> None:
+        if len(hashes) == 1:  # the access log's usual append: one entry per push
+            self._push(hashes[0])
+            return
         super()._grow(hashes)
         # Keep only the unpaired last hash of each level: it is the only one a later
         # append or root can still ask for. Keeping an even index keeps pairs aligned.
@@ -226,6 +229,22 @@ class CompactRange(_Levels):
             base = (self._size >> level) & ~1
             del held[: (base - self._base[level]) * HASH_SIZE]
             self._base[level] = base
+
+    def _push(self, leaf: bytes) -> None:
+        # One leaf: it merges with the held hash of each level whose bit of the size is set
+        # (the size's trailing ones), and lands on the first level whose bit is clear.
+        size, level, carried = self._size, 0, leaf
+        while size >> level & 1:
+            carried = node_hash(bytes(self._levels[level]), carried)
+            self._levels[level] = bytearray()
+            level += 1
+        if level == len(self._levels):
+            self._levels.append(bytearray())
+            self._base.append(0)
+        self._levels[level] = bytearray(carried)
+        self._size = size + 1
+        for lower in range(level + 1):
+            self._base[lower] = (self._size >> lower) & ~1
 
     def root(self) -> bytes:
         """MTH of all leaves so far."""

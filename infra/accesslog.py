@@ -75,6 +75,9 @@ class AccessLogStore:
         # The full tree, for proofs: grown from the stored entry hashes as the log grows.
         self._tree = MerkleTree()
         self._tree_lock = threading.Lock()
+        # (size, packed range, range) as this process last wrote it; appends are serialised
+        # by the state row, so the one tuple is replaced whole, never mixed.
+        self._written: tuple[int, bytes, CompactRange] | None = None
 
     # -- appending ------------------------------------------------------------------
     def _state(self, tx: Tx) -> tuple[int, bytes, CompactRange]:
@@ -88,16 +91,23 @@ class AccessLogStore:
             )
             row = tx.execute(f"SELECT size, last_hash, frontier FROM hub_access_state WHERE id = 1{lock}").one()
         assert row is not None
-        size = int(row[0])
-        return size, bytes(row[1]), CompactRange.unpack(size, bytes(row[2]))
+        size, packed = int(row[0]), bytes(row[2])
+        # The range this process last wrote, if the stored state is still exactly that one
+        # (another worker, or a rolled-back append, leaves other bytes): a copy, not a re-parse.
+        written = self._written
+        if written is not None and written[0] == size and written[1] == packed:
+            return size, bytes(row[1]), written[2].copy()
+        return size, bytes(row[1]), CompactRange.unpack(size, packed)
 
-    def append_in(self, tx: Tx, entries: list[AccessEntry]) -> list[int]:
-        """Append inside an open transaction; returns the sequence numbers."""
+    def append_in(self, tx: Tx, entries: list[AccessEntry], at: str = "") -> list[int]:
+        """Append inside an open transaction; returns the sequence numbers. Entries that carry
+        no time are recorded at `at` (default: now)."""
         size, last, tree = self._state(tx)
         start = size
+        at = at or utc_now()
         rows: list[tuple[int, str | None, bytes, bytes, bytes]] = []
         for entry in entries:
-            body = entry.body()
+            body = entry.body(at)
             entry_hash = chain_hash(last, body)
             rows.append((size, entry.subject, body, last, entry_hash))
             size, last = size + 1, entry_hash
@@ -107,23 +117,25 @@ class AccessLogStore:
         )
         tree.extend(merkle_leaf(row[4]) for row in rows)
         seqs = [row[0] for row in rows]
+        packed = tree.pack()
         tx.execute(
             "UPDATE hub_access_state SET size = ?, last_hash = ?, frontier = ? WHERE id = 1",
-            (size, last, tree.pack()),
+            (size, last, packed),
         )
+        self._written = (size, packed, tree)
         signer = self.signer
         if signer is not None and size // signer.every > start // signer.every:
             self._sign_in(tx, signer.signing_key, signer.key_id, size, tree)
         return seqs
 
-    def side_write(self, entries: list[AccessEntry]) -> SideWrite:
+    def side_write(self, entries: list[AccessEntry], at: str = "") -> SideWrite:
         """For `Records.save`: the entries commit with the events, or neither does."""
-        return lambda tx: self.append_in(tx, entries) and None
+        return lambda tx: self.append_in(tx, entries, at) and None
 
-    def append(self, entries: list[AccessEntry]) -> list[int]:
+    def append(self, entries: list[AccessEntry], at: str = "") -> list[int]:
         """Append in a transaction of its own (disclosures and refusals, which write no events)."""
         with self._db.transaction() as tx:
-            return self.append_in(tx, entries)
+            return self.append_in(tx, entries, at)
 
     # -- reading --------------------------------------------------------------------
     def size(self) -> int:

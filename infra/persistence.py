@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Sequence
 from typing import Any
@@ -57,11 +56,6 @@ class StorePersistence:
         except AggregateNotFoundError as e:
             raise RecordMissing(str(record_id)) from e
 
-    @staticmethod
-    def _stamped(entries: Sequence[AccessEntry]) -> list[AccessEntry]:
-        now = utc_now()
-        return [e if e.at else dataclasses.replace(e, at=now) for e in entries]
-
     def commit(
         self,
         records: Sequence[Any],
@@ -79,7 +73,7 @@ class StorePersistence:
         # Retention counts from a record's last change (infra/retention.py).
         side.extend((lambda tx, rid=r.id: Directory.touched_in(tx, rid, at))
                     for r in records if r.id not in new and getattr(r, "pending_events", None))
-        side.append(self.access_log.side_write(self._stamped(log)))
+        side.append(self.access_log.side_write(list(log), at))
         try:
             self.store.records.save(*records, side_writes=side)
         except RecordErased as e:
@@ -90,7 +84,7 @@ class StorePersistence:
             raise ConcurrentChange(str(e)) from e
 
     def log(self, entries: Sequence[AccessEntry]) -> None:
-        self.access_log.append(self._stamped(entries))
+        self.access_log.append(list(entries))
 
     def previous_answer(self, org_id: str, key: str) -> PreviousAnswer | None:
         found = self.answers.find(org_id, key)

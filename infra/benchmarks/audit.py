@@ -163,17 +163,19 @@ def _append_results(options: Options, root: Path) -> BenchResult:
     return BenchResult.from_rounds(
         "audit: entries appended with their push", "entries/s", rates[WITH_LOG], WITHOUT_LOG, rates[WITHOUT_LOG],
         goal=APPEND_GOAL,
-        extra=("StorePersistence.commit with one access-log entry (hash chain + Merkle state row, in the "
-               "event's transaction) against Records.save of the same melding; one push per transaction, "
+        extra=("Records.save of a melding with its access-log entry as the side write StorePersistence.commit "
+               "gives it (hash chain + Merkle state row, in the event's transaction) against Records.save of the "
+               "same melding alone; one push per transaction, "
                f"{options.pushes} pushes per round, new pupils, SQLite; the rate counts entries = pushes",),
     )
 
 
 @register("audit", reads=("pushes", "log_entries", "verify_rounds"))
 def audit(options: Options) -> list[BenchResult]:
-    """(a) Access-log entries appended as part of a push: `StorePersistence.commit` of a
-    verzuimmelding with its hash-chained log entry in the same transaction, against the same
-    push without the entry (the ingest benchmark's own code, on SQLite). (b) `audit.verify.verify_log`
+    """(a) Access-log entries appended as part of a push: `Records.save` of a verzuimmelding
+    with its hash-chained log entry in the same transaction (the side write
+    `StorePersistence.commit` gives a push's entry), against the same push without the entry
+    (the ingest benchmark's own code, on SQLite). (b) `audit.verify.verify_log`
     — chain, RFC 9162 Merkle tree and every signed tree head — over a log of `log_entries`
     entries built through `AccessLogStore.append` (the hub's own append path, so the rows are
     exactly what the hub writes; a tree head signed every 1000 entries), streamed from SQLite

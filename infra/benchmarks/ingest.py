@@ -114,8 +114,9 @@ def hub_persistence(url: str, root: Path) -> Iterator[StorePersistence]:
 
 
 def sealed_rate(url: str, root: Path, work: Workload, *, known: bool = False, log: bool = False) -> float:
-    """Ours: `Records.save` through the sealing mapper, or `StorePersistence.commit` with the
-    write's access-log entry in the same transaction (`log`). Unless `known`, each pupil's
+    """Ours: `Records.save` through the sealing mapper; with `log`, plus the write's access-log
+    entry as the side write `StorePersistence.commit` gives it (same transaction), and nothing
+    else, so the difference is the entry alone. Unless `known`, each pupil's
     data key is created inside the timed loop (in the event's transaction), as on a pupil's
     first melding; with `known` every pupil already has a stored melding and key."""
     with hub_persistence(url, root) as p:
@@ -127,7 +128,9 @@ def sealed_rate(url: str, root: Path, work: Workload, *, known: bool = False, lo
             return _rate(p.store.records.save, aggregates, len(aggregates))
         fields = tuple(sorted(aggregates[0].details.to_event()))
         pairs = [(a, write_entry(_WRITER, a, fields, KIND, BASIS)) for a in aggregates]
-        return _rate(lambda pair: p.commit([pair[0]], log=[pair[1]]), pairs, len(pairs))  # type: ignore[index]
+        log_one = p.access_log.side_write
+        return _rate(lambda pair: p.store.records.save(pair[0], side_writes=[log_one([pair[1]])]),  # type: ignore[index]
+                     pairs, len(pairs))
 
 
 def _sides(backend: str, new_url: NewUrl, root: Path, work: Workload) -> dict[str, Callable[[int], float]]:
@@ -144,7 +147,8 @@ def _sides(backend: str, new_url: NewUrl, root: Path, work: Workload) -> dict[st
 _NOTES = {
     SEALED_NEW: "each event creates its pupil's data key, stored in the event's own transaction",
     SEALED_KNOWN: "every pupil has an earlier melding (and key) stored before the timed loop",
-    SEALED_LOG: "StorePersistence.commit: event + hash-chained access-log entry in one transaction; no goal "
+    SEALED_LOG: "event + hash-chained access-log entry in one transaction (the entry as StorePersistence.commit "
+                "writes it); no goal "
                 "here: what the log may cost a push has its own figure and goal (audit: entries appended "
                 "with their push)",
 }

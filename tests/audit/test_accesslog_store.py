@@ -59,3 +59,21 @@ def test_sign_if_due(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(accesslog, "HEAD_EVERY", 2)
     log.append([entry(1), entry(2)])
     assert log.sign_if_due(key, kid).size == 3
+
+
+def test_two_workers_and_a_rolled_back_append_keep_one_tree(hub: Hub) -> None:
+    """Each store reuses the range it last wrote only while the stored state is exactly that one:
+    appends by another worker, or an append whose transaction rolled back, must not fork the tree."""
+    first, second = hub.persistence.access_log, AccessLogStore(hub.store.db)
+    first.append([entry(0)])
+    second.append([entry(1), entry(2)])  # first's remembered range is stale now
+    first.append([entry(3)])
+    with pytest.raises(RuntimeError), hub.store.db.transaction() as tx:
+        second.append_in(tx, [entry(99)])  # remembered, then rolled back
+        raise RuntimeError("the push fails after its entry")
+    second.append([entry(4)])
+    first.append([entry(5)])
+    tree = MerkleTree(e.entry_hash for e in first.entries())
+    head = second.sign_head(hub.signing_key, hub.signing_key_id)
+    assert (head.size, head.root) == (6, tree.root())
+    assert verify_log(first.entries(), first.heads(), {hub.signing_key_id: hub.signing_key.verify_key}).ok
