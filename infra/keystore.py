@@ -134,22 +134,23 @@ class KeyStore:
             return tx.execute("SELECT 1 FROM hub_meta WHERE name = ?", ("master_check",)).one() is not None
 
     # -- purpose keys -------------------------------------------------------------
-    def _current_kek(self, tx: Tx, purpose: str) -> tuple[int, bytes, bytes]:
-        """The newest purpose key as (version, wrapped, key), made if there is none yet."""
+    def _current_kek(self, tx: Tx, purpose: str) -> tuple[tuple[int, bytes, bytes], bool]:
+        """The newest purpose key as (version, wrapped, key), made if there is none yet; and
+        whether it is committed (read, not made in this transaction)."""
         row = tx.execute(
             "SELECT version, wrapped FROM hub_purpose_keys WHERE purpose = ? "
             "ORDER BY version DESC LIMIT 1",
             (purpose,),
         ).one()
         if row is None:
-            return self._new_kek(tx, purpose, 1)
+            version, wrapped, kek, made = self._new_kek(tx, purpose, 1)
+            return (version, wrapped, kek), not made
         version, wrapped = int(row[0]), bytes(row[1])
-        return version, wrapped, self._unwrap_kek(purpose, version, wrapped)
+        return (version, wrapped, self._unwrap_kek(purpose, version, wrapped)), True
 
-    def _new_kek(self, tx: Tx, purpose: str, version: int) -> tuple[int, bytes, bytes]:
-        # Not cached: until this transaction commits the key may yet vanish.
-        # Two workers' first writes may both make v1: the later one waits, inserts nothing
-        # and uses the committed key instead of failing the write.
+    def _new_kek(self, tx: Tx, purpose: str, version: int) -> tuple[int, bytes, bytes, bool]:
+        """A new purpose key (version, wrapped, key, made here). Two workers' first writes may
+        both make v1: the later one waits, inserts nothing and uses the committed key."""
         kek = new_key()
         wrapped = seal(self._master, kek, _kek_aad(purpose, version))
         made = tx.execute(
@@ -158,9 +159,9 @@ class KeyStore:
             (purpose, version, wrapped, _now()),
         ).one()
         if made is not None:
-            return version, wrapped, kek
+            return version, wrapped, kek, True
         stored = self._wrapped_kek(tx, purpose, version)
-        return version, stored, self._unwrap_kek(purpose, version, stored)
+        return version, stored, self._unwrap_kek(purpose, version, stored), False
 
     def _unwrap_kek(self, purpose: str, version: int, wrapped: bytes) -> bytes:
         # Cached by the stored bytes too, so a row that was rolled back and replaced never matches.
@@ -253,8 +254,14 @@ class KeyStore:
         """
         current = self._current.get(key.purpose)
         if current is None:
-            current = self._current_kek(tx, key.purpose)
-            self._current[key.purpose] = current
+            if tx.dialect == "postgres":
+                # The lock the INSERT takes anyway, taken before a purpose key may be made: a
+                # rotation (SHARE ROW EXCLUSIVE) either committed before, or waits for us,
+                # instead of waiting on our new purpose key while we wait on its lock.
+                tx.execute("LOCK TABLE hub_data_keys IN ROW EXCLUSIVE MODE")
+            current, committed = self._current_kek(tx, key.purpose)
+            if committed:  # one made here may yet roll back: cached once a later write reads it
+                self._current[key.purpose] = current
         version, wrapped, kek = current
         share = " FOR SHARE" if tx.dialect == "postgres" else ""
         return tx.inserted_later(
@@ -355,7 +362,7 @@ class KeyStore:
                 "SELECT MAX(version) FROM hub_purpose_keys WHERE purpose = ?", (purpose,)
             ).one()
             old_version = int(row[0]) if row and row[0] is not None else 0
-            version, _wrapped, kek = self._new_kek(tx, purpose, old_version + 1)
+            version, _wrapped, kek, _made = self._new_kek(tx, purpose, old_version + 1)
             rows = tx.execute(
                 "SELECT key_id, subject, kek_version, wrapped FROM hub_data_keys WHERE purpose = ?",
                 (purpose,),

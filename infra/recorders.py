@@ -54,23 +54,30 @@ class SealedPostgresRecorder(PostgresApplicationRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         # eventsourcing 9.5's own method (without its database-function variant), changed in
-        # one place: the keys' outcome is read after the pipeline's sync, so a new pupil's key
+        # two places: the keys' outcome is read after the pipeline's sync, so a new pupil's key
         # and the live-key check ride along with the events' round trip instead of adding
-        # their own. A stale key raises inside the transaction, so nothing of it commits.
+        # their own (a stale key raises inside the transaction, so nothing of it commits); and
+        # an error caught to keep the pipeline quiet forces a rollback, where the library's
+        # transaction block would go on to COMMIT the side writes of a write that failed in
+        # Python (a database error has aborted the transaction already).
         if self.datastore.enable_db_functions:
             raise RuntimeError("POSTGRES_ENABLE_DB_FUNCTIONS would skip the hub's side writes")
         error: Exception | None = None
         notification_ids: Sequence[int] | None = None
         with self.datastore.get_connection() as conn:
-            with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as side, conn.cursor() as curs:
+            with conn.pipeline() as pipeline, conn.transaction() as transaction, \
+                    conn.cursor() as side, conn.cursor() as curs:
                 confirm = _run_side_writes(Tx(side, self.dialect), stored_events, kwargs)
                 try:
-                    self._insert_stored_events(curs, stored_events, **kwargs)
+                    if stored_events:
+                        self._insert_stored_events(curs, stored_events, **kwargs)
                     # Sync now, so a uniqueness violation raises here as an IntegrityError.
                     pipeline.sync()
-                    notification_ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                    if stored_events:
+                        notification_ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
                 except Exception as e:  # re-raised once the pipeline is closed, as the library does
                     error = e
+                    transaction.force_rollback = True
                 if error is None:
                     confirm()
             if error is not None:

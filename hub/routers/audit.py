@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from adapters import audit
 from hub.container import Hub
-from hub.routers.common import CallerDep, answer
+from hub.routers.common import CallerDep, answer, answer_long_read
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -41,17 +41,17 @@ async def sign(request: Request, caller: CallerDep) -> JSONResponse:
 @router.get("/bewijs/inclusie", summary="RFC 9162 inclusion proof of one entry (auditor)", responses=REFUSALS)
 async def inclusion(request: Request, caller: CallerDep, seq: Size,
                     grootte: Annotated[int, Query(ge=1, le=2**62, description="Tree size")]) -> JSONResponse:
-    return await answer(request, audit.inclusion, _hub(request).persistence.access_log, caller, seq, grootte)
+    return await answer_long_read(audit.inclusion, _hub(request).persistence.access_log, caller, seq, grootte)
 
 
 @router.get("/bewijs/consistentie", summary="RFC 9162 consistency proof between two sizes (auditor)",
             responses=REFUSALS)
 async def consistency(request: Request, caller: CallerDep, van: Size, naar: Size) -> JSONResponse:
-    return await answer(request, audit.consistency, _hub(request).persistence.access_log, caller, van, naar)
+    return await answer_long_read(audit.consistency, _hub(request).persistence.access_log, caller, van, naar)
 
 
 @router.get("/log", summary="Access-log entries van..tot-1 (auditor)", responses=REFUSALS)
 async def log(request: Request, caller: CallerDep, van: Size = 0,
               tot: Annotated[int | None, Query(ge=0, le=2**62, description="Exclusive; default van + 500")] = None,
               ) -> JSONResponse:
-    return await answer(request, audit.log_page, _hub(request).persistence.access_log, caller, van, tot)
+    return await answer_long_read(audit.log_page, _hub(request).persistence.access_log, caller, van, tot)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from adapters.answers import Answer, Idempotency
@@ -40,8 +41,18 @@ def protocol_of(caller: Caller) -> Verzuimprotocol:
     return protocol_by_name(caller.org.protocol) if caller.org.protocol else WETTELIJK
 
 
-async def answer(request: Request, fn: Any, *args: Any) -> JSONResponse:
-    """Run a (blocking) use case on a store thread and turn its Answer into a response."""
-    result: Answer = await request.app.state.hub.threads.run(fn, *args)
+def _response(result: Answer) -> JSONResponse:
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return JSONResponse(result.body, status_code=result.status, headers=headers)
+
+
+async def answer(request: Request, fn: Any, *args: Any) -> JSONResponse:
+    """Run a (blocking) use case on a store thread and turn its Answer into a response."""
+    return _response(await request.app.state.hub.threads.run(fn, *args))
+
+
+async def answer_long_read(fn: Any, *args: Any) -> JSONResponse:
+    """A read-only use case that may take long (an auditor's first proof after a start builds
+    the tree from the whole log: tens of seconds at ten million entries), run in the framework's
+    own thread pool, so that it never holds a store thread pushes and signature checks wait for."""
+    return _response(await run_in_threadpool(fn, *args))

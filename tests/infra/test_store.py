@@ -10,9 +10,10 @@ import psycopg
 import pytest
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.sqlite import SQLiteDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 from domain.records import PupilRecord
+from infra.db import Tx
 from infra.keystore import MasterKeyMismatch, RecordErased, StaleKey
 from infra.mapper import TamperedRecord, UnsealedEvent
 from infra.secretfiles import SecretMissing
@@ -197,12 +198,13 @@ def test_a_new_key_under_a_purpose_key_rotated_away_elsewhere_is_refused(setting
     """This process caches the purpose key new pupils' keys are wrapped under; another process
     rotates it away meanwhile. The key sealed under the old one must not be stored (it would be
     unreadable after a restart); the save re-seals under the new purpose key."""
-    _note(store)  # the purpose key is now cached here
+    _note(store)  # makes the purpose key (not cached until read committed) ...
+    _note(store, bsn="999990068")  # ... which this new pupil's key reads, and caches
     note = Note.start(subject=store.pseudonyms.of("bsn", "999990044"), naam=NAME, bsn="999990044")
     stored = [store.records.mapper.to_stored_event(e) for e in note.collect_events()]
     other = open_store(settings)
     try:
-        assert other.keys.rotate("verzuimmelding") == 1
+        assert other.keys.rotate("verzuimmelding") == 2
     finally:
         other.close()
     with pytest.raises(StaleKey):
@@ -231,6 +233,29 @@ def test_a_failed_write_leaves_no_orphan_key(store: Store) -> None:
         assert tx.execute("SELECT COUNT(*) FROM hub_data_keys").one()[0] == 0
     retry = _note(store)  # the pending key is stored with the next write that uses it
     assert store.records.repository.get(retry.id).naam == NAME
+
+
+def test_a_write_failing_in_python_inside_the_recorder_commits_nothing(
+        store: Store, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PostgreSQL recorder catches a failed insert to keep its pipeline quiet: the side writes
+    already sent (a new pupil's key, the access-log entry) must still roll back with it."""
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("a parameter the driver cannot adapt")
+
+    if database_url.startswith("postgres"):
+        monkeypatch.setattr(store.records.recorder, "_insert_stored_events", broken)
+    else:
+        monkeypatch.setattr(SQLiteApplicationRecorder, "_insert_events", broken)
+    note = Note.start(subject=store.pseudonyms.of("bsn", BSN), naam=NAME, bsn=BSN)
+
+    def mark(tx: Tx) -> None:
+        tx.execute("INSERT INTO hub_meta (name, value) VALUES (?, ?)", ("side-write", b"x"))
+
+    with pytest.raises(ValueError):
+        store.records.save(note, side_writes=[mark])
+    with store.db.transaction(write=False) as tx:
+        assert tx.execute("SELECT COUNT(*) FROM hub_data_keys").one() == (0,)
+        assert tx.execute("SELECT COUNT(*) FROM hub_meta WHERE name = 'side-write'").one() == (0,)
 
 
 def test_rotation_rewraps_keys_and_keeps_records_readable(store: Store) -> None:
