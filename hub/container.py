@@ -29,10 +29,9 @@ class StoreThreads:
     """The few threads that run requests' blocking work (store reads and writes, signature checks).
 
     Few on purpose: a request's work is Python under one GIL and, on SQLite, writes behind one
-    writer lock, so forty threads (the framework's default pool) mostly hand the GIL and the
-    lock around: measured on the HTTP benchmark, one thread pushed about 1.5 times as many
-    melding per second as the default pool. The event loop itself stays free for reading
-    requests and answering health checks while a store thread is busy.
+    writer lock, so the framework's forty-thread pool mostly hands the GIL and the lock around.
+    The event loop itself stays free for reading requests and answering health checks while a
+    store thread is busy.
     """
 
     def __init__(self, count: int) -> None:

@@ -14,7 +14,7 @@ with a signer.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -99,7 +99,7 @@ class AccessLogStore:
             return size, bytes(row[1]), written[2].copy()
         return size, bytes(row[1]), CompactRange.unpack(size, packed)
 
-    def append_in(self, tx: Tx, entries: list[AccessEntry], at: str = "") -> list[int]:
+    def append_in(self, tx: Tx, entries: Sequence[AccessEntry], at: str = "") -> list[int]:
         """Append inside an open transaction; returns the sequence numbers. Entries that carry
         no time are recorded at `at` (default: now)."""
         size, last, tree = self._state(tx)
@@ -128,11 +128,11 @@ class AccessLogStore:
             self._sign_in(tx, signer.signing_key, signer.key_id, size, tree)
         return seqs
 
-    def side_write(self, entries: list[AccessEntry], at: str = "") -> SideWrite:
+    def side_write(self, entries: Sequence[AccessEntry], at: str = "") -> SideWrite:
         """For `Records.save`: the entries commit with the events, or neither does."""
         return lambda tx: self.append_in(tx, entries, at) and None
 
-    def append(self, entries: list[AccessEntry], at: str = "") -> list[int]:
+    def append(self, entries: Sequence[AccessEntry], at: str = "") -> list[int]:
         """Append in a transaction of its own (disclosures and refusals, which write no events)."""
         with self._db.transaction() as tx:
             return self.append_in(tx, entries, at)

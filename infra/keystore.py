@@ -134,23 +134,21 @@ class KeyStore:
             return tx.execute("SELECT 1 FROM hub_meta WHERE name = ?", ("master_check",)).one() is not None
 
     # -- purpose keys -------------------------------------------------------------
-    def _current_kek(self, tx: Tx, purpose: str) -> tuple[tuple[int, bytes, bytes], bool]:
-        """The newest purpose key as (version, wrapped, key), made if there is none yet; and
-        whether it is committed (read, not made in this transaction)."""
+    def _newest_kek(self, tx: Tx, purpose: str) -> tuple[int, bytes, bytes] | None:
+        """The newest stored purpose key as (version, wrapped, key), if there is one."""
         row = tx.execute(
             "SELECT version, wrapped FROM hub_purpose_keys WHERE purpose = ? "
             "ORDER BY version DESC LIMIT 1",
             (purpose,),
         ).one()
         if row is None:
-            version, wrapped, kek, made = self._new_kek(tx, purpose, 1)
-            return (version, wrapped, kek), not made
+            return None
         version, wrapped = int(row[0]), bytes(row[1])
-        return (version, wrapped, self._unwrap_kek(purpose, version, wrapped)), True
+        return version, wrapped, self._unwrap_kek(purpose, version, wrapped)
 
-    def _new_kek(self, tx: Tx, purpose: str, version: int) -> tuple[int, bytes, bytes, bool]:
-        """A new purpose key (version, wrapped, key, made here). Two workers' first writes may
-        both make v1: the later one waits, inserts nothing and uses the committed key."""
+    def _new_kek(self, tx: Tx, purpose: str, version: int) -> tuple[int, bytes, bytes]:
+        """A new purpose key (version, wrapped, key). Two workers' first writes may both make
+        v1: the later one waits, inserts nothing and uses the committed key."""
         kek = new_key()
         wrapped = seal(self._master, kek, _kek_aad(purpose, version))
         made = tx.execute(
@@ -159,9 +157,9 @@ class KeyStore:
             (purpose, version, wrapped, _now()),
         ).one()
         if made is not None:
-            return version, wrapped, kek, True
+            return version, wrapped, kek
         stored = self._wrapped_kek(tx, purpose, version)
-        return version, stored, self._unwrap_kek(purpose, version, stored), False
+        return version, stored, self._unwrap_kek(purpose, version, stored)
 
     def _unwrap_kek(self, purpose: str, version: int, wrapped: bytes) -> bytes:
         # Cached by the stored bytes too, so a row that was rolled back and replaced never matches.
@@ -185,12 +183,13 @@ class KeyStore:
         return self._unwrap_kek(purpose, version, self._wrapped_kek(tx, purpose, version))
 
     @staticmethod
-    def _lock_keys(tx: Tx) -> None:
-        # Key creation and rotation must not interleave, or a key could be wrapped
-        # under a purpose key that the rotation is about to delete. SQLite already
-        # serialises writers; PostgreSQL needs the lock said out loud.
+    def _lock_keys(tx: Tx, mode: str = "SHARE ROW EXCLUSIVE") -> None:
+        # Key creation and rotation must not interleave, or a key could be wrapped under a
+        # purpose key that the rotation is about to delete: rotation and purpose shred take
+        # SHARE ROW EXCLUSIVE, key creation ROW EXCLUSIVE. SQLite already serialises
+        # writers; PostgreSQL needs the lock said out loud.
         if tx.dialect == "postgres":
-            tx.execute("LOCK TABLE hub_data_keys IN SHARE ROW EXCLUSIVE MODE")
+            tx.execute(f"LOCK TABLE hub_data_keys IN {mode} MODE")
 
     # -- data keys ----------------------------------------------------------------
     def key_for_write(self, purpose: str, subject: str) -> DataKey:
@@ -254,13 +253,14 @@ class KeyStore:
         """
         current = self._current.get(key.purpose)
         if current is None:
-            if tx.dialect == "postgres":
-                # The lock the INSERT takes anyway, taken before a purpose key may be made: a
-                # rotation (SHARE ROW EXCLUSIVE) either committed before, or waits for us,
-                # instead of waiting on our new purpose key while we wait on its lock.
-                tx.execute("LOCK TABLE hub_data_keys IN ROW EXCLUSIVE MODE")
-            current, committed = self._current_kek(tx, key.purpose)
-            if committed:  # one made here may yet roll back: cached once a later write reads it
+            # The lock the INSERT takes anyway, taken before a purpose key may be made: a rotation
+            # either committed before, or waits for us, instead of waiting on our new purpose
+            # key while we wait on its lock.
+            self._lock_keys(tx, "ROW EXCLUSIVE")
+            current = self._newest_kek(tx, key.purpose)
+            if current is None:  # made here, so it may yet roll back: cached once a later write reads it
+                current = self._new_kek(tx, key.purpose, 1)
+            else:
                 self._current[key.purpose] = current
         version, wrapped, kek = current
         share = " FOR SHARE" if tx.dialect == "postgres" else ""
@@ -362,7 +362,7 @@ class KeyStore:
                 "SELECT MAX(version) FROM hub_purpose_keys WHERE purpose = ?", (purpose,)
             ).one()
             old_version = int(row[0]) if row and row[0] is not None else 0
-            version, _wrapped, kek, _made = self._new_kek(tx, purpose, old_version + 1)
+            version, _wrapped, kek = self._new_kek(tx, purpose, old_version + 1)
             rows = tx.execute(
                 "SELECT key_id, subject, kek_version, wrapped FROM hub_data_keys WHERE purpose = ?",
                 (purpose,),

@@ -73,7 +73,7 @@ class StorePersistence:
         # Retention counts from a record's last change (infra/retention.py).
         side.extend((lambda tx, rid=r.id: Directory.touched_in(tx, rid, at))
                     for r in records if r.id not in new and getattr(r, "pending_events", None))
-        side.append(self.access_log.side_write(list(log), at))
+        side.append(self.access_log.side_write(log, at))
         try:
             self.store.records.save(*records, side_writes=side)
         except RecordErased as e:
@@ -84,7 +84,7 @@ class StorePersistence:
             raise ConcurrentChange(str(e)) from e
 
     def log(self, entries: Sequence[AccessEntry]) -> None:
-        self.access_log.append(list(entries))
+        self.access_log.append(entries)
 
     def previous_answer(self, org_id: str, key: str) -> PreviousAnswer | None:
         found = self.answers.find(org_id, key)

@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -114,8 +115,6 @@ class Standby(Cluster):
 
     def wait_until_caught_up(self, timeout: float = 60.0) -> None:
         """Until the standby has replayed everything the primary had written when this was called."""
-        import time
-
         import psycopg
 
         with psycopg.connect(self.primary.admin_url(), autocommit=True) as conn:

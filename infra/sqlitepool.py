@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from eventsourcing.persistence import InfrastructureFactory, InterfaceError
 from eventsourcing.sqlite import SQLITE3_DEFAULT_LOCK_TIMEOUT, SQLiteConnection, SQLiteConnectionPool, SQLiteDatastore
+from eventsourcing.utils import Environment
 
 F = TypeVar("F", bound=InfrastructureFactory)
 
@@ -44,6 +45,12 @@ class CachingSQLitePool(SQLiteConnectionPool):
         c.row_factory = sqlite3.Row
         return SQLiteConnection(sqlite_conn=c, max_age=self.max_age)
 
+
+class StatementCache:
+    """Mixin for an eventsourcing `Application`: its SQLite connections cache statements."""
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        return with_statement_cache(super().construct_factory(env))  # type: ignore[misc]
 
 
 def with_statement_cache(factory: F) -> F:

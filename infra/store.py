@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import InfrastructureFactory, JSONTranscoder, Mapper, Recording
-from eventsourcing.utils import Environment, strtobool
+from eventsourcing.persistence import JSONTranscoder, Mapper, Recording
+from eventsourcing.utils import strtobool
 from sqlalchemy.engine import make_url
 
 from infra.db import Database, Dialect
@@ -19,7 +19,7 @@ from infra.pseudonym import PEPPER_BYTES, Pseudonymiser
 from infra.sealing import KEY_BYTES
 from infra.secretfiles import SecretMissing, read_or_create
 from infra.settings import Settings
-from infra.sqlitepool import with_statement_cache
+from infra.sqlitepool import StatementCache
 
 
 def persistence_env(database_url: str) -> dict[str, str]:
@@ -61,7 +61,7 @@ _NEUTRAL_ENV = {
 }
 
 
-class Records(Application):
+class Records(StatementCache, Application):
     """The event-sourced records of every purpose, sealed by the purpose-encrypting mapper."""
 
     name = "Hub"
@@ -86,9 +86,6 @@ class Records(Application):
             recordings = super()._record(processing_event)
         self.keys.settled({key_context(r.domain_event) for r in recordings})
         return recordings
-
-    def construct_factory(self, env: Environment) -> InfrastructureFactory:
-        return with_statement_cache(super().construct_factory(env))
 
     def construct_mapper(self) -> Mapper:
         # The mapper needs the key store, and the key store the same database the

@@ -13,8 +13,6 @@ from pathlib import Path
 from time import perf_counter
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import InfrastructureFactory
-from eventsourcing.utils import Environment
 
 from adapters.common import write_entry
 from adapters.ports import Requester
@@ -28,7 +26,7 @@ from infra.persistence import StorePersistence
 from infra.pgcluster import Cluster
 from infra.pseudonym import Pseudonymiser
 from infra.settings import Settings
-from infra.sqlitepool import with_statement_cache
+from infra.sqlitepool import StatementCache
 from infra.store import open_store, persistence_env
 
 GOAL = 0.8
@@ -81,11 +79,8 @@ def _rate(store_one: Callable[[object], None], items: Iterable[object], count: i
     return count / (perf_counter() - start)
 
 
-class _CachingApplication(Application):
+class _CachingApplication(StatementCache, Application):
     """Plain eventsourcing given the hub's SQLite statement cache (infra/sqlitepool.py)."""
-
-    def construct_factory(self, env: Environment) -> InfrastructureFactory:
-        return with_statement_cache(super().construct_factory(env))
 
 
 def plain_rate(url: str, work: Workload, *, cached: bool = False) -> float:

@@ -103,7 +103,6 @@ FIGURES: tuple[Figure, ...] = (
     Figure(FIRST_PROOF, "ms", False, None, lambda s: s.first_proof_ms),
     Figure(INZAGE, "ms/look-up", False, 2.0, lambda s: s.inzage.p50, lambda s: s.inzage),
 )
-GOALS: dict[str, float | None] = {f.name: f.goal for f in FIGURES}
 
 
 @dataclass(frozen=True)

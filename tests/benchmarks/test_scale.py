@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from hub.bench import bench_app
 from infra.benchmarks import machine, report
 from infra.benchmarks.core import Options
-from infra.benchmarks.scale import GOALS, STEP_HEADER, ScaleRun, scale_on
+from infra.benchmarks.scale import FIGURES, STEP_HEADER, ScaleRun, scale_on
 
 SMALL = Options.quick(scale_meldingen=(300, 900), scale_log=(2_000, 5_000), scale_pushes=10, pulls=2,
                       pull_items=20)
@@ -34,7 +34,7 @@ def test_every_step_is_measured_on_a_store_of_its_size(run: ScaleRun) -> None:
 
 
 def test_each_figure_stands_beside_the_smallest_step(run: ScaleRun) -> None:
-    assert len(run.results) == len(GOALS)
+    assert len(run.results) == len(FIGURES)
     for result in run.results:
         assert "900 meldingen, 5,000 log entries" in result.name
         assert result.peer_name == "the same at 300 meldingen, 2,000 log entries"
