@@ -1,9 +1,9 @@
 """Authenticated encryption primitives: XChaCha20-Poly1305 with bound associated data.
 
-`seal` runs once or twice per stored event, so it calls libsodium through PyNaCl's own
-compiled binding (`nacl._sodium`, pinned with PyNaCl) instead of the public wrapper, which
-checks and formats six error messages per call: about half of a seal's cost at event sizes.
-Its arguments are checked here instead, once each; `unseal` keeps the public wrapper.
+Sealing runs once or twice per stored event and opening once per event read, so both call
+libsodium through PyNaCl's own compiled binding (`nacl._sodium`, pinned with PyNaCl)
+instead of its public wrappers, which check and format six error messages per call: about
+half of a seal's cost at event sizes. The arguments are checked here instead (`_check`).
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ import os
 from nacl._sodium import ffi, lib
 from nacl.bindings import (
     crypto_aead_xchacha20poly1305_ietf_ABYTES,
-    crypto_aead_xchacha20poly1305_ietf_decrypt,
     crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
     crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
 )
-from nacl.exceptions import CryptoError
 
 KEY_BYTES = crypto_aead_xchacha20poly1305_ietf_KEYBYTES
 NONCE_BYTES = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -33,13 +31,18 @@ def new_key() -> bytes:
     return os.urandom(KEY_BYTES)
 
 
-def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
-    """Encrypt and authenticate; the 24-byte random nonce is prepended. The checks matter:
-    libsodium reads KEY_BYTES from `key` whatever its length."""
+def _check(key: bytes, data: bytes, aad: bytes) -> None:
+    # libsodium reads KEY_BYTES from `key` whatever its length: these checks are what keeps
+    # a wrong argument an exception rather than a read past a buffer.
     if type(key) is not bytes or len(key) != KEY_BYTES:
         raise TypeError(f"key must be {KEY_BYTES} bytes")
-    if type(plaintext) is not bytes or type(aad) is not bytes:
-        raise TypeError("plaintext and associated data must be bytes")
+    if type(data) is not bytes or type(aad) is not bytes:
+        raise TypeError("the data and the associated data must be bytes")
+
+
+def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """Encrypt and authenticate; the 24-byte random nonce is prepended."""
+    _check(key, plaintext, aad)
     nonce = os.urandom(NONCE_BYTES)
     size = len(plaintext) + _TAG_BYTES
     out = ffi.new("unsigned char[]", size)
@@ -52,10 +55,14 @@ def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
 
 def unseal(key: bytes, sealed: bytes, aad: bytes) -> bytes:
     """Open what `seal` made with the same key and associated data."""
+    _check(key, sealed, aad)
     if len(sealed) < NONCE_BYTES + _TAG_BYTES:
         raise SealError("ciphertext too short")
-    nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
-    try:
-        return crypto_aead_xchacha20poly1305_ietf_decrypt(body, aad, nonce, key)
-    except CryptoError as e:
-        raise SealError("authentication failed") from e
+    size = len(sealed) - NONCE_BYTES - _TAG_BYTES
+    out = ffi.new("unsigned char[]", max(size, 1))
+    body = sealed[NONCE_BYTES:]
+    if lib.crypto_aead_xchacha20poly1305_ietf_decrypt(
+        out, ffi.NULL, ffi.NULL, body, len(body), aad, len(aad), sealed[:NONCE_BYTES], key
+    ) != 0:
+        raise SealError("authentication failed")
+    return ffi.buffer(out, size)[:]

@@ -1,4 +1,4 @@
-"""The sealing primitives: `seal` calls libsodium directly, so it must agree with PyNaCl's own AEAD."""
+"""The sealing primitives call libsodium directly, so they must agree with PyNaCl's own AEAD."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ def test_seal_is_pynacls_xchacha20_poly1305(size: int) -> None:
     assert body == crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, aad, nonce, key)
     assert crypto_aead_xchacha20poly1305_ietf_decrypt(body, aad, nonce, key) == plaintext
     assert unseal(key, sealed, aad) == plaintext
+    other_nonce = os.urandom(NONCE_BYTES)
+    theirs = other_nonce + crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, aad, other_nonce, key)
+    assert unseal(key, theirs, aad) == plaintext
 
 
 def test_empty_associated_data_is_bound_as_empty() -> None:
@@ -40,9 +43,18 @@ def test_every_seal_takes_a_fresh_nonce() -> None:
     (bytes(KEY_BYTES), "p", b"a"),
     (bytes(KEY_BYTES), b"p", None),
 ])
-def test_seal_refuses_wrong_types_and_key_sizes(key: object, plaintext: object, aad: object) -> None:
+def test_wrong_types_and_key_sizes_are_refused(key: object, plaintext: object, aad: object) -> None:
     with pytest.raises(TypeError):
         seal(key, plaintext, aad)  # type: ignore[arg-type]
+    sealed = seal(bytes(KEY_BYTES), b"p", b"a")
+    with pytest.raises(TypeError):
+        unseal(key, sealed if isinstance(plaintext, bytes) else sealed.hex(), aad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cut", [0, 1, NONCE_BYTES, NONCE_BYTES + 15])
+def test_a_truncated_ciphertext_does_not_open(cut: int) -> None:
+    with pytest.raises(SealError):
+        unseal(bytes(KEY_BYTES), os.urandom(cut), b"a")
 
 
 def test_a_changed_byte_does_not_open() -> None:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from domain.parties import Role
@@ -37,8 +38,8 @@ from tests.reliability.helpers import (
 PURPOSE = "verzuimmelding"
 
 
-def client_for(hub: Hub, creds: Credentials) -> TestClient:
-    client = TestClient(create_app(hub), raise_server_exceptions=False)
+def client_for(hub: Hub | FastAPI, creds: Credentials) -> TestClient:
+    client = TestClient(hub if isinstance(hub, FastAPI) else create_app(hub), raise_server_exceptions=False)
     client.auth = creds.auth()
     return client
 
@@ -123,9 +124,10 @@ def test_rotation_while_pushing_loses_nothing(database_url: str, tmp_path: Path,
     errors: list[str] = []
     refused: list[str] = []
     stop = threading.Event()
+    app = create_app(hub)  # one app for every thread: routes built concurrently race inside FastAPI
 
     def push() -> None:
-        with client_for(hub, creds) as client:
+        with client_for(app, creds) as client:
             while not stop.is_set():
                 r = client.post("/v1/verzuimmeldingen", json=melding_body(new_bsn()))
                 if r.status_code == 201:
