@@ -7,7 +7,7 @@ import json
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from nacl.signing import SigningKey
@@ -20,7 +20,8 @@ from hub.container import Hub, build_hub
 from infra.keystore import KeyStoreError
 from infra.orgs import RegistryError
 from infra.retention import shred_logged
-from infra.secretfiles import SecretMissing
+from infra.sealing import KEY_BYTES
+from infra.secretfiles import SecretMissing, read_or_create
 from infra.settings import Settings
 
 app = typer.Typer(help="Ketenhub: the hub's operator and auditor commands.", no_args_is_help=True)
@@ -42,7 +43,7 @@ def _hub() -> Hub:
     return build_hub(Settings())
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(2)
 
@@ -214,6 +215,33 @@ def keys_rotate(purpose: Annotated[str, typer.Option(help="The purpose whose key
     finally:
         hub.close()
     typer.echo(f"rotated purpose key of {purpose}: {count} data key(s) re-wrapped")
+
+
+@keys_app.command("rotate-master")
+def keys_rotate_master(
+    new_key_file: Annotated[Path, typer.Option(help="The new master key: read if it exists (32 bytes), "
+                                                   "else made here with mode 0600")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Re-wrap every purpose key under a new master key; no data key or event is touched.
+    Stop every hub process first; start them again with the new key."""
+    if not yes:
+        typer.confirm("Every hub process on this store is stopped?", abort=True)
+    settings = Settings()
+    try:
+        new_master = read_or_create(new_key_file, KEY_BYTES, create=True)
+    except SecretMissing as e:
+        _fail(str(e))
+    hub = build_hub(settings)
+    try:
+        count = hub.store.keys.rotate_master(new_master)
+    except KeyStoreError as e:
+        _fail(str(e))
+    finally:
+        hub.close()
+    typer.echo(f"re-wrapped {count} purpose key(s) under the master key in {new_key_file}. Next: point "
+               "HUB_MASTER_KEY_FILE at it and start the hub; take a new key dump; keep the old master key "
+               "as long as database backups from before this rotation are kept (they open only with it).")
 
 
 @app.command()

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters import errors
 from adapters.ports import ConcurrentChange, RecordGone, RecordMissing
+from infra.keystore import MasterKeyMismatch
 
 PROBLEM_JSON = "application/problem+json"
 _TITLES = {
@@ -90,6 +91,14 @@ def install(app: FastAPI) -> None:
     async def _concurrent(_: Request, exc: ConcurrentChange) -> JSONResponse:
         return problem_response(409, "gelijktijdige-wijziging",
                                 "the record changed while this request was handled; read it again and retry")
+
+    @app.exception_handler(MasterKeyMismatch)
+    async def _stale_master(_: Request, exc: MasterKeyMismatch) -> JSONResponse:
+        # Not the client's doing: this process runs on a master key rotated away (or a key row was
+        # altered). An operator must act; the client may retry against a restarted hub.
+        log.error("master_key_mismatch")
+        return problem_response(503, "sleutel-vervangen",
+                                "the hub cannot open its keys (master key replaced); retry later")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

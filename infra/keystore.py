@@ -1,5 +1,9 @@
 """The key hierarchy: master key → one key per purpose → one data key per (purpose, pupil).
 
+Beside the purpose keys the master wraps a few keys for other stores (`SUB_KEYS`: the sealed
+idempotency answers), so that a master-key rotation re-wraps a handful of rows and never
+re-seals data.
+
 Erasure is crypto-shredding: deleting a data key makes every copy of the events
 sealed under it unreadable, backups included. A shredded key id is remembered
 (without the key) so that reads answer "erased" instead of "corrupt", and so that
@@ -8,6 +12,7 @@ a restore of an old key table can be cleaned again (see docs/operations.md).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.db import Database, Tx
-from infra.sealing import SealError, new_key, seal, unseal
+from infra.sealing import KEY_BYTES, SealError, new_key, seal, unseal
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS hub_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
@@ -33,6 +38,9 @@ TABLES = (
 )
 
 _MASTER_CHECK = b"ketenhub master key check v1"
+# Keys for other stores, by label: derived from the master until its first rotation, stored
+# wrapped in hub_meta from then on (so the key outlives the master it was derived from).
+SUB_KEYS = ("idempotency",)
 _CACHE_LIMIT = 200_000  # data keys cached for writing, about 40 MB
 
 
@@ -76,6 +84,11 @@ class DataKey:
     key: bytes
 
 
+def derive_key(master: bytes, label: bytes) -> bytes:
+    """A sub-key for one use, so the master key itself never seals data directly."""
+    return hashlib.blake2b(label, key=master, digest_size=32, person=b"ketenhub-subkey").digest()
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -86,6 +99,10 @@ def _kek_aad(purpose: str, version: int) -> bytes:
 
 def _dek_aad(key_id: str, purpose: str, subject: str) -> bytes:
     return f"dek|{key_id}|{purpose}|{subject}".encode()
+
+
+def _sub_name(label: str) -> str:
+    return f"key:{label}"
 
 
 class KeyStore:
@@ -165,9 +182,19 @@ class KeyStore:
         # Cached by the stored bytes too, so a row that was rolled back and replaced never matches.
         cached = self._keks.get((purpose, version, wrapped))
         if cached is None:
-            cached = unseal(self._master, wrapped, _kek_aad(purpose, version))
+            cached = self._open(wrapped, _kek_aad(purpose, version), f"purpose key {purpose} v{version}")
             self._keks[(purpose, version, wrapped)] = cached
         return cached
+
+    def _open(self, wrapped: bytes, aad: bytes, what: str) -> bytes:
+        try:
+            return unseal(self._master, wrapped, aad)
+        except SealError as e:
+            # Behind a running process's back the master key was rotated (it must restart with
+            # the new one), or the row was altered: either way nothing may be read or written.
+            raise MasterKeyMismatch(
+                f"{what} does not open with this process's master key: the master key was rotated "
+                "(restart with the new key) or the key row was altered") from e
 
     @staticmethod
     def _wrapped_kek(tx: Tx, purpose: str, version: int) -> bytes:
@@ -378,6 +405,48 @@ class KeyStore:
             )
         self._keks = {k: v for k, v in self._keks.items() if k[0] != purpose or k[1] == version}
         self._current.pop(purpose, None)
+        return len(rows)
+
+    def sub_key(self, label: str) -> bytes:
+        """The key of another store (one of `SUB_KEYS`), the same across master rotations."""
+        with self._db.transaction(write=False) as tx:
+            return self._sub_key_in(tx, label)
+
+    def _sub_key_in(self, tx: Tx, label: str) -> bytes:
+        if label not in SUB_KEYS:
+            raise KeyError(label)
+        row = tx.execute("SELECT value FROM hub_meta WHERE name = ?", (_sub_name(label),)).one()
+        if row is None:
+            return derive_key(self._master, label.encode())
+        return self._open(bytes(row[0]), _sub_name(label).encode(), f"the {label} key")
+
+    def rotate_master(self, new_master: bytes) -> int:
+        """Re-wrap every purpose key, the keys of `SUB_KEYS` and the master-key check under
+        `new_master`, in one transaction; data keys and events are untouched. Every other hub
+        process must be stopped first and restarted with the new key (docs/operations.md):
+        one that runs on refuses whatever needs a purpose key (`MasterKeyMismatch`)."""
+        if len(new_master) != KEY_BYTES:
+            raise KeyStoreError(f"a master key is {KEY_BYTES} bytes")
+        if new_master == self._master:
+            raise KeyStoreError("the new master key is the one in use")
+        with self._db.transaction() as tx:
+            self._lock_keys(tx)  # no purpose key may be made under the old master meanwhile
+            subs = {label: self._sub_key_in(tx, label) for label in SUB_KEYS}
+            rows = tx.execute("SELECT purpose, version, wrapped FROM hub_purpose_keys").all()
+            for purpose, version, wrapped in rows:
+                kek = self._unwrap_kek(str(purpose), int(version), bytes(wrapped))
+                tx.execute("UPDATE hub_purpose_keys SET wrapped = ? WHERE purpose = ? AND version = ?",
+                           (seal(new_master, kek, _kek_aad(str(purpose), int(version))), purpose, version))
+            for label, key in subs.items():
+                tx.execute("INSERT INTO hub_meta (name, value) VALUES (?, ?)"
+                           " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                           (_sub_name(label), seal(new_master, key, _sub_name(label).encode())))
+            checked = tx.execute("UPDATE hub_meta SET value = ? WHERE name = ?",
+                                 (seal(new_master, _MASTER_CHECK, b"master-check"), "master_check")).rowcount()
+            if checked != 1:
+                raise KeyStoreError("this store has no master-key check: nothing to rotate")
+        self._master = new_master
+        self._keks, self._current = {}, {}
         return len(rows)
 
     def shredded_key_ids(self) -> list[tuple[str, str, str]]:

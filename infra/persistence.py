@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -31,11 +30,6 @@ from infra.store import Store
 TABLES: tuple[str, ...] = (*accesslog.TABLES, *directory.TABLES, *idempotency.TABLES)
 
 
-def derive_key(master: bytes, label: bytes) -> bytes:
-    """A sub-key for one use, so the master key itself never seals data directly."""
-    return hashlib.blake2b(label, key=master, digest_size=32, person=b"ketenhub-subkey").digest()
-
-
 class StorePersistence:
     """`adapters.ports.Persistence` on the hub's store."""
 
@@ -43,7 +37,7 @@ class StorePersistence:
         self.store = store
         self.access_log = AccessLogStore(store.db)
         self.directory = Directory(store.db)
-        self.answers = IdempotencyStore(store.db, derive_key(store.secrets.master_key, b"idempotency"))
+        self.answers = IdempotencyStore(store.db, store.keys.sub_key("idempotency"))
 
     def pseudonym(self, kind: str, value: str) -> str:
         return self.store.pseudonyms.of(kind, value)

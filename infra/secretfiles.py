@@ -25,4 +25,12 @@ def read_or_create(path: Path, nbytes: int, *, create: bool) -> bytes:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
+        # On disk before anything is sealed under it: a key lost to a crash loses the data.
+        f.flush()
+        os.fsync(f.fileno())
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
     return data

@@ -204,3 +204,76 @@ def test_a_rolled_back_purpose_key_never_wraps_a_stored_key(database_url: str, t
         assert r.status_code == 200, f"an acknowledged push is unreadable after a restart: {r.status_code} {r.text}"
     finally:
         restarted.close()
+
+
+def test_master_rotation_rewraps_purpose_keys_and_touches_no_data(filled, tmp_path: Path) -> None:
+    """`hub keys rotate-master` (hub stopped): the old key no longer opens the store, the new one
+    opens every record, and an idempotent retry from before the rotation still gets its answer."""
+    settings, creds, ids = filled
+    hub = build_hub(settings)
+    with client_for(hub, creds) as client:
+        body = melding_body()
+        first = client.post("/v1/verzuimmeldingen", json=body, headers={"Idempotency-Key": "before-rotation-1"})
+    with hub.store.db.transaction(write=False) as tx:
+        data_keys = tx.execute("SELECT key_id, wrapped FROM hub_data_keys ORDER BY key_id").all()
+        purpose_keys = tx.execute("SELECT purpose, version, wrapped FROM hub_purpose_keys").all()
+        events = tx.execute(f"SELECT state FROM {events_table(hub)} ORDER BY state").all()
+    hub.close()
+    old = settings.master_key_file.read_bytes()
+    new_file = tmp_path / "master-2.key"
+    ran = subprocess.run([str(HUB_BIN), "keys", "rotate-master", "--new-key-file", str(new_file), "--yes"],
+                         env=hub_env(settings), cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr[-800:]
+    assert "re-wrapped 1 purpose key(s)" in ran.stdout
+    assert new_file.stat().st_mode & 0o777 == 0o600 and new_file.read_bytes() != old
+    assert old.hex() not in ran.stdout + ran.stderr and new_file.read_bytes().hex() not in ran.stdout + ran.stderr
+
+    with pytest.raises(MasterKeyMismatch, match="does not match"):
+        build_hub(settings)  # the old key is refused at the start
+    settings.master_key_file.write_bytes(new_file.read_bytes())
+    hub = build_hub(settings)
+    try:
+        with hub.store.db.transaction(write=False) as tx:
+            assert tx.execute("SELECT key_id, wrapped FROM hub_data_keys ORDER BY key_id").all() == data_keys
+            assert tx.execute(f"SELECT state FROM {events_table(hub)} ORDER BY state").all() == events
+            rewrapped = tx.execute("SELECT purpose, version, wrapped FROM hub_purpose_keys").all()
+        assert [r[:2] for r in rewrapped] == [r[:2] for r in purpose_keys]
+        assert rewrapped[0][2] != purpose_keys[0][2]
+        with client_for(hub, creds) as client:
+            assert [client.get(f"/v1/verzuimmeldingen/{i}").status_code for i in ids] == [200] * len(ids)
+            again = client.post("/v1/verzuimmeldingen", json=body, headers={"Idempotency-Key": "before-rotation-1"})
+            assert (again.status_code, again.json()["id"]) == (first.status_code, first.json()["id"])
+            assert client.post("/v1/verzuimmeldingen", json=melding_body()).status_code == 201
+    finally:
+        hub.close()
+
+
+def test_a_process_left_running_through_a_master_rotation_answers_503_not_500(filled) -> None:
+    settings, creds, ids = filled
+    running, operator = build_hub(settings), build_hub(settings)
+    try:
+        with client_for(running, creds) as client:
+            assert client.get(f"/v1/verzuimmeldingen/{ids[0]}").status_code == 200
+            assert operator.store.keys.rotate_master(os.urandom(32)) == 1
+            stale = client.get(f"/v1/verzuimmeldingen/{ids[1]}")
+            assert stale.status_code == 503, stale.text
+            assert stale.headers["content-type"] == "application/problem+json"
+            assert "master key" in stale.json()["detail"]
+            refused = client.post("/v1/verzuimmeldingen", json=melding_body())
+            assert refused.status_code == 503, refused.text
+    finally:
+        running.close()
+        operator.close()
+
+
+def test_master_rotation_refuses_the_same_or_a_malformed_key(filled) -> None:
+    settings, _creds, _ids = filled
+    hub = build_hub(settings)
+    try:
+        with pytest.raises(KeyStoreError, match="the one in use"):
+            hub.store.keys.rotate_master(settings.master_key_file.read_bytes())
+        with pytest.raises(KeyStoreError, match="32 bytes"):
+            hub.store.keys.rotate_master(os.urandom(16))
+    finally:
+        hub.close()
+    assert build_hub(settings).close() is None  # the store still opens with its key
