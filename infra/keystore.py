@@ -213,10 +213,11 @@ class KeyStore:
     def _lock_keys(tx: Tx, mode: str = "SHARE ROW EXCLUSIVE") -> None:
         # Key creation and rotation must not interleave, or a key could be wrapped under a
         # purpose key that the rotation is about to delete: rotation and purpose shred take
-        # SHARE ROW EXCLUSIVE, key creation ROW EXCLUSIVE. SQLite already serialises
-        # writers; PostgreSQL needs the lock said out loud.
+        # SHARE ROW EXCLUSIVE, key creation ROW EXCLUSIVE. SQLite serialises writers, once
+        # the transaction holds the write lock before its first read.
         if tx.dialect == "postgres":
             tx.execute(f"LOCK TABLE hub_data_keys IN {mode} MODE")
+        tx.write_first()
 
     # -- data keys ----------------------------------------------------------------
     def key_for_write(self, purpose: str, subject: str) -> DataKey:
@@ -360,8 +361,8 @@ class KeyStore:
         where, params = ("purpose = ?", [purpose]) if subject is None else (
             "purpose = ? AND subject = ?", [purpose, subject])
         with self._db.transaction() as tx:
-            if subject is None:  # no new key may slip in under the purpose key about to go
-                self._lock_keys(tx)
+            # A whole purpose: no new key may slip in under the purpose key about to go.
+            self._lock_keys(tx, "ROW EXCLUSIVE" if subject else "SHARE ROW EXCLUSIVE")
             subjects = [] if log is None else [str(r[0]) for r in tx.execute(
                 f"SELECT DISTINCT subject FROM hub_data_keys WHERE {where} ORDER BY subject", params).all()]
             tx.execute(

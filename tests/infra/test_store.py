@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -14,7 +16,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 from domain.records import PupilRecord
 from infra.db import Tx
-from infra.keystore import MasterKeyMismatch, RecordErased, StaleKey
+from infra.keystore import KeyStore, MasterKeyMismatch, RecordErased, StaleKey
 from infra.mapper import TamperedRecord, UnsealedEvent
 from infra.secretfiles import SecretMissing
 from infra.settings import Settings
@@ -218,6 +220,53 @@ def test_a_new_key_under_a_purpose_key_rotated_away_elsewhere_is_refused(setting
         assert fresh.records.repository.get(later.id).naam == NAME
     finally:
         fresh.close()
+
+
+def test_a_purposes_first_write_and_a_rotation_elsewhere_do_not_deadlock(
+        settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first write of a purpose makes its purpose key; a rotation by another process starts
+    just then. The rotation must wait for the write (or the write for it), never each for the
+    other: on PostgreSQL the writer's lock on the key table is taken before the purpose key is
+    made, else the rotation holds that lock while it waits on the new purpose key's row (the
+    library's retry then hides the deadlock, and the rotation makes v1 instead of v2); on SQLite
+    the rotation takes the write lock before it reads, else it fails with "database is locked"."""
+    made, go = threading.Event(), threading.Event()
+    new_kek = KeyStore._new_kek
+
+    def pause_after_making(self: KeyStore, tx: Tx, purpose: str, version: int) -> tuple[int, bytes, bytes]:
+        result = new_kek(self, tx, purpose, version)
+        if threading.current_thread().name == "first-write":
+            made.set()
+            go.wait(10)
+        return result
+
+    monkeypatch.setattr(KeyStore, "_new_kek", pause_after_making)
+    other = open_store(settings)
+    errors: list[BaseException] = []
+
+    def run(fn: Callable[[], object]) -> None:
+        try:
+            fn()
+        except BaseException as e:  # reported by the assertion below
+            errors.append(e)
+
+    writer = threading.Thread(target=run, args=(lambda: _note(store),), name="first-write")
+    rotation = threading.Thread(target=run, args=(lambda: other.keys.rotate("verzuimmelding"),))
+    try:
+        writer.start()
+        assert made.wait(10)
+        rotation.start()
+        rotation.join(1.5)  # long enough for PostgreSQL's deadlock check (deadlock_timeout 1 s)
+        go.set()
+        writer.join(30)
+        rotation.join(30)
+    finally:
+        go.set()
+        other.close()
+    assert not errors, errors
+    with store.db.transaction(write=False) as tx:
+        assert tx.execute("SELECT version FROM hub_purpose_keys").all() == [(2,)]
+        assert tx.execute("SELECT kek_version FROM hub_data_keys").all() == [(2,)]
 
 
 def test_a_failed_write_leaves_no_orphan_key(store: Store) -> None:
