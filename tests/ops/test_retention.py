@@ -160,3 +160,54 @@ def test_a_push_in_flight_keeps_the_key(pg_cluster, tmp_path) -> None:
         assert _statuses(school, record) == [200]
     finally:
         hub.close()
+
+
+def test_a_push_committing_during_a_sqlite_sweep_neither_fails_it_nor_loses_its_change(tmp_path) -> None:
+    """SQLite: a push holds the write lock and touches the record while the sweep starts. The
+    sweep takes the write lock before it reads (`Tx.write_first`), so it waits, then sees the
+    push's change and keeps the key; had it read first, it would fail ("database is locked")."""
+    import sqlite3
+    import threading
+    import time
+    from datetime import UTC, datetime
+
+    from hub.app import create_app
+    from hub.container import build_hub
+    from infra.retention import RetentionSweep
+    from tests.conftest import make_settings
+    from tests.ops.helpers import signed_client
+
+    settings = make_settings(f"sqlite:///{tmp_path}/hub.sqlite", tmp_path / "var")
+    hub = build_hub(settings)
+    try:
+        app = create_app(hub)
+        signed_client(hub, app, Role.LEERPLICHT, "GM0479")
+        school = signed_client(hub, app, Role.SCHOOL, "12AB00")
+        record = _push(school, new_bsn())
+        _age(hub, record)
+        result: list[object] = []
+        errors: list[BaseException] = []
+
+        def sweep() -> None:
+            try:
+                result.append(RetentionSweep(hub.store.db).run(datetime(2030, 6, 1, tzinfo=UTC)))
+            except BaseException as e:  # reported by the assertion below
+                errors.append(e)
+
+        writer = sqlite3.connect(f"{tmp_path}/hub.sqlite", isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+            writer.execute("UPDATE hub_directory SET changed_at = ? WHERE record_id = ?",
+                           ("2030-01-01T00:00:00.000Z", record.replace("-", "")))
+            sweeping = threading.Thread(target=sweep)
+            sweeping.start()
+            time.sleep(0.5)
+            assert sweeping.is_alive(), "the sweep must wait for the write lock"
+            writer.execute("COMMIT")
+        finally:
+            writer.close()
+        sweeping.join(30)
+        assert errors == [] and result == [[]]
+        assert _statuses(school, record) == [200]
+    finally:
+        hub.close()
