@@ -232,16 +232,20 @@ def keys_rotate_master(
         new_master = read_or_create(new_key_file, KEY_BYTES, create=True)
     except SecretMissing as e:
         _fail(str(e))
-    hub = build_hub(settings)
+    try:
+        hub = build_hub(settings)
+    except KeyStoreError as e:  # MasterKeyMismatch: most likely this store was rotated already
+        _fail(f"{e}. Already rotated? Then HUB_MASTER_KEY_FILE must name the new key.")
     try:
         count = hub.store.keys.rotate_master(new_master)
     except KeyStoreError as e:
         _fail(str(e))
     finally:
         hub.close()
-    typer.echo(f"re-wrapped {count} purpose key(s) under the master key in {new_key_file}. Next: point "
-               "HUB_MASTER_KEY_FILE at it and start the hub; take a new key dump; keep the old master key "
-               "as long as database backups from before this rotation are kept (they open only with it).")
+    typer.echo(f"re-wrapped {count} purpose key(s) under the master key in {new_key_file}. Next: make it the "
+               "file HUB_MASTER_KEY_FILE names (keep the old key: dumps from before open only with it), deposit "
+               "it, start the hub, take new dumps. After a leak, also rotate every purpose key "
+               "(docs/operations.md, Key rotation).")
 
 
 @app.command()

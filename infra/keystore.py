@@ -163,9 +163,19 @@ class KeyStore:
         version, wrapped = int(row[0]), bytes(row[1])
         return version, wrapped, self._unwrap_kek(purpose, version, wrapped)
 
+    def _require_master(self, tx: Tx) -> None:
+        """Before sealing anything under the master inside `tx`: the store's check must open with
+        this process's key. A process left running through a master rotation elsewhere would
+        otherwise make a new purpose key under the old master (unreadable after its restart),
+        and a second rotation would silently replace the first's key."""
+        row = tx.execute("SELECT value FROM hub_meta WHERE name = ?", ("master_check",)).one()
+        if row is not None and self._open(bytes(row[0]), b"master-check", "the master-key check") != _MASTER_CHECK:
+            raise MasterKeyMismatch("the master-key check holds something else")
+
     def _new_kek(self, tx: Tx, purpose: str, version: int) -> tuple[int, bytes, bytes]:
         """A new purpose key (version, wrapped, key). Two workers' first writes may both make
         v1: the later one waits, inserts nothing and uses the committed key."""
+        self._require_master(tx)
         kek = new_key()
         wrapped = seal(self._master, kek, _kek_aad(purpose, version))
         made = tx.execute(
@@ -361,7 +371,9 @@ class KeyStore:
         where, params = ("purpose = ?", [purpose]) if subject is None else (
             "purpose = ? AND subject = ?", [purpose, subject])
         with self._db.transaction() as tx:
-            # A whole purpose: no new key may slip in under the purpose key about to go.
+            # A whole purpose: no new key may slip in under the purpose key about to go. One pupil:
+            # only the lock a key insert takes too (so a rotation in progress is waited for), and
+            # on SQLite the write lock before the first read.
             self._lock_keys(tx, "ROW EXCLUSIVE" if subject else "SHARE ROW EXCLUSIVE")
             subjects = [] if log is None else [str(r[0]) for r in tx.execute(
                 f"SELECT DISTINCT subject FROM hub_data_keys WHERE {where} ORDER BY subject", params).all()]
@@ -432,6 +444,7 @@ class KeyStore:
             raise KeyStoreError("the new master key is the one in use")
         with self._db.transaction() as tx:
             self._lock_keys(tx)  # no purpose key may be made under the old master meanwhile
+            self._require_master(tx)  # ... nor this rotation follow another one unseen
             subs = {label: self._sub_key_in(tx, label) for label in SUB_KEYS}
             rows = tx.execute("SELECT purpose, version, wrapped FROM hub_purpose_keys").all()
             for purpose, version, wrapped in rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -267,6 +268,59 @@ def test_a_purposes_first_write_and_a_rotation_elsewhere_do_not_deadlock(
     with store.db.transaction(write=False) as tx:
         assert tx.execute("SELECT version FROM hub_purpose_keys").all() == [(2,)]
         assert tx.execute("SELECT kek_version FROM hub_data_keys").all() == [(2,)]
+
+
+class Transfer(Note):
+    """A record of a second purpose, which has no purpose key yet."""
+
+    PURPOSE = "warme-overdracht"
+
+
+def test_a_process_left_on_a_rotated_master_makes_no_purpose_key_and_no_rotation(
+        settings: Settings, store: Store) -> None:
+    _note(store)
+    operator = open_store(settings)
+    try:
+        operator.keys.rotate_master(os.urandom(32))
+    finally:
+        operator.close()
+    first = Transfer.start(subject=store.pseudonyms.of("bsn", BSN), naam=NAME, bsn=BSN)
+    with pytest.raises(MasterKeyMismatch, match="rotated"):
+        store.records.save(first)  # its purpose key would be wrapped under the old master
+    with pytest.raises(MasterKeyMismatch, match="rotated"):
+        store.keys.rotate_master(os.urandom(32))  # would overwrite the first rotation's key unseen
+    with store.db.transaction(write=False) as tx:
+        assert tx.execute("SELECT purpose, version FROM hub_purpose_keys").all() == [("verzuimmelding", 1)]
+        assert tx.execute("SELECT COUNT(*) FROM hub_data_keys").one() == (1,)
+
+
+def test_processes_writing_known_pupils_at_once_wait_for_each_other(settings: Settings, store: Store) -> None:
+    """Such a write reads (the live-key check, the log's state) before it writes. On SQLite a
+    transaction that has read cannot wait for the write lock: without the recorder taking it
+    first, a commit by another process in between fails the push ("database is locked")."""
+    stores = [store, *(open_store(settings) for _ in range(2))]
+    errors: list[BaseException] = []
+
+    def rename_many(s: Store, note: Note) -> None:
+        try:
+            for i in range(60):
+                note.rename(f"{NAME} {i}")
+                s.records.save(note)
+        except BaseException as e:  # reported by the assertion below
+            errors.append(e)
+
+    try:
+        notes = [_note(s, bsn=bsn) for s, bsn in zip(stores, ("999990007", "999990020", "999990032"), strict=True)]
+        threads = [threading.Thread(target=rename_many, args=pair) for pair in zip(stores, notes, strict=True)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert errors == []
+        assert [store.records.repository.get(n.id).naam for n in notes] == [f"{NAME} 59"] * 3
+    finally:
+        for s in stores[1:]:
+            s.close()
 
 
 def test_a_failed_write_leaves_no_orphan_key(store: Store) -> None:
