@@ -135,7 +135,6 @@ class AccessLogStore:
     def append(self, entries: Sequence[AccessEntry], at: str = "") -> list[int]:
         """Append in a transaction of its own (disclosures and refusals, which write no events)."""
         with self._db.transaction() as tx:
-            tx.write_first()  # the state is read before it is written (see Tx.write_first)
             return self.append_in(tx, entries, at)
 
     # -- reading --------------------------------------------------------------------
@@ -218,7 +217,6 @@ class AccessLogStore:
     def sign_head(self, signing_key: SigningKey, key_id: str) -> TreeHead:
         """Sign the current tree head (size, root, time) and keep it (the kept one if already signed)."""
         with self._db.transaction() as tx:
-            tx.write_first()
             size, _last, tree = self._state(tx)
             return self._sign_in(tx, signing_key, key_id, size, tree)
 

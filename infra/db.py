@@ -77,14 +77,6 @@ class Tx:
         made = self.execute(sql, params).rowcount() == 1
         return lambda: made
 
-    def write_first(self) -> None:
-        """Take SQLite's write lock now, before this transaction reads anything: one that has read
-        cannot wait for the lock later, and fails at once ("database is locked") when another
-        writer committed meanwhile. A write that changes nothing takes it, waiting its turn, on
-        `hub_meta` (every store has it from its first start). PostgreSQL locks as it goes."""
-        if self.dialect == "sqlite":
-            self.execute("UPDATE hub_meta SET value = value WHERE 0")
-
     def rowcount(self) -> int:
         cursor = getattr(self._cursor, "sqlite_cursor", self._cursor)
         return int(cursor.rowcount)

@@ -223,11 +223,10 @@ class KeyStore:
     def _lock_keys(tx: Tx, mode: str = "SHARE ROW EXCLUSIVE") -> None:
         # Key creation and rotation must not interleave, or a key could be wrapped under a
         # purpose key that the rotation is about to delete: rotation and purpose shred take
-        # SHARE ROW EXCLUSIVE, key creation ROW EXCLUSIVE. SQLite serialises writers, once
-        # the transaction holds the write lock before its first read.
+        # SHARE ROW EXCLUSIVE, key creation ROW EXCLUSIVE. SQLite serialises writers: its
+        # write transactions hold the write lock from BEGIN (infra/sqlitepool.py).
         if tx.dialect == "postgres":
             tx.execute(f"LOCK TABLE hub_data_keys IN {mode} MODE")
-        tx.write_first()
 
     # -- data keys ----------------------------------------------------------------
     def key_for_write(self, purpose: str, subject: str) -> DataKey:
@@ -372,8 +371,7 @@ class KeyStore:
             "purpose = ? AND subject = ?", [purpose, subject])
         with self._db.transaction() as tx:
             # A whole purpose: no new key may slip in under the purpose key about to go. One pupil:
-            # only the lock a key insert takes too (so a rotation in progress is waited for), and
-            # on SQLite the write lock before the first read.
+            # only the lock a key insert takes too, so a rotation in progress is waited for.
             self._lock_keys(tx, "ROW EXCLUSIVE" if subject else "SHARE ROW EXCLUSIVE")
             subjects = [] if log is None else [str(r[0]) for r in tx.execute(
                 f"SELECT DISTINCT subject FROM hub_data_keys WHERE {where} ORDER BY subject", params).all()]

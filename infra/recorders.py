@@ -42,12 +42,7 @@ class SealedSQLiteRecorder(SQLiteApplicationRecorder):
     dialect: Dialect = "sqlite"
 
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
-        tx = Tx(c, self.dialect)
-        # The live-key check and the log's state are read before anything is written: with the
-        # write lock taken first, another process's commit in between makes this one wait, where
-        # it would fail at once ("database is locked").
-        tx.write_first()
-        _run_side_writes(tx, stored_events, kwargs)()
+        _run_side_writes(Tx(c, self.dialect), stored_events, kwargs)()
         return super()._insert_events(c, stored_events, **kwargs)
 
 

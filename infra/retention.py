@@ -110,8 +110,7 @@ class RetentionSweep:
         with self._db.transaction() as tx:
             # Lock the key first: a push that still holds it (FOR SHARE) commits before we go
             # on, and then the check below sees its directory row and leaves the key alone. On
-            # SQLite the same by the write lock, taken before reading (Tx.write_first).
-            tx.write_first()
+            # SQLite the same by the write lock, held from BEGIN (infra/sqlitepool.py).
             lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
             keys = [str(r[0]) for r in tx.execute(
                 f"SELECT key_id FROM hub_data_keys WHERE purpose = ? AND subject = ?{lock}",
@@ -193,7 +192,6 @@ def reapply_shreds(db: Database, shred_list: Iterable[tuple[str, str, str]],
     done: list[Reapplied] = []
     log = AccessLogStore(db)
     with db.transaction() as tx:
-        tx.write_first()  # SQLite: a push committing between our read and our write must wait, not fail us
         lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
         for key_id, _purpose, shredded_at in shred_list:
             row = tx.execute(f"SELECT purpose, subject FROM hub_data_keys WHERE key_id = ?{lock}", (key_id,)).one()

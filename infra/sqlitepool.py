@@ -1,18 +1,34 @@
-"""eventsourcing's SQLite connection pool with a real prepared-statement cache.
+"""eventsourcing's SQLite connection pool with a real prepared-statement cache and write
+transactions that take the write lock at BEGIN.
 
 The library opens its connections with `cached_statements=True`, which Python's sqlite3 reads
 as a cache of one statement: a transaction of several statements (BEGIN, a new pupil's key,
 the event, an access-log entry, the log state) prepared each of them anew, every time. This
-pool opens the same connections with a cache of `STATEMENTS`; everything else is the library's.
+pool opens the same connections with a cache of `STATEMENTS`.
+
+The library begins every transaction DEFERRED. A write transaction that reads first (a push's
+live-key check and log state, a rotation, a retention sweep) then cannot wait for the write
+lock: when another process commits in between it fails at once ("database is locked"). Here
+write transactions begin IMMEDIATE, so they wait their turn (the busy timeout) before reading;
+read-only ones stay DEFERRED. Everything else is the library's.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from eventsourcing.persistence import InfrastructureFactory, InterfaceError
-from eventsourcing.sqlite import SQLITE3_DEFAULT_LOCK_TIMEOUT, SQLiteConnection, SQLiteConnectionPool, SQLiteDatastore
+from eventsourcing.sqlite import (
+    SQLITE3_DEFAULT_LOCK_TIMEOUT,
+    SQLiteConnection,
+    SQLiteConnectionPool,
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteTransaction,
+)
 from eventsourcing.utils import Environment
 
 F = TypeVar("F", bound=InfrastructureFactory)
@@ -20,8 +36,25 @@ F = TypeVar("F", bound=InfrastructureFactory)
 STATEMENTS = 256
 
 
+class _ImmediateWrites(SQLiteTransaction):
+    """The library's transaction, beginning IMMEDIATE when it will commit."""
+
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE" if self.commit else "BEGIN")
+        return cursor
+
+
+class _Connection(SQLiteConnection):
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:
+        with _ImmediateWrites(self, commit=commit) as cursor, cursor:
+            yield cursor
+
+
 class CachingSQLitePool(SQLiteConnectionPool):
-    """The library's pool (eventsourcing 9.5), its connections caching prepared statements."""
+    """The library's pool (eventsourcing 9.5): its connections cache prepared statements and
+    begin write transactions IMMEDIATE."""
 
     def _create_connection(self) -> SQLiteConnection:
         try:
@@ -43,7 +76,7 @@ class CachingSQLitePool(SQLiteConnectionPool):
                 self.journal_mode_was_changed_to_wal = True
             self.is_journal_mode_wal = True
         c.row_factory = sqlite3.Row
-        return SQLiteConnection(sqlite_conn=c, max_age=self.max_age)
+        return _Connection(sqlite_conn=c, max_age=self.max_age)
 
 
 class StatementCache:

@@ -149,7 +149,8 @@ _NOTES = {
 }
 _CACHE_NOTE = ("the hub's SQLite connections cache prepared statements (infra/sqlitepool.py); eventsourcing's "
                "own pool caches one, so the plain peer prepares its statements anew each save. The figure "
-               "against a plain peer given the same cache shows what that part of the lead is worth")
+               "against a plain peer given the same pool (that cache, and write transactions begun "
+               "IMMEDIATE) shows what that part of the lead is worth")
 
 
 def ingest_on(backend: str, new_url: NewUrl, root: Path, options: Options) -> list[BenchResult]:

@@ -23,6 +23,7 @@ from infra.secretfiles import SecretMissing
 from infra.settings import Settings
 from infra.sqlitepool import CachingSQLitePool
 from infra.store import Store, open_store
+from tests.conftest import make_settings
 
 BSN = "999990019"  # elfproef-valid, in the range the Dutch government reserves for tests
 NAME = "Fleur Oosterhuis-Brakel"
@@ -296,8 +297,9 @@ def test_a_process_left_on_a_rotated_master_makes_no_purpose_key_and_no_rotation
 
 def test_processes_writing_known_pupils_at_once_wait_for_each_other(settings: Settings, store: Store) -> None:
     """Such a write reads (the live-key check, the log's state) before it writes. On SQLite a
-    transaction that has read cannot wait for the write lock: without the recorder taking it
-    first, a commit by another process in between fails the push ("database is locked")."""
+    transaction that has read cannot wait for the write lock: unless write transactions take it
+    at BEGIN (infra/sqlitepool.py), a commit by another process in between fails the push
+    ("database is locked")."""
     stores = [store, *(open_store(settings) for _ in range(2))]
     errors: list[BaseException] = []
 
@@ -444,3 +446,25 @@ def test_sqlite_connections_cache_their_statements(store: Store, database_url: s
     _note(store)
     with datastore.get_connection(commit=False) as connection:
         assert connection._sqlite_conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize("write", [True, False])
+def test_sqlite_write_transactions_hold_the_write_lock_from_begin(tmp_path: Path, write: bool) -> None:
+    """A write transaction takes SQLite's write lock at BEGIN (IMMEDIATE), before its first read;
+    a read-only one takes none. (PostgreSQL locks rows and tables as it goes.)"""
+    import sqlite3
+
+    path = tmp_path / "hub.sqlite"
+    store = open_store(make_settings(f"sqlite:///{path}", tmp_path / "var"))
+    other = sqlite3.connect(path, isolation_level=None, timeout=0)
+    try:
+        with store.db.transaction(write=write):
+            if write:
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            else:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+    finally:
+        other.close()
+        store.close()

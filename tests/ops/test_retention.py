@@ -164,7 +164,7 @@ def test_a_push_in_flight_keeps_the_key(pg_cluster, tmp_path) -> None:
 
 def test_a_push_committing_during_a_sqlite_sweep_neither_fails_it_nor_loses_its_change(tmp_path) -> None:
     """SQLite: a push holds the write lock and touches the record while the sweep starts. The
-    sweep takes the write lock before it reads (`Tx.write_first`), so it waits, then sees the
+    sweep takes the write lock at BEGIN (infra/sqlitepool.py), so it waits, then sees the
     push's change and keeps the key; had it read first, it would fail ("database is locked")."""
     import sqlite3
     import threading
