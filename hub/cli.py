@@ -227,13 +227,11 @@ def keys_rotate_master(
     Stop every hub process first; start them again with the new key."""
     if not yes:
         typer.confirm("Every hub process on this store is stopped?", abort=True)
-    settings = Settings()
     try:
         new_master = read_or_create(new_key_file, KEY_BYTES, create=True)
+        hub = build_hub(Settings())
     except SecretMissing as e:
         _fail(str(e))
-    try:
-        hub = build_hub(settings)
     except KeyStoreError as e:  # MasterKeyMismatch: most likely this store was rotated already
         _fail(f"{e}. Already rotated? Then HUB_MASTER_KEY_FILE must name the new key.")
     try:

@@ -38,6 +38,7 @@ TABLES = (
 )
 
 _MASTER_CHECK = b"ketenhub master key check v1"
+_CHECK_AAD = b"master-check"
 # Keys for other stores, by label: derived from the master until its first rotation, stored
 # wrapped in hub_meta from then on (so the key outlives the master it was derived from).
 SUB_KEYS = ("idempotency",)
@@ -128,22 +129,9 @@ class KeyStore:
     def check_master_key(self) -> None:
         """Refuse a master key other than the one the store was created with."""
         with self._db.transaction() as tx:
-            row = tx.execute("SELECT value FROM hub_meta WHERE name = ?", ("master_check",)).one()
-            if row is None:
-                tx.execute(
-                    "INSERT INTO hub_meta (name, value) VALUES (?, ?)",
-                    ("master_check", seal(self._master, _MASTER_CHECK, b"master-check")),
-                )
-                return
-        try:
-            ok = unseal(self._master, bytes(row[0]), b"master-check") == _MASTER_CHECK
-        except SealError:
-            ok = False
-        if not ok:
-            raise MasterKeyMismatch(
-                "the master key does not match this database: refusing to start "
-                "(restore the right key; a new key cannot read existing records)"
-            )
+            if not self._require_master(tx):
+                tx.execute("INSERT INTO hub_meta (name, value) VALUES (?, ?)",
+                           ("master_check", seal(self._master, _MASTER_CHECK, _CHECK_AAD)))
 
     def is_initialised(self) -> bool:
         """Whether this database already holds a master-key check (so holds data)."""
@@ -163,14 +151,24 @@ class KeyStore:
         version, wrapped = int(row[0]), bytes(row[1])
         return version, wrapped, self._unwrap_kek(purpose, version, wrapped)
 
-    def _require_master(self, tx: Tx) -> None:
-        """Before sealing anything under the master inside `tx`: the store's check must open with
-        this process's key. A process left running through a master rotation elsewhere would
-        otherwise make a new purpose key under the old master (unreadable after its restart),
-        and a second rotation would silently replace the first's key."""
+    def _require_master(self, tx: Tx) -> bool:
+        """Inside `tx`, the store's master-key check must open with this process's key; returns
+        whether the store has a check at all (a new one has none yet). At start-up, and before
+        anything is sealed under the master: a process left running through a master rotation
+        elsewhere would otherwise make a purpose key under the old master (unreadable after its
+        restart), and a second rotation would silently replace the first one's key."""
         row = tx.execute("SELECT value FROM hub_meta WHERE name = ?", ("master_check",)).one()
-        if row is not None and self._open(bytes(row[0]), b"master-check", "the master-key check") != _MASTER_CHECK:
-            raise MasterKeyMismatch("the master-key check holds something else")
+        if row is None:
+            return False
+        try:
+            ok = unseal(self._master, bytes(row[0]), _CHECK_AAD) == _MASTER_CHECK
+        except SealError:
+            ok = False
+        if not ok:
+            raise MasterKeyMismatch(
+                "the master key does not match this database: refusing (a new key cannot read existing "
+                "records; if the master key was rotated, restart with the new key)")
+        return True
 
     def _new_kek(self, tx: Tx, purpose: str, version: int) -> tuple[int, bytes, bytes]:
         """A new purpose key (version, wrapped, key). Two workers' first writes may both make
@@ -370,9 +368,8 @@ class KeyStore:
         where, params = ("purpose = ?", [purpose]) if subject is None else (
             "purpose = ? AND subject = ?", [purpose, subject])
         with self._db.transaction() as tx:
-            # A whole purpose: no new key may slip in under the purpose key about to go. One pupil:
-            # only the lock a key insert takes too, so a rotation in progress is waited for.
-            self._lock_keys(tx, "ROW EXCLUSIVE" if subject else "SHARE ROW EXCLUSIVE")
+            if subject is None:  # no new key may slip in under the purpose key about to go
+                self._lock_keys(tx)
             subjects = [] if log is None else [str(r[0]) for r in tx.execute(
                 f"SELECT DISTINCT subject FROM hub_data_keys WHERE {where} ORDER BY subject", params).all()]
             tx.execute(
@@ -442,21 +439,21 @@ class KeyStore:
             raise KeyStoreError("the new master key is the one in use")
         with self._db.transaction() as tx:
             self._lock_keys(tx)  # no purpose key may be made under the old master meanwhile
-            self._require_master(tx)  # ... nor this rotation follow another one unseen
+            if not self._require_master(tx):  # ... nor this rotation follow another one unseen
+                raise KeyStoreError("this store has no master-key check: nothing to rotate")
             subs = {label: self._sub_key_in(tx, label) for label in SUB_KEYS}
-            rows = tx.execute("SELECT purpose, version, wrapped FROM hub_purpose_keys").all()
+            rows = [(str(p), int(v), bytes(w)) for p, v, w in
+                    tx.execute("SELECT purpose, version, wrapped FROM hub_purpose_keys").all()]
             for purpose, version, wrapped in rows:
-                kek = self._unwrap_kek(str(purpose), int(version), bytes(wrapped))
+                kek = self._unwrap_kek(purpose, version, wrapped)
                 tx.execute("UPDATE hub_purpose_keys SET wrapped = ? WHERE purpose = ? AND version = ?",
-                           (seal(new_master, kek, _kek_aad(str(purpose), int(version))), purpose, version))
+                           (seal(new_master, kek, _kek_aad(purpose, version)), purpose, version))
             for label, key in subs.items():
                 tx.execute("INSERT INTO hub_meta (name, value) VALUES (?, ?)"
                            " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                            (_sub_name(label), seal(new_master, key, _sub_name(label).encode())))
-            checked = tx.execute("UPDATE hub_meta SET value = ? WHERE name = ?",
-                                 (seal(new_master, _MASTER_CHECK, b"master-check"), "master_check")).rowcount()
-            if checked != 1:
-                raise KeyStoreError("this store has no master-key check: nothing to rotate")
+            tx.execute("UPDATE hub_meta SET value = ? WHERE name = ?",
+                       (seal(new_master, _MASTER_CHECK, _CHECK_AAD), "master_check"))
         self._master = new_master
         self._keks, self._current = {}, {}
         return len(rows)

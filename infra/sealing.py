@@ -2,8 +2,8 @@
 
 Sealing runs once or twice per stored event and opening once per event read, so both call
 libsodium through PyNaCl's own compiled binding (`nacl._sodium`, pinned with PyNaCl)
-instead of its public wrappers, which check and format six error messages per call: about
-half of a seal's cost at event sizes. The arguments are checked here instead (`_check`).
+instead of its public wrappers, which check and format six error messages on every call.
+The arguments are checked here instead, once (`_check`).
 """
 
 from __future__ import annotations

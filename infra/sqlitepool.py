@@ -52,7 +52,7 @@ class _Connection(SQLiteConnection):
             yield cursor
 
 
-class CachingSQLitePool(SQLiteConnectionPool):
+class HubSQLitePool(SQLiteConnectionPool):
     """The library's pool (eventsourcing 9.5): its connections cache prepared statements and
     begin write transactions IMMEDIATE."""
 
@@ -79,21 +79,21 @@ class CachingSQLitePool(SQLiteConnectionPool):
         return _Connection(sqlite_conn=c, max_age=self.max_age)
 
 
-class StatementCache:
-    """Mixin for an eventsourcing `Application`: its SQLite connections cache statements."""
+class HubSQLite:
+    """Mixin for an eventsourcing `Application`: its SQLite datastore uses `HubSQLitePool`."""
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory:
-        return with_statement_cache(super().construct_factory(env))  # type: ignore[misc]
+        return with_hub_pool(super().construct_factory(env))  # type: ignore[misc]
 
 
-def with_statement_cache(factory: F) -> F:
-    """The factory, its SQLite datastore (if it has one) given a caching pool of the same settings;
+def with_hub_pool(factory: F) -> F:
+    """The factory, its SQLite datastore (if it has one) given a `HubSQLitePool` of the same settings;
     call it before anything connects (in `Application.construct_factory`)."""
     datastore = getattr(factory, "datastore", None)
     if isinstance(datastore, SQLiteDatastore):
         old = datastore.pool
         old.close()
-        datastore.pool = CachingSQLitePool(
+        datastore.pool = HubSQLitePool(
             db_name=old.db_name, lock_timeout=old.lock_timeout, pool_size=old.pool_size,
             max_overflow=old.max_overflow, pool_timeout=old.pool_timeout, max_age=old.max_age,
             pre_ping=old.pre_ping)

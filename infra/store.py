@@ -19,7 +19,7 @@ from infra.pseudonym import PEPPER_BYTES, Pseudonymiser
 from infra.sealing import KEY_BYTES
 from infra.secretfiles import SecretMissing, read_or_create
 from infra.settings import Settings
-from infra.sqlitepool import StatementCache
+from infra.sqlitepool import HubSQLite
 
 
 def persistence_env(database_url: str) -> dict[str, str]:
@@ -61,7 +61,7 @@ _NEUTRAL_ENV = {
 }
 
 
-class Records(StatementCache, Application):
+class Records(HubSQLite, Application):
     """The event-sourced records of every purpose, sealed by the purpose-encrypting mapper."""
 
     name = "Hub"

@@ -26,7 +26,7 @@ from infra.persistence import StorePersistence
 from infra.pgcluster import Cluster
 from infra.pseudonym import Pseudonymiser
 from infra.settings import Settings
-from infra.sqlitepool import StatementCache
+from infra.sqlitepool import HubSQLite
 from infra.store import open_store, persistence_env
 
 GOAL = 0.8
@@ -79,15 +79,16 @@ def _rate(store_one: Callable[[object], None], items: Iterable[object], count: i
     return count / (perf_counter() - start)
 
 
-class _CachingApplication(StatementCache, Application):
-    """Plain eventsourcing given the hub's SQLite statement cache (infra/sqlitepool.py)."""
+class _HubPoolApplication(HubSQLite, Application):
+    """Plain eventsourcing on the hub's SQLite pool: its statement cache and IMMEDIATE writes
+    (infra/sqlitepool.py)."""
 
 
 def plain_rate(url: str, work: Workload, *, cached: bool = False) -> float:
     """The peer: eventsourcing's own recorder and mapper on the same database module, no cipher;
-    with `cached`, its SQLite connections cache statements as the hub's do."""
+    with `cached`, on the hub's SQLite pool (infra/sqlitepool.py)."""
     env = {k: v for k, v in persistence_env(url).items() if k != "APPLICATION_RECORDER_TOPIC"}
-    app = (_CachingApplication if cached else Application)(env={**_PLAIN_ENV, **env})
+    app = (_HubPoolApplication if cached else Application)(env={**_PLAIN_ENV, **env})
     try:
         aggregates = work.aggregates()
         return _rate(app.save, aggregates, len(aggregates))

@@ -21,7 +21,7 @@ from infra.keystore import KeyStore, MasterKeyMismatch, RecordErased, StaleKey
 from infra.mapper import TamperedRecord, UnsealedEvent
 from infra.secretfiles import SecretMissing
 from infra.settings import Settings
-from infra.sqlitepool import CachingSQLitePool
+from infra.sqlitepool import HubSQLitePool
 from infra.store import Store, open_store
 from tests.conftest import make_settings
 
@@ -442,7 +442,7 @@ def test_sqlite_connections_cache_their_statements(store: Store, database_url: s
     if not database_url.startswith("sqlite"):
         assert not isinstance(datastore, SQLiteDatastore)
         return
-    assert isinstance(datastore.pool, CachingSQLitePool)
+    assert isinstance(datastore.pool, HubSQLitePool)
     _note(store)
     with datastore.get_connection(commit=False) as connection:
         assert connection._sqlite_conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
