@@ -23,15 +23,26 @@ from typing import Any
 from infra.db import Database, Tx
 from infra.sealing import KEY_BYTES, SealError, new_key, seal, unseal
 
+# One B-tree, keyed by (pupil, purpose): the primary key is the "one key per pupil and purpose"
+# rule, and events find their key by the pupil their header names. A second B-tree (a key-id
+# index) would be two more pages in every new pupil's commit: on SQLite's WAL the largest
+# single cost of sealing (docs/benchmarks.md, ingest).
+_DATA_KEYS = (
+    "CREATE TABLE IF NOT EXISTS hub_data_keys ("
+    " subject TEXT NOT NULL, purpose TEXT NOT NULL, key_id TEXT NOT NULL,"
+    " kek_version BIGINT NOT NULL, wrapped BLOB NOT NULL, created_at TEXT NOT NULL,"
+    " PRIMARY KEY (subject, purpose)) WITHOUT_ROWID"
+)
+# The pupils of the key ids that version 0x01 event headers name alone (see KeyStore._migrate).
+_KEY_IDS = ("CREATE TABLE IF NOT EXISTS hub_key_ids ("
+            " key_id TEXT PRIMARY KEY, subject TEXT NOT NULL, purpose TEXT NOT NULL) WITHOUT_ROWID")
 TABLES = (
     "CREATE TABLE IF NOT EXISTS hub_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
     "CREATE TABLE IF NOT EXISTS hub_purpose_keys ("
     " purpose TEXT NOT NULL, version BIGINT NOT NULL, wrapped BLOB NOT NULL,"
     " created_at TEXT NOT NULL, PRIMARY KEY (purpose, version))",
-    "CREATE TABLE IF NOT EXISTS hub_data_keys ("
-    " key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, subject TEXT NOT NULL,"
-    " kek_version BIGINT NOT NULL, wrapped BLOB NOT NULL, created_at TEXT NOT NULL,"
-    " UNIQUE (purpose, subject)) WITHOUT_ROWID",
+    _DATA_KEYS,
+    _KEY_IDS,
     "CREATE TABLE IF NOT EXISTS hub_shredded ("
     " key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, subject TEXT NOT NULL,"
     " shredded_at TEXT NOT NULL, reason TEXT NOT NULL)",
@@ -73,6 +84,15 @@ class StaleKey(KeyStoreError):
 
 class UnknownKey(KeyStoreError):
     """No data key and no shred record: the key store and the events disagree."""
+
+
+@dataclass(frozen=True)
+class KeyRef:
+    """The data key a stored event names: its id and pupil (`subject` is None in the
+    version 0x01 headers of events stored before the header named the pupil)."""
+
+    key_id: str
+    subject: str | None
 
 
 @dataclass(frozen=True)
@@ -124,7 +144,35 @@ class KeyStore:
 
     # -- set-up -------------------------------------------------------------------
     def create_tables(self) -> None:
+        if self._has_legacy_key_table():
+            self._migrate()
         self._db.create(TABLES)
+
+    def _has_legacy_key_table(self) -> bool:
+        """Whether hub_data_keys still has its first layout (keyed by key id, unique per
+        (purpose, subject)): such a store has no hub_key_ids table yet."""
+        with self._db.transaction(write=False) as tx:
+            if tx.dialect == "postgres":
+                tx.execute("SELECT to_regclass('hub_data_keys') IS NOT NULL AND to_regclass('hub_key_ids') IS NULL")
+                return bool(tx.one()[0])  # type: ignore[index]
+            names = {str(r[0]) for r in tx.execute(
+                "SELECT name FROM sqlite_master WHERE name IN ('hub_data_keys', 'hub_key_ids')").all()}
+            return names == {"hub_data_keys"}
+
+    def _migrate(self) -> None:
+        """Re-key the data keys by (pupil, purpose), in one transaction; the pupil of every
+        existing key id goes to hub_key_ids, for the events whose header names the key id alone.
+        No key or event changes. The API must be stopped meanwhile (docs/operations.md)."""
+        with self._db.transaction() as tx:
+            self._lock_keys(tx, "ACCESS EXCLUSIVE")
+            tx.execute("ALTER TABLE hub_data_keys RENAME TO hub_data_keys_v1")
+            tx.execute(self._db.ddl(_DATA_KEYS))
+            tx.execute(self._db.ddl(_KEY_IDS))
+            columns = "subject, purpose, key_id, kek_version, wrapped, created_at"
+            tx.execute(f"INSERT INTO hub_data_keys ({columns}) SELECT {columns} FROM hub_data_keys_v1")
+            tx.execute("INSERT INTO hub_key_ids (key_id, subject, purpose)"
+                       " SELECT key_id, subject, purpose FROM hub_data_keys_v1")
+            tx.execute("DROP TABLE hub_data_keys_v1")
 
     def check_master_key(self) -> None:
         """Refuse a master key other than the one the store was created with."""
@@ -246,8 +294,8 @@ class KeyStore:
                 self._cache[(purpose, subject)] = found
             return found
 
-    def persist(self, tx: Tx, key_ids: set[str]) -> Callable[[], None]:
-        """Inside a write transaction: store the pending keys among `key_ids`, and make sure
+    def persist(self, tx: Tx, refs: set[KeyRef]) -> Callable[[], None]:
+        """Inside a write transaction: store the pending keys among `refs`, and make sure
         the others still exist (on PostgreSQL, locked against a shred until commit).
 
         The statements are sent at once; the returned `confirm` reads their outcome (called
@@ -256,20 +304,21 @@ class KeyStore:
         away, or the pupil already has a key (made by another process, or before a restart) —
         after caching the stored key where there is one: the caller re-seals and retries.
         """
-        pending = [self._pending[k] for k in key_ids if k in self._pending]
+        pending = [self._pending[r.key_id] for r in refs if r.key_id in self._pending]
         made = {key.key_id: self._insert_pending(tx, key) for key in pending}
-        others = sorted(key_ids - made.keys())
+        others = sorted((r for r in refs if r.key_id not in made), key=lambda r: r.key_id)
         live: Callable[[], list[tuple[Any, ...]]] = list
         if others:
             lock = " FOR SHARE" if tx.dialect == "postgres" else ""
-            marks = ",".join("?" * len(others))
-            live = tx.rows_later(f"SELECT key_id FROM hub_data_keys WHERE key_id IN ({marks}){lock}", others)
+            pairs = ",".join(["(?,?)"] * len(others))
+            live = tx.rows_later(f"SELECT key_id FROM hub_data_keys WHERE (subject, key_id) IN (VALUES {pairs}){lock}",
+                                 [v for r in others for v in (r.subject, r.key_id)])
 
         def confirm() -> None:
             refused = [key for key in pending if not made[key.key_id]()]
             for key in refused:  # the cached purpose key may be why: read it afresh next time
                 self._current.pop(key.purpose, None)
-            stale = {key.key_id for key in refused} | (set(others) - {str(r[0]) for r in live()})
+            stale = {key.key_id for key in refused} | ({r.key_id for r in others} - {str(r[0]) for r in live()})
             if stale:
                 self._replace(tx, stale)
                 raise StaleKey(stale)
@@ -331,8 +380,8 @@ class KeyStore:
 
     def _select_key(self, tx: Tx, purpose: str, subject: str) -> DataKey | None:
         row = tx.execute(
-            "SELECT key_id, kek_version, wrapped FROM hub_data_keys WHERE purpose = ? AND subject = ?",
-            (purpose, subject),
+            "SELECT key_id, kek_version, wrapped FROM hub_data_keys WHERE subject = ? AND purpose = ?",
+            (subject, purpose),
         ).one()
         if row is None:
             return None
@@ -344,13 +393,18 @@ class KeyStore:
         kek = self._kek(tx, purpose, version)
         return DataKey(key_id, purpose, subject, unseal(kek, wrapped, _dek_aad(key_id, purpose, subject)))
 
-    def key_for_read(self, key_id: str) -> DataKey:
+    def key_for_read(self, ref: KeyRef) -> DataKey:
         """The data key named in a stored event's header; `RecordErased` once shredded."""
+        key_id = ref.key_id
         with self._db.transaction(write=False) as tx:
-            row = tx.execute(
-                "SELECT purpose, subject, kek_version, wrapped FROM hub_data_keys WHERE key_id = ?",
-                (key_id,),
-            ).one()
+            if ref.subject is None:  # a version 0x01 header: the pupil is in hub_key_ids
+                tx.execute("SELECT k.purpose, k.subject, k.kek_version, k.wrapped FROM hub_key_ids i"
+                           " JOIN hub_data_keys k ON k.subject = i.subject AND k.purpose = i.purpose"
+                           " AND k.key_id = i.key_id WHERE i.key_id = ?", (key_id,))
+            else:
+                tx.execute("SELECT purpose, subject, kek_version, wrapped FROM hub_data_keys"
+                           " WHERE subject = ? AND key_id = ?", (ref.subject, key_id))
+            row = tx.one()
             if row is not None:
                 return self._unwrap_dek(tx, key_id, str(row[0]), str(row[1]), int(row[2]), bytes(row[3]))
             gone = tx.execute(
@@ -405,8 +459,8 @@ class KeyStore:
             for key_id, subject, kek_version, wrapped in rows:
                 dek = self._unwrap_dek(tx, str(key_id), purpose, str(subject), int(kek_version), bytes(wrapped))
                 tx.execute(
-                    "UPDATE hub_data_keys SET kek_version = ?, wrapped = ? WHERE key_id = ?",
-                    (version, seal(kek, dek.key, _dek_aad(dek.key_id, purpose, dek.subject)), dek.key_id),
+                    "UPDATE hub_data_keys SET kek_version = ?, wrapped = ? WHERE subject = ? AND purpose = ?",
+                    (version, seal(kek, dek.key, _dek_aad(dek.key_id, purpose, dek.subject)), dek.subject, purpose),
                 )
             tx.execute(
                 "DELETE FROM hub_purpose_keys WHERE purpose = ? AND version < ?", (purpose, version)

@@ -3,11 +3,14 @@
 Hooked into eventsourcing as a `Mapper` (not a `Cipher`: a cipher sees only bytes,
 never the event, so it cannot choose the key). Stored state is
 
-    b"KH" 0x01 | key id (16 bytes) | nonce (24) | XChaCha20-Poly1305 ciphertext
+    b"KH" 0x02 | key id (16 bytes) | n (1 byte) | pupil pseudonym (n bytes, UTF-8)
+             | nonce (24) | XChaCha20-Poly1305 ciphertext
 
 with the aggregate id, version, topic and purpose bound as associated data, so a
 ciphertext copied into another row fails to open. The header names the key, so
-reading needs no guessing and a rotation can proceed record by record.
+reading needs no guessing and a rotation can proceed record by record; it names the
+pupil because the key table is one B-tree keyed by (pupil, purpose) — see KeyStore.
+Version 0x01 headers (stores made before 2026-11-29) name the key id alone.
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ from eventsourcing.persistence import (
     Transcoding,
 )
 
-from infra.keystore import KeyStore
+from infra.keystore import DataKey, KeyRef, KeyStore
 from infra.sealing import SealError, seal, unseal
 
-MAGIC = b"KH\x01"
+MAGIC = b"KH\x02"
+LEGACY_MAGIC = b"KH\x01"
 _KEY_ID_BYTES = 16
-_HEADER_BYTES = len(MAGIC) + _KEY_ID_BYTES
+_KEY_ID_END = len(MAGIC) + _KEY_ID_BYTES
+_MAX_SUBJECT_BYTES = 255
 
 
 class TamperedRecord(MapperDeserialisationError):
@@ -64,6 +69,8 @@ def key_context(domain_event: Any) -> tuple[str, str]:
         subject = domain_event.state.get("subject")
     if not purpose or not subject:
         raise UnsealedEvent(f"{type(domain_event).__name__} declares no purpose and subject")
+    if len(str(subject).encode()) > _MAX_SUBJECT_BYTES:
+        raise UnsealedEvent(f"{type(domain_event).__name__}: a subject is at most {_MAX_SUBJECT_BYTES} bytes")
     return str(purpose), str(subject)
 
 
@@ -72,15 +79,30 @@ def _aad(originator_id: uuid.UUID | str, version: int, topic: str, purpose: str)
     return b"|".join((oid, struct.pack(">q", version), topic.encode(), purpose.encode()))
 
 
-def key_id_of(state: bytes) -> str:
-    """The data key id named in a stored state's header."""
-    if len(state) < _HEADER_BYTES or state[: len(MAGIC)] != MAGIC:
-        raise TamperedRecord("stored state has no Ketenhub header")
-    return state[len(MAGIC) : _HEADER_BYTES].hex()
+def header(key: DataKey) -> bytes:
+    """The header naming `key` and its pupil, as `key_ref_of` reads it."""
+    subject = key.subject.encode()
+    return MAGIC + bytes.fromhex(key.key_id) + bytes((len(subject),)) + subject
 
 
-def key_ids_of(stored_events: Iterable[StoredEvent]) -> set[str]:
-    return {key_id_of(s.state) for s in stored_events}
+def key_ref_of(state: bytes) -> tuple[KeyRef, int]:
+    """The data key a stored state's header names, and where its ciphertext starts."""
+    magic = state[: len(MAGIC)]
+    if len(state) > _KEY_ID_END and magic in (MAGIC, LEGACY_MAGIC):
+        key_id = state[len(MAGIC) : _KEY_ID_END].hex()
+        if magic == LEGACY_MAGIC:
+            return KeyRef(key_id, None), _KEY_ID_END
+        end = _KEY_ID_END + 1 + state[_KEY_ID_END]
+        if len(state) >= end:
+            try:
+                return KeyRef(key_id, state[_KEY_ID_END + 1 : end].decode()), end
+            except UnicodeDecodeError:
+                pass
+    raise TamperedRecord("stored state has no Ketenhub header")
+
+
+def key_refs_of(stored_events: Iterable[StoredEvent]) -> set[KeyRef]:
+    return {key_ref_of(s.state)[0] for s in stored_events}
 
 
 class SealingMapper(Mapper):
@@ -95,12 +117,13 @@ class SealingMapper(Mapper):
         plain = super().to_stored_event(domain_event)
         data_key = self.keystore.key_for_write(purpose, subject)
         aad = _aad(plain.originator_id, plain.originator_version, plain.topic, purpose)
-        state = MAGIC + bytes.fromhex(data_key.key_id) + seal(data_key.key, plain.state, aad)
+        state = header(data_key) + seal(data_key.key, plain.state, aad)
         return StoredEvent(plain.originator_id, plain.originator_version, plain.topic, state)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         # RecordErased (a shredded key) propagates as itself: callers answer 410 Gone.
-        data_key = self.keystore.key_for_read(key_id_of(stored_event.state))
+        ref, body = key_ref_of(stored_event.state)
+        data_key = self.keystore.key_for_read(ref)
         aad = _aad(
             stored_event.originator_id,
             stored_event.originator_version,
@@ -108,7 +131,7 @@ class SealingMapper(Mapper):
             data_key.purpose,
         )
         try:
-            plain = unseal(data_key.key, stored_event.state[_HEADER_BYTES:], aad)
+            plain = unseal(data_key.key, stored_event.state[body:], aad)
         except SealError as e:
             raise TamperedRecord(
                 f"event {stored_event.originator_id} v{stored_event.originator_version} does not "

@@ -20,7 +20,7 @@ from eventsourcing.utils import retry
 
 from infra.db import Dialect, Tx
 from infra.keystore import KeyStore
-from infra.mapper import key_ids_of
+from infra.mapper import key_refs_of
 
 SideWrite = Callable[[Tx], None]
 
@@ -30,7 +30,7 @@ def _run_side_writes(tx: Tx, stored_events: Sequence[StoredEvent], kwargs: dict[
     keys: KeyStore | None = kwargs.get("keys")
     if keys is None:
         raise RuntimeError("the sealed recorders are written to through Records.save, which passes its key store")
-    confirm = keys.persist(tx, key_ids_of(stored_events))
+    confirm = keys.persist(tx, key_refs_of(stored_events))
     for write in kwargs.get("side_writes", ()):
         write(tx)
     return confirm

@@ -21,6 +21,7 @@ from infra.db import Database, Tx
 from infra.keystore import KeyStore
 
 HUB_ORG = "hub"  # the hub itself, as the actor of the entries it writes on its own
+_CHUNK = 10_000  # key ids per statement when re-applying a shred list (SQLite allows 32,766 parameters)
 
 
 def iso(moment: datetime) -> str:
@@ -112,23 +113,22 @@ class RetentionSweep:
             # on, and then the check below sees its directory row and leaves the key alone. On
             # SQLite the same by the write lock, held from BEGIN (infra/sqlitepool.py).
             lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
-            keys = [str(r[0]) for r in tx.execute(
-                f"SELECT key_id FROM hub_data_keys WHERE purpose = ? AND subject = ?{lock}",
-                (candidate.purpose, candidate.subject)).all()]
+            has_key = tx.execute(
+                f"SELECT 1 FROM hub_data_keys WHERE subject = ? AND purpose = ?{lock}",
+                (candidate.subject, candidate.purpose)).one() is not None
             row = tx.execute(
                 # Aliased: PostgreSQL rows come back keyed by column name.
                 "SELECT COUNT(*) AS n, COUNT(changed_at) AS known, MAX(changed_at) AS last FROM hub_directory"
                 " WHERE purpose = ? AND subject = ?",
                 (candidate.purpose, candidate.subject)).one()
-            if not keys or row is None or row[0] != row[1]:
+            if not has_key or row is None or row[0] != row[1]:
                 return None
             end = _ended(purpose, row[2], now)
             if end is None:
                 return None
             done = Expired(candidate.purpose, candidate.subject, _records(tx, candidate.purpose, candidate.subject),
                            str(row[2]), iso(end))
-            for key_id in keys:
-                _destroy(tx, key_id, utc_now(), f"retention: {purpose.retention.rationale}")
+            _destroy(tx, candidate.subject, purpose.name, utc_now(), f"retention: {purpose.retention.rationale}")
             self._log.append_in(tx, [erase_entry(purpose.name, purpose.legal_basis.value, candidate.subject, {
                 "reden": "bewaartermijn verstreken",
                 "bewaartermijn": purpose.retention.rationale,
@@ -145,15 +145,16 @@ def _records(tx: Tx, purpose: str, subject: str) -> tuple[str, ...]:
     return tuple(str(UUID(str(r[0]))) for r in rows)
 
 
-def _destroy(tx: Tx, key_id: str, shredded_at: str, reason: str) -> None:
+def _destroy(tx: Tx, subject: str, purpose: str, shredded_at: str, reason: str) -> None:
     # The same two steps as KeyStore.shred, inside the caller's transaction, so the
     # shred, its checks and its log entry commit together or not at all.
     tx.execute(
         "INSERT INTO hub_shredded (key_id, purpose, subject, shredded_at, reason)"
-        " SELECT key_id, purpose, subject, ?, ? FROM hub_data_keys WHERE key_id = ? ON CONFLICT DO NOTHING",
-        (shredded_at, reason, key_id),
+        " SELECT key_id, purpose, subject, ?, ? FROM hub_data_keys WHERE subject = ? AND purpose = ?"
+        " ON CONFLICT DO NOTHING",
+        (shredded_at, reason, subject, purpose),
     )
-    tx.execute("DELETE FROM hub_data_keys WHERE key_id = ?", (key_id,))
+    tx.execute("DELETE FROM hub_data_keys WHERE subject = ? AND purpose = ?", (subject, purpose))
 
 
 def legal_basis(purpose: str, purposes: Mapping[str, Purpose] = PURPOSES) -> str:
@@ -189,19 +190,32 @@ def reapply_shreds(db: Database, shred_list: Iterable[tuple[str, str, str]],
     `shred_list` holds (key id, purpose, shredded at), as `KeyStore.shredded_key_ids()`
     gave them before the restore. Keys already gone are skipped, so running it twice is harmless.
     """
+    listed = list(shred_list)
     done: list[Reapplied] = []
     log = AccessLogStore(db)
     with db.transaction() as tx:
-        lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
-        for key_id, _purpose, shredded_at in shred_list:
-            row = tx.execute(f"SELECT purpose, subject FROM hub_data_keys WHERE key_id = ?{lock}", (key_id,)).one()
-            if row is None:
+        live = _live_keys(tx, [key_id for key_id, _purpose, _at in listed])
+        for key_id, _purpose, shredded_at in listed:
+            if key_id not in live:
                 continue
-            purpose, subject = str(row[0]), str(row[1])
-            _destroy(tx, key_id, shredded_at, "shred list re-applied after a restore")
+            purpose, subject = live.pop(key_id)
+            _destroy(tx, subject, purpose, shredded_at, "shred list re-applied after a restore")
             done.append(Reapplied(key_id, purpose, subject, shredded_at))
             log.append_in(tx, [erase_entry(purpose, legal_basis(purpose, purposes), subject, {
                 "reden": "vernietiging opnieuw toegepast na herstel van een back-up",
                 "oorspronkelijk_vernietigd": shredded_at,
             })])
     return done
+
+
+def _live_keys(tx: Tx, key_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """(purpose, subject) of those of `key_ids` that still exist, locked on PostgreSQL. The key
+    table is keyed by pupil, not by key id: one pass over it per chunk of ids."""
+    lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
+    found: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(key_ids), _CHUNK):
+        chunk = key_ids[start:start + _CHUNK]
+        rows = tx.execute(f"SELECT key_id, purpose, subject FROM hub_data_keys WHERE key_id IN"
+                          f" ({','.join('?' * len(chunk))}){lock}", chunk).all()
+        found.update((str(k), (str(p), str(s))) for k, p, s in rows)
+    return found

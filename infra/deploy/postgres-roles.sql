@@ -69,6 +69,7 @@ BEGIN
     -- wrapped keys themselves cannot be changed.
     ('hub_data_keys',    'SELECT, INSERT, UPDATE (created_at)', 'ketenhub_api'),
     ('hub_purpose_keys', 'SELECT, INSERT, UPDATE (created_at)', 'ketenhub_api'),
+    ('hub_key_ids',      'SELECT',                              'ketenhub_api'),
     ('hub_shredded',     'SELECT',                              'ketenhub_api'),
     ('hub_meta',         'SELECT',                              'ketenhub_api'),
     -- Parties are registered by operators (hub org ...); the API only reads them.

@@ -18,7 +18,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from domain.records import PupilRecord
 from infra.db import Tx
 from infra.keystore import KeyStore, MasterKeyMismatch, RecordErased, StaleKey
-from infra.mapper import TamperedRecord, UnsealedEvent
+from infra.mapper import MAGIC, TamperedRecord, UnsealedEvent, key_ref_of
 from infra.secretfiles import SecretMissing
 from infra.settings import Settings
 from infra.sqlitepool import HubSQLitePool
@@ -118,7 +118,10 @@ def test_no_personal_data_in_the_raw_database(store: Store, database_url: str) -
 def test_stored_state_is_sealed_with_a_header(store: Store) -> None:
     note = _note(store)
     (stored,) = store.records.recorder.select_events(note.id)
-    assert stored.state.startswith(b"KH\x01")
+    with store.db.transaction(write=False) as tx:
+        key_id, subject = tx.execute("SELECT key_id, subject FROM hub_data_keys").one()  # type: ignore[misc]
+    # The header names the key and its pupil (by pseudonym, never the BSN): see infra/mapper.py.
+    assert stored.state.startswith(b"KH\x02" + bytes.fromhex(key_id) + bytes((len(subject),)) + subject.encode())
     assert b"naam" not in stored.state
 
 
@@ -133,6 +136,28 @@ def test_ciphertext_moved_to_another_record_fails_clearly(store: Store) -> None:
     with pytest.raises(TamperedRecord):
         store.records.mapper.to_domain_event(
             StoredEvent(a.id, 1, stored_a.topic, bytes(flipped)))
+
+
+def test_a_header_naming_another_pupils_key_fails_clearly(store: Store) -> None:
+    """The header is not secret and not authenticated itself: pointing it at another pupil's key
+    must fail as tampering, and a malformed header must fail as one too, never crash."""
+    a, b = _note(store), _note(store, bsn="999990032")
+    (stored_a,), (stored_b,) = (store.records.recorder.select_events(n.id) for n in (a, b))
+    (_, body_a), (_, body_b) = key_ref_of(stored_a.state), key_ref_of(stored_b.state)
+    swapped = stored_b.state[:body_b] + stored_a.state[body_a:]
+    with pytest.raises(TamperedRecord, match="does not authenticate"):
+        store.records.mapper.to_domain_event(StoredEvent(a.id, 1, stored_a.topic, swapped))
+    key_id_end = len(MAGIC) + 16
+    for broken in (stored_a.state[:key_id_end + 5],                        # pupil cut short
+                   stored_a.state[:key_id_end] + b"\x02\xff\xfe" + stored_a.state[body_a:],  # not UTF-8
+                   b"KH\x03" + stored_a.state[3:]):                         # unknown version
+        with pytest.raises(TamperedRecord, match="no Ketenhub header"):
+            store.records.mapper.to_domain_event(StoredEvent(a.id, 1, stored_a.topic, broken))
+
+
+def test_a_subject_too_long_for_the_header_is_refused(store: Store) -> None:
+    with pytest.raises(UnsealedEvent, match="at most 255 bytes"):
+        store.records.save(Note.start(subject="p" * 256, naam=NAME, bsn=BSN))
 
 
 class Plain(Aggregate):

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from domain.parties import Role
 from hub.app import create_app
 from hub.container import Hub, build_hub
-from infra.keystore import KeyStore, KeyStoreError, MasterKeyMismatch
+from infra.keystore import KeyRef, KeyStore, KeyStoreError, MasterKeyMismatch
 from infra.sealing import SealError
 from infra.secretfiles import SecretMissing
 from tests.hub.helpers import melding_body, new_bsn
@@ -97,12 +97,12 @@ def test_wrong_master_key_reads_nothing(filled, tmp_path: Path) -> None:
     hub = build_hub(settings)
     try:
         with hub.store.db.transaction(write=False) as tx:
-            key_ids = [str(r[0]) for r in tx.execute("SELECT key_id FROM hub_data_keys").all()]
-        assert len(key_ids) == 3
+            refs = [KeyRef(str(r[0]), str(r[1])) for r in tx.execute("SELECT key_id, subject FROM hub_data_keys").all()]
+        assert len(refs) == 3
         keys = KeyStore(hub.store.db, wrong)
-        for key_id in key_ids:
+        for ref in refs:
             with pytest.raises((SealError, KeyStoreError)):
-                keys.key_for_read(key_id)
+                keys.key_for_read(ref)
     finally:
         hub.close()
 
