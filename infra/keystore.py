@@ -18,7 +18,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from infra.db import Database, Tx
 from infra.sealing import KEY_BYTES, SealError, new_key, seal, unseal
@@ -86,8 +87,7 @@ class UnknownKey(KeyStoreError):
     """No data key and no shred record: the key store and the events disagree."""
 
 
-@dataclass(frozen=True)
-class KeyRef:
+class KeyRef(NamedTuple):
     """The data key a stored event names: its id and pupil (`subject` is None in the
     version 0x01 headers of events stored before the header named the pupil)."""
 
@@ -111,7 +111,13 @@ def derive_key(master: bytes, label: bytes) -> bytes:
 
 
 def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return _second(int(time.time()))
+
+
+@lru_cache(maxsize=1)
+def _second(epoch: int) -> str:
+    # Formatted once per second: a new pupil's key row is stamped on the push's hot path.
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 def _kek_aad(purpose: str, version: int) -> bytes:
@@ -310,9 +316,12 @@ class KeyStore:
         live: Callable[[], list[tuple[Any, ...]]] = list
         if others:
             lock = " FOR SHARE" if tx.dialect == "postgres" else ""
-            pairs = ",".join(["(?,?)"] * len(others))
-            live = tx.rows_later(f"SELECT key_id FROM hub_data_keys WHERE (subject, key_id) IN (VALUES {pairs}){lock}",
-                                 [v for r in others for v in (r.subject, r.key_id)])
+            # Key ids are random and 128 bits: the pupils narrow the search to the primary key,
+            # the ids pick the rows (a row-value IN (VALUES ...) costs a third more on SQLite).
+            marks = ",".join("?" * len(others))
+            live = tx.rows_later(
+                f"SELECT key_id FROM hub_data_keys WHERE subject IN ({marks}) AND key_id IN ({marks}){lock}",
+                [r.subject for r in others] + [r.key_id for r in others])
 
         def confirm() -> None:
             refused = [key for key in pending if not made[key.key_id]()]
