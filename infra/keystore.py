@@ -25,9 +25,9 @@ from infra.db import Database, Tx
 from infra.sealing import KEY_BYTES, SealError, new_key, seal, unseal
 
 # One B-tree, keyed by (pupil, purpose): the primary key is the "one key per pupil and purpose"
-# rule, and events find their key by the pupil their header names. A second B-tree (a key-id
-# index) would be two more pages in every new pupil's commit: on SQLite's WAL the largest
-# single cost of sealing (docs/benchmarks.md, ingest).
+# rule, and events find their key by the pupil their header names. The first layout's second
+# B-tree (a key-id primary key beside a unique (purpose, subject) index) put more pages in every
+# new pupil's commit, for SQLite's WAL and PostgreSQL's indexes alike.
 _DATA_KEYS = (
     "CREATE TABLE IF NOT EXISTS hub_data_keys ("
     " subject TEXT NOT NULL, purpose TEXT NOT NULL, key_id TEXT NOT NULL,"
