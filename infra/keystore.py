@@ -132,6 +132,25 @@ def _sub_name(label: str) -> str:
     return f"key:{label}"
 
 
+def destroy_keys(tx: Tx, purpose: str, subject: str | None, shredded_at: str,
+                 reason: str) -> list[tuple[str, str, str]]:
+    """Inside `tx`: delete the data key of (purpose, subject), or every key of the purpose, and
+    record each one deleted in the shred list; returns (key id, purpose, subject) of each.
+
+    The shred rows are written from what the DELETE itself returned: a SELECT (or INSERT ...
+    SELECT) before it reads another snapshot on PostgreSQL, and a pupil's first key committed in
+    between would be deleted without a shred row, reading "unknown" instead of "erased" and
+    missing from the list a restore re-applies."""
+    where, params = ("purpose = ?", [purpose]) if subject is None else (
+        "subject = ? AND purpose = ?", [subject, purpose])
+    gone = [(str(k), str(p), str(s)) for k, p, s in tx.execute(
+        f"DELETE FROM hub_data_keys WHERE {where} RETURNING key_id, purpose, subject", params).all()]
+    tx.executemany("INSERT INTO hub_shredded (key_id, purpose, subject, shredded_at, reason)"
+                   " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                   [(k, p, s, shredded_at, reason) for k, p, s in gone])
+    return gone
+
+
 class KeyStore:
     """Creates, unwraps, rotates and shreds keys; rows live beside the events."""
 
@@ -150,20 +169,30 @@ class KeyStore:
 
     # -- set-up -------------------------------------------------------------------
     def create_tables(self) -> None:
-        if self._has_legacy_key_table():
+        with self._db.transaction(write=False) as tx:
+            legacy = self._first_layout(tx)
+        if legacy:
             self._migrate()
         self._db.create(TABLES)
 
-    def _has_legacy_key_table(self) -> bool:
+    def check_layout(self) -> None:
+        """For a process that may not migrate (HUB_CREATE_TABLES=false): refuse a store whose key
+        table still has its first layout, before anything reads it as the new one."""
+        with self._db.transaction(write=False) as tx:
+            if self._first_layout(tx):
+                raise KeyStoreError("the key table has its layout from before 2026-11-29: run `hub db migrate` "
+                                    "as the owner role first (docs/operations.md, Upgrades)")
+
+    @staticmethod
+    def _first_layout(tx: Tx) -> bool:
         """Whether hub_data_keys still has its first layout (keyed by key id, unique per
         (purpose, subject)): such a store has no hub_key_ids table yet."""
-        with self._db.transaction(write=False) as tx:
-            if tx.dialect == "postgres":
-                tx.execute("SELECT to_regclass('hub_data_keys') IS NOT NULL AND to_regclass('hub_key_ids') IS NULL")
-                return bool(tx.one()[0])  # type: ignore[index]
-            names = {str(r[0]) for r in tx.execute(
-                "SELECT name FROM sqlite_master WHERE name IN ('hub_data_keys', 'hub_key_ids')").all()}
-            return names == {"hub_data_keys"}
+        if tx.dialect == "postgres":
+            tx.execute("SELECT to_regclass('hub_data_keys') IS NOT NULL AND to_regclass('hub_key_ids') IS NULL")
+            return bool(tx.one()[0])  # type: ignore[index]
+        names = {str(r[0]) for r in tx.execute(
+            "SELECT name FROM sqlite_master WHERE name IN ('hub_data_keys', 'hub_key_ids')").all()}
+        return names == {"hub_data_keys"}
 
     def _migrate(self) -> None:
         """Re-key the data keys by (pupil, purpose), in one transaction; the pupil of every
@@ -171,7 +200,11 @@ class KeyStore:
         No key or event changes. The API must be stopped meanwhile (docs/operations.md)."""
         with self._db.transaction() as tx:
             self._lock_keys(tx, "ACCESS EXCLUSIVE")
+            if not self._first_layout(tx):  # another process migrated while this one waited
+                return
             tx.execute("ALTER TABLE hub_data_keys RENAME TO hub_data_keys_v1")
+            if tx.dialect == "postgres":  # so the new table's key gets the name a new store's has
+                tx.execute("ALTER INDEX IF EXISTS hub_data_keys_pkey RENAME TO hub_data_keys_v1_pkey")
             tx.execute(self._db.ddl(_DATA_KEYS))
             tx.execute(self._db.ddl(_KEY_IDS))
             columns = "subject, purpose, key_id, kek_version, wrapped, created_at"
@@ -428,21 +461,13 @@ class KeyStore:
               log: Callable[[Tx, list[str]], None] | None = None) -> int:
         """Delete the data key of (purpose, subject), or of every subject of the purpose;
         `log` gets the erased subjects inside the same transaction (the access log's entries)."""
-        where, params = ("purpose = ?", [purpose]) if subject is None else (
-            "purpose = ? AND subject = ?", [purpose, subject])
         with self._db.transaction() as tx:
             if subject is None:  # no new key may slip in under the purpose key about to go
                 self._lock_keys(tx)
-            subjects = [] if log is None else [str(r[0]) for r in tx.execute(
-                f"SELECT DISTINCT subject FROM hub_data_keys WHERE {where} ORDER BY subject", params).all()]
-            tx.execute(
-                "INSERT INTO hub_shredded (key_id, purpose, subject, shredded_at, reason) "
-                f"SELECT key_id, purpose, subject, ?, ? FROM hub_data_keys WHERE {where}",
-                [_now(), reason, *params],
-            )
-            count = tx.execute(f"DELETE FROM hub_data_keys WHERE {where}", params).rowcount()
+            destroyed = destroy_keys(tx, purpose, subject, _now(), reason)
             if subject is None:
                 tx.execute("DELETE FROM hub_purpose_keys WHERE purpose = ?", (purpose,))
+            subjects = sorted({s for _k, _p, s in destroyed})
             if log is not None and subjects:
                 log(tx, subjects)
         if subject is None:
@@ -450,7 +475,7 @@ class KeyStore:
             self._current.pop(purpose, None)
         with self._guard:
             self._cache = {k: v for k, v in self._cache.items() if k[0] != purpose or subject not in (None, k[1])}
-        return count
+        return len(destroyed)
 
     def rotate(self, purpose: str) -> int:
         """New purpose key; every data key of the purpose re-wrapped under it; events untouched."""

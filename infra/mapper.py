@@ -69,9 +69,14 @@ def key_context(domain_event: Any) -> tuple[str, str]:
         subject = domain_event.state.get("subject")
     if not purpose or not subject:
         raise UnsealedEvent(f"{type(domain_event).__name__} declares no purpose and subject")
-    if len(str(subject).encode()) > _MAX_SUBJECT_BYTES:
-        raise UnsealedEvent(f"{type(domain_event).__name__}: a subject is at most {_MAX_SUBJECT_BYTES} bytes")
+    if not _fits_header(str(subject)):
+        raise UnsealedEvent(f"{type(domain_event).__name__}: a subject is printable text of at most "
+                            f"{_MAX_SUBJECT_BYTES} bytes")
     return str(purpose), str(subject)
+
+
+def _fits_header(subject: str) -> bool:
+    return subject.isprintable() and 0 < len(subject.encode()) <= _MAX_SUBJECT_BYTES
 
 
 def _aad(originator_id: uuid.UUID | str, version: int, topic: str, purpose: str) -> bytes:
@@ -95,9 +100,11 @@ def key_ref_of(state: bytes) -> tuple[KeyRef, int]:
         end = _KEY_ID_END + 1 + state[_KEY_ID_END]
         if len(state) >= end:
             try:
-                return KeyRef(key_id, state[_KEY_ID_END + 1 : end].decode()), end
+                subject = state[_KEY_ID_END + 1 : end].decode()
             except UnicodeDecodeError:
-                pass
+                subject = ""
+            if _fits_header(subject):  # what key_context lets through, and nothing else
+                return KeyRef(key_id, subject), end
     raise TamperedRecord("stored state has no Ketenhub header")
 
 

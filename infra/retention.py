@@ -18,7 +18,7 @@ from audit.entries import AccessEntry, Action
 from domain.purposes import PURPOSES, Purpose
 from infra.accesslog import AccessLogStore, utc_now
 from infra.db import Database, Tx
-from infra.keystore import KeyStore
+from infra.keystore import KeyStore, destroy_keys
 
 HUB_ORG = "hub"  # the hub itself, as the actor of the entries it writes on its own
 _CHUNK = 10_000  # key ids per statement when re-applying a shred list (SQLite allows 32,766 parameters)
@@ -128,7 +128,7 @@ class RetentionSweep:
                 return None
             done = Expired(candidate.purpose, candidate.subject, _records(tx, candidate.purpose, candidate.subject),
                            str(row[2]), iso(end))
-            _destroy(tx, candidate.subject, purpose.name, utc_now(), f"retention: {purpose.retention.rationale}")
+            destroy_keys(tx, purpose.name, candidate.subject, utc_now(), f"retention: {purpose.retention.rationale}")
             self._log.append_in(tx, [erase_entry(purpose.name, purpose.legal_basis.value, candidate.subject, {
                 "reden": "bewaartermijn verstreken",
                 "bewaartermijn": purpose.retention.rationale,
@@ -143,18 +143,6 @@ def _records(tx: Tx, purpose: str, subject: str) -> tuple[str, ...]:
     rows = tx.execute("SELECT record_id FROM hub_directory WHERE purpose = ? AND subject = ? ORDER BY seq",
                       (purpose, subject)).all()
     return tuple(str(UUID(str(r[0]))) for r in rows)
-
-
-def _destroy(tx: Tx, subject: str, purpose: str, shredded_at: str, reason: str) -> None:
-    # The same two steps as KeyStore.shred, inside the caller's transaction, so the
-    # shred, its checks and its log entry commit together or not at all.
-    tx.execute(
-        "INSERT INTO hub_shredded (key_id, purpose, subject, shredded_at, reason)"
-        " SELECT key_id, purpose, subject, ?, ? FROM hub_data_keys WHERE subject = ? AND purpose = ?"
-        " ON CONFLICT DO NOTHING",
-        (shredded_at, reason, subject, purpose),
-    )
-    tx.execute("DELETE FROM hub_data_keys WHERE subject = ? AND purpose = ?", (subject, purpose))
 
 
 def legal_basis(purpose: str, purposes: Mapping[str, Purpose] = PURPOSES) -> str:
@@ -199,7 +187,7 @@ def reapply_shreds(db: Database, shred_list: Iterable[tuple[str, str, str]],
             if key_id not in live:
                 continue
             purpose, subject = live.pop(key_id)
-            _destroy(tx, subject, purpose, shredded_at, "shred list re-applied after a restore")
+            destroy_keys(tx, purpose, subject, shredded_at, "shred list re-applied after a restore")
             done.append(Reapplied(key_id, purpose, subject, shredded_at))
             log.append_in(tx, [erase_entry(purpose, legal_basis(purpose, purposes), subject, {
                 "reden": "vernietiging opnieuw toegepast na herstel van een back-up",

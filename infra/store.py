@@ -171,6 +171,8 @@ def open_store(settings: Settings, extra_tables: tuple[str, ...] = ()) -> Store:
         records.keys.check_master_key()
         if settings.create_tables:
             records.db.create(extra_tables)
+        else:
+            records.keys.check_layout()
     except Exception:
         records.close()
         raise

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.keystore import RecordErased
+from infra.keystore import KeyStoreError, RecordErased
 from infra.mapper import LEGACY_MAGIC, MAGIC, key_ref_of
 from infra.settings import Settings
 from infra.store import Store, open_store
@@ -15,9 +15,11 @@ BSNS = ("999990007", "999990032", "999990044")
 
 # The key table's first layout: keyed by key id, one key per (purpose, subject) by a UNIQUE index.
 _FIRST_LAYOUT = (
-    "CREATE TABLE hub_data_keys_first (key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, subject TEXT NOT NULL,"
+    "CREATE TABLE hub_data_keys (key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, subject TEXT NOT NULL,"
     " kek_version BIGINT NOT NULL, wrapped BLOB NOT NULL, created_at TEXT NOT NULL, UNIQUE (purpose, subject))"
+    " WITHOUT_ROWID"
 )
+_COLUMNS = "key_id, purpose, subject, kek_version, wrapped, created_at"
 
 
 def _as_first_layout(store: Store, notes: list[Note]) -> None:
@@ -25,12 +27,11 @@ def _as_first_layout(store: Store, notes: list[Note]) -> None:
     hub_key_ids, and every event's header the version 0x01 one (magic and key id only)."""
     recorder = store.records.recorder
     with store.db.transaction() as tx:
-        tx.execute(store.db.ddl(_FIRST_LAYOUT))
-        tx.execute("INSERT INTO hub_data_keys_first (key_id, purpose, subject, kek_version, wrapped, created_at)"
-                   " SELECT key_id, purpose, subject, kek_version, wrapped, created_at FROM hub_data_keys")
+        rows = tx.execute(f"SELECT {_COLUMNS} FROM hub_data_keys").all()
         tx.execute("DROP TABLE hub_data_keys")
         tx.execute("DROP TABLE hub_key_ids")
-        tx.execute("ALTER TABLE hub_data_keys_first RENAME TO hub_data_keys")
+        tx.execute(store.db.ddl(_FIRST_LAYOUT))  # under its own name, so PostgreSQL names its index as then
+        tx.executemany(f"INSERT INTO hub_data_keys ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", rows)
         for note in notes:
             for stored in recorder.select_events(note.id):
                 ref, body = key_ref_of(stored.state)
@@ -89,7 +90,30 @@ def test_a_shred_erases_the_old_events_of_the_pupil_only(migrated: Store) -> Non
     assert migrated.records.repository.get(second.id).bsn == BSNS[1]
 
 
+def test_a_process_that_may_not_migrate_refuses_the_old_layout(settings: Settings) -> None:
+    """The API role runs with HUB_CREATE_TABLES=false: on a store nobody migrated it must stop at
+    start-up with the command to run, not answer 500 on every older record."""
+    first = open_store(settings)
+    notes = [_note(first, bsn=BSNS[0])]
+    _as_first_layout(first, notes)
+    first.close()
+    with pytest.raises(KeyStoreError, match="hub db migrate"):
+        open_store(settings.model_copy(update={"create_tables": False}))
+    open_store(settings).close()  # the owner's migration
+    api = open_store(settings.model_copy(update={"create_tables": False}))
+    try:
+        assert api.records.repository.get(notes[0].id).bsn == BSNS[0]
+    finally:
+        api.close()
+
+
 def test_the_migration_runs_once(migrated: Store, settings: Settings) -> None:
+    # Two processes that both saw the old layout: the second migrates nothing once it has the lock.
+    migrated.keys._migrate()
+    if migrated.db.dialect == "postgres":  # the key's name is a new store's, not "..._pkey1"
+        with migrated.db.transaction(write=False) as tx:
+            assert tx.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'hub_data_keys'::regclass"
+                              " AND contype = 'p'").all() == [("hub_data_keys_pkey",)]
     migrated.close()
     again = open_store(settings)
     try:

@@ -19,6 +19,7 @@ from domain.records import PupilRecord
 from infra.db import Tx
 from infra.keystore import KeyStore, MasterKeyMismatch, RecordErased, StaleKey
 from infra.mapper import MAGIC, TamperedRecord, UnsealedEvent, key_ref_of
+from infra.pgcluster import Cluster
 from infra.secretfiles import SecretMissing
 from infra.settings import Settings
 from infra.sqlitepool import HubSQLitePool
@@ -150,14 +151,17 @@ def test_a_header_naming_another_pupils_key_fails_clearly(store: Store) -> None:
     key_id_end = len(MAGIC) + 16
     for broken in (stored_a.state[:key_id_end + 5],                        # pupil cut short
                    stored_a.state[:key_id_end] + b"\x02\xff\xfe" + stored_a.state[body_a:],  # not UTF-8
+                   stored_a.state[:key_id_end] + b"\x00" + stored_a.state[body_a:],  # no pupil
+                   stored_a.state[:key_id_end] + b"\x02a\x00" + stored_a.state[body_a:],  # not printable
                    b"KH\x03" + stored_a.state[3:]):                         # unknown version
         with pytest.raises(TamperedRecord, match="no Ketenhub header"):
             store.records.mapper.to_domain_event(StoredEvent(a.id, 1, stored_a.topic, broken))
 
 
-def test_a_subject_too_long_for_the_header_is_refused(store: Store) -> None:
-    with pytest.raises(UnsealedEvent, match="at most 255 bytes"):
-        store.records.save(Note.start(subject="p" * 256, naam=NAME, bsn=BSN))
+def test_a_subject_the_header_cannot_carry_is_refused(store: Store) -> None:
+    for subject in ("p" * 256, "pseudo\nnym", "pseudo\x00nym"):
+        with pytest.raises(UnsealedEvent, match="printable text of at most 255 bytes"):
+            store.records.save(Note.start(subject=subject, naam=NAME, bsn=BSN))
 
 
 class Plain(Aggregate):
@@ -180,6 +184,39 @@ def test_shred_one_pupil_leaves_others_readable(store: Store) -> None:
     # Reading the notification log after a shred must not crash a follower.
     notifications = store.records.notification_log.select(start=1, limit=10)
     assert len(notifications) == 2
+
+
+def test_a_first_push_committed_while_a_shred_runs_is_erased_and_listed(
+        pg_cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL reads each statement of a shred in its own snapshot: a pupil's first key
+    committed just before the DELETE must be shredded *and* listed (a read answers erased, and
+    a restore re-applies it), never deleted unlisted (a read answering "unknown key"). SQLite
+    cannot interleave here: the shred holds the write lock from BEGIN."""
+    settings = make_settings(pg_cluster.new_database(), tmp_path / "var")
+    shredder, pusher = open_store(settings), open_store(settings)
+    try:
+        _note(pusher, bsn="999990032")  # the purpose key exists
+        subject, pushed, logged = shredder.pseudonyms.of("bsn", BSN), [], []
+        execute = Tx.execute
+
+        def push_first(tx: Tx, sql: str, params=()):  # type: ignore[no-untyped-def]
+            if sql.startswith("DELETE FROM hub_data_keys") and not pushed:
+                racer = threading.Thread(target=lambda: pushed.append(_note(pusher)))
+                racer.start()
+                racer.join()
+            return execute(tx, sql, params)
+
+        monkeypatch.setattr(Tx, "execute", push_first)
+        count = shredder.keys.shred("verzuimmelding", subject, "test", log=lambda _tx, s: logged.extend(s))
+        monkeypatch.setattr(Tx, "execute", execute)
+        assert pushed and count == 1 and logged == [subject]
+        with shredder.db.transaction(write=False) as tx:
+            assert tx.execute("SELECT COUNT(*) FROM hub_shredded WHERE subject = ?", (subject,)).one() == (1,)
+        with pytest.raises(RecordErased):
+            shredder.records.repository.get(pushed[0].id)
+    finally:
+        shredder.close()
+        pusher.close()
 
 
 def test_shred_whole_purpose(store: Store) -> None:

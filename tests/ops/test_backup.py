@@ -101,15 +101,17 @@ def test_the_documented_backup_and_restore(pg_cluster: Cluster, tmp_path: Path) 
         raw = dump.read_bytes()
         assert not any(s in raw for s in secrets), f"a secret is in {dump.name}"
 
-    # Restore the production way: roles first, objects owned by ketenhub_owner, grants, shreds, API.
+    # Restore the production way: roles first, objects owned by ketenhub_owner, migrate, grants,
+    # shreds, API.
     admin = pg_cluster.new_database()
     apply_roles(admin)
     _pg(pg_cluster, "pg_restore", "--no-owner", "--role=ketenhub_owner", "--exit-on-error", "-d", admin,
         str(data_dump))
     _pg(pg_cluster, "pg_restore", "--data-only", "--role=ketenhub_owner", "--exit-on-error", "-d", admin,
         str(key_dump))
-    apply_roles(admin)
     as_owner = make_settings(admin.replace("postgres@", "ketenhub_owner@", 1), tmp_path / "var")
+    hub_cli(as_owner, "db", "migrate")
+    apply_roles(admin)
     owner = build_hub(as_owner)
     api = build_hub(as_owner.model_copy(update={
         "database_url": admin.replace("postgres@", "ketenhub_api@", 1), "create_tables": False}))
