@@ -169,19 +169,20 @@ class KeyStore:
 
     # -- set-up -------------------------------------------------------------------
     def create_tables(self) -> None:
-        with self._db.transaction(write=False) as tx:
-            legacy = self._first_layout(tx)
-        if legacy:
+        if self._has_first_layout():
             self._migrate()
         self._db.create(TABLES)
 
     def check_layout(self) -> None:
         """For a process that may not migrate (HUB_CREATE_TABLES=false): refuse a store whose key
         table still has its first layout, before anything reads it as the new one."""
+        if self._has_first_layout():
+            raise KeyStoreError("the key table has its layout from before 2026-11-29: run `hub db migrate` "
+                                "as the owner role first (docs/operations.md, Upgrades)")
+
+    def _has_first_layout(self) -> bool:
         with self._db.transaction(write=False) as tx:
-            if self._first_layout(tx):
-                raise KeyStoreError("the key table has its layout from before 2026-11-29: run `hub db migrate` "
-                                    "as the owner role first (docs/operations.md, Upgrades)")
+            return self._first_layout(tx)
 
     @staticmethod
     def _first_layout(tx: Tx) -> bool:

@@ -69,9 +69,6 @@ def key_context(domain_event: Any) -> tuple[str, str]:
         subject = domain_event.state.get("subject")
     if not purpose or not subject:
         raise UnsealedEvent(f"{type(domain_event).__name__} declares no purpose and subject")
-    if not _fits_header(str(subject)):
-        raise UnsealedEvent(f"{type(domain_event).__name__}: a subject is printable text of at most "
-                            f"{_MAX_SUBJECT_BYTES} bytes")
     return str(purpose), str(subject)
 
 
@@ -121,6 +118,9 @@ class SealingMapper(Mapper):
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         purpose, subject = key_context(domain_event)
+        if not _fits_header(subject):  # before a key is made for it
+            raise UnsealedEvent(f"{type(domain_event).__name__}: a subject is printable text of at most "
+                                f"{_MAX_SUBJECT_BYTES} bytes")
         plain = super().to_stored_event(domain_event)
         data_key = self.keystore.key_for_write(purpose, subject)
         aad = _aad(plain.originator_id, plain.originator_version, plain.topic, purpose)
