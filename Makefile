@@ -15,12 +15,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/hub serve
 
-test: $(STAMP)
+# Lint, format, types and layers first: each fails the run, so CI and a newcomer check them too.
+test: lint
 	@infra/deploy/ensure-postgres.sh
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(BIN)/hub bench all --write docs/benchmarks.md

@@ -48,9 +48,7 @@ def once(
             previous = p.previous_answer(who.org.org_id, idem.key)
             assert previous is not None
     if previous.request_hash != idem.request_hash:
-        raise Conflict(
-            "this Idempotency-Key was used before with a different request; use a new key for a new push"
-        )
+        raise Conflict("this Idempotency-Key was used before with a different request; use a new key for a new push")
     return Answer(previous.status, previous.body, replayed=True)
 
 

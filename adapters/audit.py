@@ -70,8 +70,14 @@ def published_heads(log: AccessLog, signing_key: SigningKey, key_id: str) -> Ans
     """Every signed tree head, newest last; signs a fresh one first when one is due (any registered party)."""
     log.sign_if_due(signing_key, key_id)
     heads = log.heads()
-    return Answer(200, {"boomkoppen": [h.to_json() for h in heads], "grootte": log.size(),
-                        "sleutels": {key_id: _b64(signing_key.verify_key.encode())}})
+    return Answer(
+        200,
+        {
+            "boomkoppen": [h.to_json() for h in heads],
+            "grootte": log.size(),
+            "sleutels": {key_id: _b64(signing_key.verify_key.encode())},
+        },
+    )
 
 
 def sign_now(log: AccessLog, who: Requester, signing_key: SigningKey, key_id: str) -> Answer:
@@ -95,8 +101,16 @@ def inclusion(log: AccessLog, who: Requester, seq: int, size: int) -> Answer:
         raise Invalid("seq", f"must lie in 0..{size - 1} for a tree of {size} entries")
     leaf, path = log.inclusion_proof(seq, size)
     head = log.head(size)
-    return Answer(200, {"seq": seq, "grootte": size, "leaf_hash": _b64(leaf), "pad": [_b64(p) for p in path],
-                        "boomkop": head.to_json() if head else None})
+    return Answer(
+        200,
+        {
+            "seq": seq,
+            "grootte": size,
+            "leaf_hash": _b64(leaf),
+            "pad": [_b64(p) for p in path],
+            "boomkop": head.to_json() if head else None,
+        },
+    )
 
 
 def consistency(log: AccessLog, who: Requester, size1: int, size2: int) -> Answer:
@@ -106,15 +120,26 @@ def consistency(log: AccessLog, who: Requester, size1: int, size2: int) -> Answe
     if not 0 <= size1 <= size2:
         raise Invalid("van", f"must lie in 0..{size2} (naar)")
     heads = {s: log.head(s) for s in (size1, size2)}
-    return Answer(200, {"van": size1, "naar": size2,
-                        "pad": [_b64(p) for p in log.consistency_proof(size1, size2)],
-                        "boomkoppen": {str(s): h.to_json() if h else None for s, h in heads.items()}})
+    return Answer(
+        200,
+        {
+            "van": size1,
+            "naar": size2,
+            "pad": [_b64(p) for p in log.consistency_proof(size1, size2)],
+            "boomkoppen": {str(s): h.to_json() if h else None for s, h in heads.items()},
+        },
+    )
 
 
 def entry_view(e: ChainedEntry) -> dict[str, Any]:
     """One entry as an auditor gets it: its fields (no personal data: pseudonyms, field names) and hashes."""
-    return {"seq": e.seq, "prev_hash": _b64(e.prev_hash), "entry_hash": _b64(e.entry_hash),
-            "body": e.body.decode(), "entry": json.loads(e.body)}
+    return {
+        "seq": e.seq,
+        "prev_hash": _b64(e.prev_hash),
+        "entry_hash": _b64(e.entry_hash),
+        "body": e.body.decode(),
+        "entry": json.loads(e.body),
+    }
 
 
 def log_page(log: AccessLog, who: Requester, start: int, stop: int | None) -> Answer:
@@ -129,13 +154,15 @@ def log_page(log: AccessLog, who: Requester, start: int, stop: int | None) -> An
     if stop - start > PAGE:
         raise Invalid("tot", f"at most {PAGE} entries per page")
     items = [entry_view(e) for e in log.entries(start, stop)]
-    return Answer(200, {"van": start, "tot": stop, "grootte": size, "entries": items,
-                        "volgende": stop if stop < size else None})
+    return Answer(
+        200, {"van": start, "tot": stop, "grootte": size, "entries": items, "volgende": stop if stop < size else None}
+    )
 
 
 # -- verify ----------------------------------------------------------------------------
-def verify(log: AccessLog, keys: Mapping[str, VerifyKey],
-           progress: Callable[[int], None] | None = None) -> VerifyReport:
+def verify(
+    log: AccessLog, keys: Mapping[str, VerifyKey], progress: Callable[[int], None] | None = None
+) -> VerifyReport:
     """Chain, tree and every signed head, in one pass over the stored log."""
     return verify_log(log.entries(), log.heads(), keys, progress)
 
@@ -149,8 +176,13 @@ def context_of(found: DirectoryEntry | None, subject: str | None) -> SubjectCont
     """
     if found is None:
         return SubjectContext(subject=subject)
-    return SubjectContext(subject=found.subject, woongemeente=found.gemeente, school=found.owner_org,
-                          receiving_school=found.receiver_org, recorded_by=found.owner_org)
+    return SubjectContext(
+        subject=found.subject,
+        woongemeente=found.gemeente,
+        school=found.owner_org,
+        receiving_school=found.receiver_org,
+        recorded_by=found.owner_org,
+    )
 
 
 def at_moment(p: Persistence, record_id: UUID, moment: datetime) -> Any | None:
@@ -185,8 +217,13 @@ def _moment(text: str) -> datetime:
     return moment
 
 
-def replay(p: Persistence, log: AccessLog, org_of: Callable[[str], Organisation | None], issuer: str,
-           progress: Callable[[int], None] | None = None) -> ReplayReport:
+def replay(
+    p: Persistence,
+    log: AccessLog,
+    org_of: Callable[[str], Organisation | None],
+    issuer: str,
+    progress: Callable[[int], None] | None = None,
+) -> ReplayReport:
     """Re-decide every DISCLOSE entry with consent and record as they stood then; list what the policy rejects."""
     findings = []
     disclosures = 0
@@ -214,8 +251,9 @@ def replay(p: Persistence, log: AccessLog, org_of: Callable[[str], Organisation 
     return ReplayReport(disclosures, tuple(findings))
 
 
-def _rebuilt(p: Persistence, entry: AccessEntry, org: Organisation, moment: datetime,
-             issuer: str) -> policy.DisclosureRequest:
+def _rebuilt(
+    p: Persistence, entry: AccessEntry, org: Organisation, moment: datetime, issuer: str
+) -> policy.DisclosureRequest:
     """The DisclosureRequest of a logged disclosure, built as the pull built it (adapters.disclosure)."""
     record_id = _uuid(entry.record_id)
     record = at_moment(p, record_id, moment) if record_id else None
@@ -223,9 +261,15 @@ def _rebuilt(p: Persistence, entry: AccessEntry, org: Organisation, moment: date
     consent_id = _uuid(entry.consent_id)
     presented = presented_at(p, consent_id, moment, issuer) if consent_id else None
     who = Requester(org, "", entry.actor, entry.request_id or "", entry.trace_id)
-    return disclosure_request(who, entry.purpose, context_of(found, entry.subject),
-                              entry.requested or entry.fields, moment, presented,
-                              record.modified_on if record is not None else None)
+    return disclosure_request(
+        who,
+        entry.purpose,
+        context_of(found, entry.subject),
+        entry.requested or entry.fields,
+        moment,
+        presented,
+        record.modified_on if record is not None else None,
+    )
 
 
 def _uuid(text: str | None) -> UUID | None:
@@ -236,8 +280,9 @@ def _uuid(text: str | None) -> UUID | None:
 
 
 # -- export ----------------------------------------------------------------------------
-def export(log: AccessLog, keys: Mapping[str, VerifyKey], start: int, stop: int,
-           sign: Callable[[], TreeHead] | None = None) -> Iterator[str]:
+def export(
+    log: AccessLog, keys: Mapping[str, VerifyKey], start: int, stop: int, sign: Callable[[], TreeHead] | None = None
+) -> Iterator[str]:
     """JSON Lines of entries start..stop-1 with the heads and proofs to check them offline (audit.export).
 
     When no signed head covers the range yet and `sign` is given, a head is signed first.
@@ -254,8 +299,7 @@ def export(log: AccessLog, keys: Mapping[str, VerifyKey], start: int, stop: int,
     inclusion = {}
     if anchor is not None and stop > start:
         inclusion = {seq: log.inclusion_proof(seq, anchor.size)[1] for seq in {start, stop - 1}}
-    consistency = {(a.size, b.size): log.consistency_proof(a.size, b.size)
-                   for a, b in pairwise(kept)}
+    consistency = {(a.size, b.size): log.consistency_proof(a.size, b.size) for a, b in pairwise(kept)}
     return export_lines(start, stop, log.entries(start, stop), kept, Proofs(inclusion, consistency), keys)
 
 

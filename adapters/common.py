@@ -71,9 +71,18 @@ def require_signing_school(who: Requester, school: School) -> None:
 def write_entry(who: Requester, record: Any, fields: tuple[str, ...], purpose: str, basis: str) -> AccessEntry:
     """The access-log entry of a write: who wrote which fields of whose record."""
     return AccessEntry(
-        action=Action.WRITE, org_id=who.org.org_id, role=who.org.role.value, purpose=purpose,
-        legal_basis=basis, subject=record.subject, record_id=str(record.id), actor=who.actor,
-        fields=fields, decision="allow", request_id=who.request_id, trace_id=who.trace_id,
+        action=Action.WRITE,
+        org_id=who.org.org_id,
+        role=who.org.role.value,
+        purpose=purpose,
+        legal_basis=basis,
+        subject=record.subject,
+        record_id=str(record.id),
+        actor=who.actor,
+        fields=fields,
+        decision="allow",
+        request_id=who.request_id,
+        trace_id=who.trace_id,
     )
 
 

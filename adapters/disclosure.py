@@ -89,8 +89,16 @@ def consent_state(p: Persistence, consent_id: UUID, version: int | None = None) 
     return ConsentState.of(consent) if isinstance(consent, Consent) else None
 
 
-def check_receipt(p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, token: str, *,
-                  purpose: str, subject: str | None, at: datetime) -> Presented:
+def check_receipt(
+    p: Persistence,
+    keys: Mapping[str, VerifyKey],
+    who: Requester,
+    token: str,
+    *,
+    purpose: str,
+    subject: str | None,
+    at: datetime,
+) -> Presented:
     """The receipt gate (step 1); raises ReceiptRefused, after logging the refusal."""
     try:
         claims = verify_receipt(token, keys, at)
@@ -102,13 +110,13 @@ def check_receipt(p: Persistence, keys: Mapping[str, VerifyKey], who: Requester,
         claims, state, reason = None, None, "malformed"
     if reason is None and claims is not None and state is not None:
         return Presented(claims, state)
-    p.log([refusal_entry(who, purpose, subject, reason or "malformed",
-                         consent_id=claims.jti if claims else None)])
+    p.log([refusal_entry(who, purpose, subject, reason or "malformed", consent_id=claims.jti if claims else None)])
     raise ReceiptRefused(reason or "malformed")
 
 
-def _mismatch(claims: ReceiptClaims, state: ConsentState | None, who: Requester, purpose: str,
-              subject: str | None, at: datetime) -> str | None:
+def _mismatch(
+    claims: ReceiptClaims, state: ConsentState | None, who: Requester, purpose: str, subject: str | None, at: datetime
+) -> str | None:
     if claims.purpose != purpose:
         return "wrong_purpose"
     if who.org.org_id not in claims.aud:
@@ -123,12 +131,24 @@ def _mismatch(claims: ReceiptClaims, state: ConsentState | None, who: Requester,
     return None if failure is None else "consent_expired"
 
 
-def disclosure_request(who: Requester, purpose: str, context: SubjectContext, fields: Iterable[str], at: datetime,
-                       presented: Presented | None, last_changed: datetime | None) -> DisclosureRequest:
+def disclosure_request(
+    who: Requester,
+    purpose: str,
+    context: SubjectContext,
+    fields: Iterable[str],
+    at: datetime,
+    presented: Presented | None,
+    last_changed: datetime | None,
+) -> DisclosureRequest:
     """The request the policy weighs; built the same way for a pull and for its replay."""
     return DisclosureRequest(
-        requester=policy_requester(who), purpose=purpose, context=context, fields=frozenset(fields), now=at,
-        receipt=presented.claims if presented else None, consent=presented.consent if presented else None,
+        requester=policy_requester(who),
+        purpose=purpose,
+        context=context,
+        fields=frozenset(fields),
+        now=at,
+        receipt=presented.claims if presented else None,
+        consent=presented.consent if presented else None,
         record_last_changed=last_changed,
     )
 
@@ -137,30 +157,63 @@ def entry_of(who: Requester, decision: Decision, requested: Iterable[str], recor
     """The access-log entry of a decision: disclose what was released, refuse when nothing was."""
     released = tuple(sorted(decision.released))
     return AccessEntry(
-        action=Action.DISCLOSE if released else Action.REFUSE, org_id=who.org.org_id, role=who.org.role.value,
-        purpose=decision.purpose, legal_basis=",".join(sorted(b.value for b in decision.legal_basis)),
-        subject=decision.subject, record_id=str(record_id) if record_id else None, actor=who.actor,
-        consent_id=str(decision.consent_id) if decision.consent_id else None, fields=released,
-        requested=tuple(sorted(requested)), decision=decision.outcome.value, afweging=decision.to_dict(),
-        request_id=who.request_id, trace_id=who.trace_id,
+        action=Action.DISCLOSE if released else Action.REFUSE,
+        org_id=who.org.org_id,
+        role=who.org.role.value,
+        purpose=decision.purpose,
+        legal_basis=",".join(sorted(b.value for b in decision.legal_basis)),
+        subject=decision.subject,
+        record_id=str(record_id) if record_id else None,
+        actor=who.actor,
+        consent_id=str(decision.consent_id) if decision.consent_id else None,
+        fields=released,
+        requested=tuple(sorted(requested)),
+        decision=decision.outcome.value,
+        afweging=decision.to_dict(),
+        request_id=who.request_id,
+        trace_id=who.trace_id,
         at=decision.decided_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     )
 
 
-def refusal_entry(who: Requester, purpose: str, subject: str | None, reason: str, *,
-                  consent_id: str | None = None, record_id: UUID | None = None) -> AccessEntry:
+def refusal_entry(
+    who: Requester,
+    purpose: str,
+    subject: str | None,
+    reason: str,
+    *,
+    consent_id: str | None = None,
+    record_id: UUID | None = None,
+) -> AccessEntry:
     """The entry of a request refused before the policy was asked (a bad receipt)."""
     return AccessEntry(
-        action=Action.REFUSE, org_id=who.org.org_id, role=who.org.role.value, purpose=purpose, legal_basis="",
-        subject=subject, record_id=str(record_id) if record_id else None, actor=who.actor, consent_id=consent_id,
-        decision=Outcome.DENY.value, afweging={"receipt": reason}, request_id=who.request_id,
+        action=Action.REFUSE,
+        org_id=who.org.org_id,
+        role=who.org.role.value,
+        purpose=purpose,
+        legal_basis="",
+        subject=subject,
+        record_id=str(record_id) if record_id else None,
+        actor=who.actor,
+        consent_id=consent_id,
+        decision=Outcome.DENY.value,
+        afweging={"receipt": reason},
+        request_id=who.request_id,
         trace_id=who.trace_id,
     )
 
 
-def decide(who: Requester, purpose: str, context: SubjectContext, fields: Iterable[str], *,
-           presented: Presented | None, last_changed: datetime | None, record_id: UUID | None,
-           at: datetime | None = None) -> tuple[Decision, AccessEntry]:
+def decide(
+    who: Requester,
+    purpose: str,
+    context: SubjectContext,
+    fields: Iterable[str],
+    *,
+    presented: Presented | None,
+    last_changed: datetime | None,
+    record_id: UUID | None,
+    at: datetime | None = None,
+) -> tuple[Decision, AccessEntry]:
     """Step 2 and the entry of step 3: the caller commits the entry before answering, and answers
     with `entry.afweging`, so the client reads exactly what the log recorded."""
     request = disclosure_request(who, purpose, context, fields, at or now(), presented, last_changed)

@@ -23,31 +23,58 @@ from domain.parties import Role
 from domain.verzuimmelding import Verzuimmelding
 
 PURPOSE = "jeugdhulp-afstemming"
-FIELDS = ("leerling.naam", "leerling.geboortedatum", "school.brin", "school.vestiging", "signaal.open_melding",
-          "verzuim.soort", "verzuim.periode", "acties.school", "acties.toelichting")
+FIELDS = (
+    "leerling.naam",
+    "leerling.geboortedatum",
+    "school.brin",
+    "school.vestiging",
+    "signaal.open_melding",
+    "verzuim.soort",
+    "verzuim.periode",
+    "acties.school",
+    "acties.toelichting",
+)
 
 
 def signal(p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, receipt: str | None) -> Answer:
     """Whether the receipt's pupil has an open melding, and what the consent covers of the latest one."""
     require_role(who, Role.JEUGDTEAM)
     if receipt is None:
-        raise Forbidden("present the consent receipt (header Ketenhub-Toestemmingsbewijs) of the pupil",
-                        reden="receipt_missing")
+        raise Forbidden(
+            "present the consent receipt (header Ketenhub-Toestemmingsbewijs) of the pupil", reden="receipt_missing"
+        )
     at = now()
     presented = check_receipt(p, keys, who, receipt, purpose=PURPOSE, subject=None, at=at)
     subject = presented.claims.sub
     meldingen = _meldingen(p, subject)
     latest = meldingen[-1] if meldingen else None
-    context = SubjectContext(subject=subject, woongemeente=latest.recipient if latest else who.org.gemeente,
-                             recorded_by=presented.consent.recorded_by)
-    decision, entry = decide(who, PURPOSE, context, FIELDS, presented=presented,
-                             last_changed=latest.modified_on if latest else at, record_id=latest.id if latest else None,
-                             at=at)
+    context = SubjectContext(
+        subject=subject,
+        woongemeente=latest.recipient if latest else who.org.gemeente,
+        recorded_by=presented.consent.recorded_by,
+    )
+    decision, entry = decide(
+        who,
+        PURPOSE,
+        context,
+        FIELDS,
+        presented=presented,
+        last_changed=latest.modified_on if latest else at,
+        record_id=latest.id if latest else None,
+        at=at,
+    )
     p.log([entry])
     values: dict[str, Any] = melding_values(latest) if latest else {}
     values["signaal.open_melding"] = any(not m.is_withdrawn for m in meldingen)
-    return Answer(200, {"toestemming": presented.claims.jti, "gegevens": released(values, decision),
-                        "achtergehouden": withheld_view(decision), "afweging": entry.afweging})
+    return Answer(
+        200,
+        {
+            "toestemming": presented.claims.jti,
+            "gegevens": released(values, decision),
+            "achtergehouden": withheld_view(decision),
+            "afweging": entry.afweging,
+        },
+    )
 
 
 def _meldingen(p: Persistence, subject: str) -> list[Verzuimmelding]:

@@ -35,23 +35,45 @@ class ActieIn(Strict):
     toelichting: str = Field("", max_length=4000)
 
 
-FEED_FIELDS = ("leerling.naam", "leerling.geboortedatum", "leerling.id", "school.brin", "school.vestiging",
-               "verzuim.soort", "verzuim.periode", "verzuim.uren", "verzuim.te_laat", "acties.school")
+FEED_FIELDS = (
+    "leerling.naam",
+    "leerling.geboortedatum",
+    "leerling.id",
+    "school.brin",
+    "school.vestiging",
+    "verzuim.soort",
+    "verzuim.periode",
+    "verzuim.uren",
+    "verzuim.te_laat",
+    "acties.school",
+)
 CASE_PURPOSE = "thuiszitterstafel"
-CASE_FIELDS = ("leerling.naam", "leerling.geboortedatum", "leerling.id", "school.brin", "school.vestiging",
-               "casus.verzuimhistorie", "signaal.open_melding")
+CASE_FIELDS = (
+    "leerling.naam",
+    "leerling.geboortedatum",
+    "leerling.id",
+    "school.brin",
+    "school.vestiging",
+    "casus.verzuimhistorie",
+    "signaal.open_melding",
+)
 
 
 def melding_values(m: Verzuimmelding) -> dict[str, Any]:
     """Every releasable field of a melding by its policy name; a view picks the released ones."""
     d = m.details
     return {
-        "leerling.naam": d.pupil_name, "leerling.geboortedatum": d.birth_date.isoformat(),
-        "leerling.id": {d.pupil_id_kind.value: d.pupil_id}, "school.brin": d.school_brin,
-        "school.vestiging": d.school_vestiging, "verzuim.soort": m.classified_kind.value,
+        "leerling.naam": d.pupil_name,
+        "leerling.geboortedatum": d.birth_date.isoformat(),
+        "leerling.id": {d.pupil_id_kind.value: d.pupil_id},
+        "school.brin": d.school_brin,
+        "school.vestiging": d.school_vestiging,
+        "verzuim.soort": m.classified_kind.value,
         "verzuim.periode": {"begin": d.period_start.isoformat(), "eind": d.period_end.isoformat()},
-        "verzuim.uren": d.hours, "verzuim.te_laat": d.late_count,
-        "acties.school": [a.value for a in d.school_actions], "acties.toelichting": d.note,
+        "verzuim.uren": d.hours,
+        "verzuim.te_laat": d.late_count,
+        "acties.school": [a.value for a in d.school_actions],
+        "acties.toelichting": d.note,
         "signaal.open_melding": not m.is_withdrawn,
     }
 
@@ -82,19 +104,35 @@ def feed(p: Persistence, who: Requester, gemeente: str, after: int, limit: int) 
         except RecordGone:
             items.append({"id": str(entry.record_id), "cursor": seq, "gewist": True})
             continue
-        decision, log = decide(who, KIND, _melding_context(melding, entry.owner_org), FEED_FIELDS,
-                               presented=None, last_changed=melding.modified_on, record_id=melding.id, at=at)
+        decision, log = decide(
+            who,
+            KIND,
+            _melding_context(melding, entry.owner_org),
+            FEED_FIELDS,
+            presented=None,
+            last_changed=melding.modified_on,
+            record_id=melding.id,
+            at=at,
+        )
         entries.append(log)
-        items.append({"id": str(melding.id), "cursor": seq, "status": melding.status.value,
-                      "gegevens": released(melding_values(melding), decision),
-                      "achtergehouden": withheld_view(decision), "afweging": log.afweging})
+        items.append(
+            {
+                "id": str(melding.id),
+                "cursor": seq,
+                "status": melding.status.value,
+                "gegevens": released(melding_values(melding), decision),
+                "achtergehouden": withheld_view(decision),
+                "afweging": log.afweging,
+            }
+        )
     if entries:
         p.log(entries)  # fail closed: the page leaves only after its entries are stored
     return Answer(200, {"items": items, "volgende": items[-1]["cursor"] if items else after})
 
 
-def case(p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, gemeente: str, record_id: UUID,
-         receipt: str | None) -> Answer:
+def case(
+    p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, gemeente: str, record_id: UUID, receipt: str | None
+) -> Answer:
     """The thuiszitter case of the melding's pupil: with a receipt the consented case data, else a signal."""
     _require_gemeente(who, gemeente)
     melding, entry = _of_my_gemeente(p, who, record_id)
@@ -102,13 +140,29 @@ def case(p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, gemeente
     presented = None
     if receipt is not None:
         presented = check_receipt(p, keys, who, receipt, purpose=CASE_PURPOSE, subject=melding.subject, at=at)
-    decision, log = decide(who, CASE_PURPOSE, _melding_context(melding, entry.owner_org), CASE_FIELDS,
-                           presented=presented, last_changed=melding.modified_on, record_id=melding.id, at=at)
+    decision, log = decide(
+        who,
+        CASE_PURPOSE,
+        _melding_context(melding, entry.owner_org),
+        CASE_FIELDS,
+        presented=presented,
+        last_changed=melding.modified_on,
+        record_id=melding.id,
+        at=at,
+    )
     p.log([log])
     values = melding_values(melding)
     values["casus.verzuimhistorie"] = _history(p, gemeente, melding.subject)
-    return Answer(200, {"id": str(melding.id), "doel": CASE_PURPOSE, "gegevens": released(values, decision),
-                        "achtergehouden": withheld_view(decision), "afweging": log.afweging})
+    return Answer(
+        200,
+        {
+            "id": str(melding.id),
+            "doel": CASE_PURPOSE,
+            "gegevens": released(values, decision),
+            "achtergehouden": withheld_view(decision),
+            "afweging": log.afweging,
+        },
+    )
 
 
 def _history(p: Persistence, gemeente: str, subject: str) -> list[dict[str, Any]]:
@@ -121,8 +175,14 @@ def _history(p: Persistence, gemeente: str, subject: str) -> list[dict[str, Any]
             m: Verzuimmelding = p.load(entry.record_id)
         except RecordGone:
             continue
-        history.append({"soort": m.classified_kind.value, "begin": m.details.period_start.isoformat(),
-                        "eind": m.details.period_end.isoformat(), "status": m.status.value})
+        history.append(
+            {
+                "soort": m.classified_kind.value,
+                "begin": m.details.period_start.isoformat(),
+                "eind": m.details.period_end.isoformat(),
+                "status": m.status.value,
+            }
+        )
     return history
 
 

@@ -33,8 +33,9 @@ def monitoring(p: Persistence, who: Requester, schools: list[str], start: date, 
     require_role(who, Role.SWV)
     if end < start:
         raise Invalid("tot", "must not lie before van")
-    decision, entry = decide(who, PURPOSE, SubjectContext(swv=who.org.org_id), FIELDS, presented=None,
-                             last_changed=None, record_id=None)
+    decision, entry = decide(
+        who, PURPOSE, SubjectContext(swv=who.org.org_id), FIELDS, presented=None, last_changed=None, record_id=None
+    )
     p.log([entry])
     per_kind: Counter[str] = Counter()
     per_school: Counter[str] = Counter()
@@ -49,11 +50,17 @@ def monitoring(p: Persistence, who: Requester, schools: list[str], start: date, 
         per_month[d.period_start.strftime("%Y-%m")] += 1
         if melding.classified_kind in THUISZITTER_KINDS:
             thuiszitters.setdefault(school, set()).add(melding.subject)
-    body: dict[str, Any] = {"periode": {"van": start.isoformat(), "tot": end.isoformat()},
-                            "scholen": len(schools), "afweging": entry.afweging}
+    body: dict[str, Any] = {
+        "periode": {"van": start.isoformat(), "tot": end.isoformat()},
+        "scholen": len(schools),
+        "afweging": entry.afweging,
+    }
     if "aggregaat.verzuimmeldingen" in decision.released:
-        body["verzuimmeldingen"] = {"per_soort": _shown(per_kind), "per_school": _shown(per_school),
-                                    "per_maand": _shown(per_month)}
+        body["verzuimmeldingen"] = {
+            "per_soort": _shown(per_kind),
+            "per_school": _shown(per_school),
+            "per_maand": _shown(per_month),
+        }
     if "aggregaat.thuiszitters" in decision.released:
         body["thuiszitters"] = {"per_school": _shown(Counter({s: len(v) for s, v in thuiszitters.items()}))}
     return Answer(200, body)
@@ -73,6 +80,8 @@ def _meldingen(p: Persistence, schools: list[str]) -> Any:
 
 def _shown(counts: Counter[str]) -> dict[str, Any]:
     result = suppress_small_cells(dict(sorted(counts.items())))
-    return {"aantallen": {k: result.cells[k] for k in sorted(counts)}, "totaal": result.total,
-            "onderdrukt": sorted(result.suppressed)}
-
+    return {
+        "aantallen": {k: result.cells[k] for k in sorted(counts)},
+        "totaal": result.total,
+        "onderdrukt": sorted(result.suppressed),
+    }

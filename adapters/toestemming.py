@@ -89,10 +89,19 @@ def give(p: Persistence, notary: Notary, who: Requester, body: ToestemmingIn, id
         subject = p.pseudonym(pupil.kind.value, pupil.value)
         try:
             consent = Consent.start(
-                subject, purpose=body.doel, recorded_by=who.org.org_id, recipients=body.ontvangers,
-                categories=body.categorieen, valid_from=body.geldig_van, valid_until=body.geldig_tot,
-                given_by=body.gegeven_door, given_by_name=body.naam_gever, given_on=body.gegeven_op,
-                method=body.wijze, pupil_birth_date=body.leerling.geboortedatum, items=body.items,
+                subject,
+                purpose=body.doel,
+                recorded_by=who.org.org_id,
+                recipients=body.ontvangers,
+                categories=body.categorieen,
+                valid_from=body.geldig_van,
+                valid_until=body.geldig_tot,
+                given_by=body.gegeven_door,
+                given_by_name=body.naam_gever,
+                given_on=body.gegeven_op,
+                method=body.wijze,
+                pupil_birth_date=body.leerling.geboortedatum,
+                items=body.items,
                 form_reference=body.formulier_kenmerk,
             )
         except ConsentError as e:
@@ -132,6 +141,8 @@ def withdraw(p: Persistence, notary: Notary, who: Requester, consent_id: UUID, b
         consent.withdraw(body.reden, at)
     except ConsentError as e:
         raise Conflict(str(e)) from e
-    p.commit([consent], log=[write_entry(who, consent, ("toestemming.intrekking",), consent.purpose,
-                                         LegalBasis.TOESTEMMING.value)])
+    p.commit(
+        [consent],
+        log=[write_entry(who, consent, ("toestemming.intrekking",), consent.purpose, LegalBasis.TOESTEMMING.value)],
+    )
     return Answer(200, view(consent, notary, at))

@@ -59,15 +59,35 @@ def anchor_of(heads: Sequence[TreeHead], stop: int) -> TreeHead | None:
     return min((h for h in heads if h.size >= stop), key=lambda h: h.size, default=None)
 
 
-def export_lines(start: int, stop: int, entries: Iterable[ChainedEntry], heads: Sequence[TreeHead],
-                 proofs: Proofs, keys: Mapping[str, VerifyKey]) -> Iterator[str]:
+def export_lines(
+    start: int,
+    stop: int,
+    entries: Iterable[ChainedEntry],
+    heads: Sequence[TreeHead],
+    proofs: Proofs,
+    keys: Mapping[str, VerifyKey],
+) -> Iterator[str]:
     """The export, line by line (each without its newline)."""
-    header = {"type": "export", "version": VERSION, "origin": ORIGIN, "van": start, "tot": stop,
-              "sleutels": {kid: _b64(key.encode()) for kid, key in sorted(keys.items())}}
+    header = {
+        "type": "export",
+        "version": VERSION,
+        "origin": ORIGIN,
+        "van": start,
+        "tot": stop,
+        "sleutels": {kid: _b64(key.encode()) for kid, key in sorted(keys.items())},
+    }
     yield json.dumps(header)
     for e in entries:
-        yield json.dumps({"type": "entry", "seq": e.seq, "prev_hash": _b64(e.prev_hash),
-                          "entry_hash": _b64(e.entry_hash), "body": e.body.decode()}, ensure_ascii=False)
+        yield json.dumps(
+            {
+                "type": "entry",
+                "seq": e.seq,
+                "prev_hash": _b64(e.prev_hash),
+                "entry_hash": _b64(e.entry_hash),
+                "body": e.body.decode(),
+            },
+            ensure_ascii=False,
+        )
     ordered = sorted(heads, key=lambda h: h.size)
     for head in ordered:
         yield json.dumps({"type": "tree_head", **head.to_json()})
@@ -134,8 +154,11 @@ class _Reading:
                     raise _Bad("the first line is not a version 1 export header")
                 self.header = item
             elif kind == "entry":
-                self._entry(ChainedEntry(int(item["seq"]), item["body"].encode(), _unb64(item["prev_hash"]),
-                                         _unb64(item["entry_hash"])))
+                self._entry(
+                    ChainedEntry(
+                        int(item["seq"]), item["body"].encode(), _unb64(item["prev_hash"]), _unb64(item["entry_hash"])
+                    )
+                )
             elif kind == "tree_head":
                 self.heads.append(TreeHead.from_json(item))
             elif kind == "inclusion":
@@ -153,8 +176,9 @@ class _Reading:
         if entry.seq != expected:
             raise _Bad(f"entry {expected} is missing: entry {entry.seq} stands in its place", expected)
         if chain_hash(entry.prev_hash, entry.body) != entry.entry_hash:
-            raise _Bad(f"entry {entry.seq}: its hash is not SHA-256(0x00 || prev_hash || body): it was changed",
-                       entry.seq)
+            raise _Bad(
+                f"entry {entry.seq}: its hash is not SHA-256(0x00 || prev_hash || body): it was changed", entry.seq
+            )
         if self.last is not None and entry.prev_hash != self.last.entry_hash:
             raise _Bad(f"entry {entry.seq} does not link to entry {self.last.seq}", entry.seq)
         self.first = self.first or entry
@@ -166,10 +190,15 @@ class _Reading:
             raise _Bad("the export is empty")
         start, stop = int(self.header["van"]), int(self.header["tot"])
         if start + self.checked != stop:
-            raise _Bad(f"the export ends after entry {start + self.checked - 1}, not {stop - 1}: entries are missing",
-                       start + self.checked)
-        keys = trusted if trusted is not None else {
-            kid: VerifyKey(_unb64(raw)) for kid, raw in self.header.get("sleutels", {}).items()}
+            raise _Bad(
+                f"the export ends after entry {start + self.checked - 1}, not {stop - 1}: entries are missing",
+                start + self.checked,
+            )
+        keys = (
+            trusted
+            if trusted is not None
+            else {kid: VerifyKey(_unb64(raw)) for kid, raw in self.header.get("sleutels", {}).items()}
+        )
         heads = sorted(self.heads, key=lambda h: h.size)
         for head in heads:
             key = keys.get(head.key_id)
@@ -186,6 +215,5 @@ class _Reading:
             for entry in (self.first, self.last):
                 size, path = self.inclusion.get(entry.seq, (-1, []))
                 if size != anchor.size or not verify_inclusion(entry.entry_hash, entry.seq, size, path, anchor.root):
-                    raise _Bad(f"entry {entry.seq} is not in tree head {anchor.size}: the range was altered",
-                               entry.seq)
+                    raise _Bad(f"entry {entry.seq} is not in tree head {anchor.size}: the range was altered", entry.seq)
         return ExportCheck(True, self.checked, len(heads))

@@ -39,9 +39,15 @@ class InzageLine:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "seq": self.seq, "tijdstip": self.at, "organisatie": self.org_id, "naam": self.organisation,
-            "handeling": self.action.value, "omschrijving": ACTION_NL[self.action],
-            "categorieen": list(self.categories), "doel": self.purpose, "grondslag": self.legal_basis,
+            "seq": self.seq,
+            "tijdstip": self.at,
+            "organisatie": self.org_id,
+            "naam": self.organisation,
+            "handeling": self.action.value,
+            "omschrijving": ACTION_NL[self.action],
+            "categorieen": list(self.categories),
+            "doel": self.purpose,
+            "grondslag": self.legal_basis,
             "toestemming": self.consent_id,
         }
 
@@ -55,8 +61,17 @@ def categories(fields: Iterable[str]) -> tuple[str, ...]:
 def inzage_lines(entries: Iterable[tuple[int, AccessEntry]], names: Mapping[str, str]) -> list[InzageLine]:
     """The report's lines, in log order; `names` maps organisation ids to registered names."""
     return [
-        InzageLine(seq, e.at, e.org_id, names.get(e.org_id, e.org_id), e.action, categories(e.fields),
-                   e.purpose, e.legal_basis, e.consent_id)
+        InzageLine(
+            seq,
+            e.at,
+            e.org_id,
+            names.get(e.org_id, e.org_id),
+            e.action,
+            categories(e.fields),
+            e.purpose,
+            e.legal_basis,
+            e.consent_id,
+        )
         for seq, e in entries
     ]
 

@@ -41,10 +41,18 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "seq": self.seq, "oordeel": self.verdict.value, "at": self.at, "organisatie": self.org_id,
-            "doel": self.purpose, "record_id": self.record_id, "toestemming": self.consent_id,
-            "verstrekt": list(self.released), "toegestaan": list(self.allowed), "te_veel": list(self.excess),
-            "redenen": self.reasons, "toelichting": self.detail,
+            "seq": self.seq,
+            "oordeel": self.verdict.value,
+            "at": self.at,
+            "organisatie": self.org_id,
+            "doel": self.purpose,
+            "record_id": self.record_id,
+            "toestemming": self.consent_id,
+            "verstrekt": list(self.released),
+            "toegestaan": list(self.allowed),
+            "te_veel": list(self.excess),
+            "redenen": self.reasons,
+            "toelichting": self.detail,
         }
 
 
@@ -77,12 +85,36 @@ def judge(seq: int, entry: AccessEntry, allowed: frozenset[str], withheld: dict[
         + ("allows nothing" if not allowed else f"allows only {', '.join(sorted(allowed))}")
         + f" ({', '.join(sorted(set(reasons.values())))})"
     )
-    return Finding(seq, verdict, entry.at, entry.org_id, entry.purpose, entry.record_id, entry.consent_id,
-                   tuple(sorted(released)), tuple(sorted(allowed)), tuple(sorted(excess)), reasons, detail)
+    return Finding(
+        seq,
+        verdict,
+        entry.at,
+        entry.org_id,
+        entry.purpose,
+        entry.record_id,
+        entry.consent_id,
+        tuple(sorted(released)),
+        tuple(sorted(allowed)),
+        tuple(sorted(excess)),
+        reasons,
+        detail,
+    )
 
 
 def unreplayable(seq: int, entry: AccessEntry, why: str) -> Finding:
     """A disclosure replay cannot re-decide (unknown requester, unreadable timestamp): reported, never passed."""
     released = tuple(sorted(entry.fields))
-    return Finding(seq, Verdict.NOT_REPLAYABLE, entry.at, entry.org_id, entry.purpose, entry.record_id,
-                   entry.consent_id, released, (), released, {}, f"entry {seq}: {why}")
+    return Finding(
+        seq,
+        Verdict.NOT_REPLAYABLE,
+        entry.at,
+        entry.org_id,
+        entry.purpose,
+        entry.record_id,
+        entry.consent_id,
+        released,
+        (),
+        released,
+        {},
+        f"entry {seq}: {why}",
+    )

@@ -111,14 +111,19 @@ class Leerling:
 
     def to_event(self) -> dict[str, Any]:
         """The identity as event values (sealed with the record, never indexed)."""
-        return {"kind": self.pupil_id.kind.value, "id": self.pupil_id.value, "name": self.name,
-                "birth_date": self.birth_date.isoformat()}
+        return {
+            "kind": self.pupil_id.kind.value,
+            "id": self.pupil_id.value,
+            "name": self.name,
+            "birth_date": self.birth_date.isoformat(),
+        }
 
     @classmethod
     def from_event(cls, values: Mapping[str, Any]) -> Leerling:
         """Rebuild from event values."""
-        return cls(PupilId(PupilIdKind(values["kind"]), values["id"]), values["name"],
-                   date.fromisoformat(values["birth_date"]))
+        return cls(
+            PupilId(PupilIdKind(values["kind"]), values["id"]), values["name"], date.fromisoformat(values["birth_date"])
+        )
 
 
 def _text(value: object, field: str, *, required: bool) -> str:

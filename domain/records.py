@@ -36,6 +36,4 @@ class PupilRecord(Aggregate):
         return cls._create(cls.Created, purpose=cls.PURPOSE, subject=subject, **kwargs)
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        super().trigger_event(
-            event_class, purpose=self.purpose, subject=self.subject, **kwargs
-        )
+        super().trigger_event(event_class, purpose=self.purpose, subject=self.subject, **kwargs)

@@ -51,12 +51,20 @@ def _progress(total: int, what: str) -> Callable[[int], None] | None:
 def _print_verify(report: VerifyReport, size: int, as_json: bool) -> None:
     failure = report.failure
     if as_json:
-        typer.echo(json.dumps({
-            "ok": report.ok, "entries": size, "entries_checked": report.entries_checked,
-            "heads_checked": report.heads_checked,
-            "failure": None if failure is None else {"kind": failure.kind.value, "seq": failure.seq,
-                                                     "detail": failure.detail},
-        }, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "entries": size,
+                    "entries_checked": report.entries_checked,
+                    "heads_checked": report.heads_checked,
+                    "failure": None
+                    if failure is None
+                    else {"kind": failure.kind.value, "seq": failure.seq, "detail": failure.detail},
+                },
+                indent=2,
+            )
+        )
     elif failure is None:
         typer.echo(f"intact: {report.entries_checked} entries, {report.heads_checked} signed tree heads verified")
     else:
@@ -84,8 +92,7 @@ def replay(as_json: JsonFlag = False) -> None:
     hub = _hub()
     try:
         log = hub.persistence.access_log
-        report = audit.replay(hub.persistence, log, hub.orgs.get, hub.signing_key_id,
-                              _progress(log.size(), "replay"))
+        report = audit.replay(hub.persistence, log, hub.orgs.get, hub.signing_key_id, _progress(log.size(), "replay"))
     finally:
         hub.close()
     if as_json:
@@ -100,8 +107,9 @@ def replay(as_json: JsonFlag = False) -> None:
 @audit_app.command()
 def export(
     start: Annotated[int, typer.Option("--from", min=0, help="First entry (seq)")] = 0,
-    stop: Annotated[int | None, typer.Option("--to", min=0, help="Entry after the last (default: the log's end)")]
-    = None,
+    stop: Annotated[
+        int | None, typer.Option("--to", min=0, help="Entry after the last (default: the log's end)")
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout")] = None,
 ) -> None:
     """JSON Lines of entries --from..--to-1 with the signed heads and proofs to check them offline."""
@@ -110,8 +118,9 @@ def export(
         log = hub.persistence.access_log
         end = log.size() if stop is None else stop
         try:
-            lines = audit.export(log, _keys(hub), start, end, lambda: log.sign_head(hub.signing_key,
-                                                                                    hub.signing_key_id))
+            lines = audit.export(
+                log, _keys(hub), start, end, lambda: log.sign_head(hub.signing_key, hub.signing_key_id)
+            )
             text = "".join(line + "\n" for line in lines)
         except Invalid as e:
             typer.secho(e.detail, fg=typer.colors.RED, err=True)
@@ -128,8 +137,10 @@ def export(
 @audit_app.command("check-export")
 def check_export_command(
     file: Annotated[Path, typer.Argument(help="An export made by `hub audit export`", exists=True, dir_okay=False)],
-    key: Annotated[list[str] | None, typer.Option(help="Trusted hub key as key_id=base64 (repeatable); "
-                                                       "default: the keys named in the export")] = None,
+    key: Annotated[
+        list[str] | None,
+        typer.Option(help="Trusted hub key as key_id=base64 (repeatable); default: the keys named in the export"),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Check an export offline (no database needed): chain, signatures, inclusion, consistency."""
@@ -153,8 +164,7 @@ def check_export_command(
 @audit_app.command()
 def inzage(
     pupil: Annotated[str, typer.Option("--pupil", help="The pupil's BSN or onderwijsnummer")],
-    kind: Annotated[PupilIdKind | None, typer.Option("--kind", help="bsn or onderwijsnummer (default: detect)")]
-    = None,
+    kind: Annotated[PupilIdKind | None, typer.Option("--kind", help="bsn or onderwijsnummer (default: detect)")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The AVG art. 15 report: who saw which categories of this pupil's data, when, why and on which basis."""

@@ -22,8 +22,7 @@ from infra.benchmarks.core import Backend, BenchResult, Options
 if TYPE_CHECKING:
     from infra.benchmarks.scale import ScaleRun
 
-bench_app = typer.Typer(help="Benchmarks: our figures beside a peer's, measured in the same run.",
-                        no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks: our figures beside a peer's, measured in the same run.", no_args_is_help=True)
 
 Quick = Annotated[bool, typer.Option("--quick", help="Small sizes: a smoke run in seconds (figures mean little)")]
 Write = Annotated[Path | None, typer.Option("--write", help="Write the report (markdown) to this file")]
@@ -69,8 +68,17 @@ def _run(names: list[str], options: Options, write: Path | None, as_json: bool) 
         _progress(f"{name}: done in {perf_counter() - began:.0f} s")
         if not as_json:
             typer.echo(f"\n{name}\n{report.table(results[name])}\n")
-    run = report.Run(_command(), started, perf_counter() - start, machine.detect(), options, results,
-                     registered, READS, (load_before, os.getloadavg()[0]))
+    run = report.Run(
+        _command(),
+        started,
+        perf_counter() - start,
+        machine.detect(),
+        options,
+        results,
+        registered,
+        READS,
+        (load_before, os.getloadavg()[0]),
+    )
     if as_json:
         typer.echo(json.dumps(run.as_dict(), indent=2, default=str))
     if failed:
@@ -156,8 +164,9 @@ def bench_policy(
     """decide() against a dict allow-list, and a feed pull at a small and a large store."""
     base = _options(quick)
     sizes = (small or base.pull_sizes[0], large or base.pull_sizes[1])
-    options = _options(quick, rounds=rounds, decisions=decisions, pull_sizes=sizes, pull_items=items, pulls=pulls,
-                       pull_backend=backend)
+    options = _options(
+        quick, rounds=rounds, decisions=decisions, pull_sizes=sizes, pull_items=items, pulls=pulls, pull_backend=backend
+    )
     _run(["policy"], options, write, as_json)
 
 
@@ -168,8 +177,10 @@ def bench_scale(
     log: Annotated[str | None, typer.Option(help="Access-log entries at each step, comma-separated")] = None,
     pushes: Annotated[int | None, typer.Option(min=1, help="Pushes timed at each step")] = None,
     backend: BackendOpt = None,
-    write: Annotated[Path | None, typer.Option(
-        "--write", help="Replace this backend's generated section of this file (docs/scaling.md)")] = None,
+    write: Annotated[
+        Path | None,
+        typer.Option("--write", help="Replace this backend's generated section of this file (docs/scaling.md)"),
+    ] = None,
 ) -> None:
     """A national year: one store grown in steps, push, pull, verify, proofs and inzage at each."""
     from infra.benchmarks.ingest import backends
@@ -178,8 +189,9 @@ def bench_scale(
     def sizes(text: str | None) -> tuple[int, ...] | None:
         return None if text is None else tuple(int(s.replace("_", "")) for s in text.split(","))
 
-    options = _options(quick, scale_meldingen=sizes(meldingen), scale_log=sizes(log), scale_pushes=pushes,
-                       scale_backend=backend)
+    options = _options(
+        quick, scale_meldingen=sizes(meldingen), scale_log=sizes(log), scale_pushes=pushes, scale_backend=backend
+    )
     for name in backends(options.scale_backend):
         run = scale_on(name, options, on_step=_section_writer(write))
         typer.echo(f"\nscale {run.backend}\n{report.table(run.results)}\n")
@@ -192,8 +204,9 @@ def _section_writer(write: Path | None) -> Callable[[ScaleRun], None]:
     def write_section(run: ScaleRun) -> None:
         if write is None:
             return
-        section = report.render_scale(run, _command(), started, perf_counter() - start, machine.detect(),
-                                      (load_before, os.getloadavg()[0]))
+        section = report.render_scale(
+            run, _command(), started, perf_counter() - start, machine.detect(), (load_before, os.getloadavg()[0])
+        )
         existing = write.read_text(encoding="utf-8") if write.exists() else ""
         write.write_text(report.replace_scale_section(existing, run.backend, section), encoding="utf-8")
         _progress(f"wrote the {run.backend} section of {write} ({len(run.steps)} of {run.planned} steps)")

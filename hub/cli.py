@@ -142,8 +142,13 @@ def org_list(as_json: JsonFlag = False) -> None:
     hub = _hub()
     try:
         rows = [
-            {"organisatie": o.org_id, "rol": o.role.value, "naam": o.name, "gemeente": o.gemeente,
-             "sleutels": [{"id": k.key_id, "ingetrokken": k.revoked_at} for k in keys]}
+            {
+                "organisatie": o.org_id,
+                "rol": o.role.value,
+                "naam": o.name,
+                "gemeente": o.gemeente,
+                "sleutels": [{"id": k.key_id, "ingetrokken": k.revoked_at} for k in keys],
+            }
             for o, keys in hub.orgs.list()
         ]
     finally:
@@ -183,8 +188,9 @@ class ShredReason(StrEnum):
 def keys_shred(
     purpose: Annotated[str, typer.Option(help="The purpose whose key to destroy")],
     pupil: Annotated[str | None, typer.Option(help="BSN or onderwijsnummer; omit to shred the whole purpose")] = None,
-    reason: Annotated[ShredReason, typer.Option(help="Why, as a category (kept in the shred list)")]
-    = ShredReason.REQUEST,
+    reason: Annotated[
+        ShredReason, typer.Option(help="Why, as a category (kept in the shred list)")
+    ] = ShredReason.REQUEST,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
 ) -> None:
     """Crypto-shred: destroy the data key(s); the records become unreadable for good."""
@@ -219,8 +225,9 @@ def keys_rotate(purpose: Annotated[str, typer.Option(help="The purpose whose key
 
 @keys_app.command("rotate-master")
 def keys_rotate_master(
-    new_key_file: Annotated[Path, typer.Option(help="The new master key: read if it exists (32 bytes), "
-                                                   "else made here with mode 0600")],
+    new_key_file: Annotated[
+        Path, typer.Option(help="The new master key: read if it exists (32 bytes), else made here with mode 0600")
+    ],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
 ) -> None:
     """Re-wrap every purpose key under a new master key; no data key or event is touched.
@@ -240,15 +247,18 @@ def keys_rotate_master(
         _fail(str(e))
     finally:
         hub.close()
-    typer.echo(f"re-wrapped {count} purpose key(s) under the master key in {new_key_file}. Next: make it the "
-               "file HUB_MASTER_KEY_FILE names (keep the old key: dumps from before open only with it), deposit "
-               "it, start the hub, take new dumps. After a leak, also rotate every purpose key "
-               "(docs/operations.md, Key rotation).")
+    typer.echo(
+        f"re-wrapped {count} purpose key(s) under the master key in {new_key_file}. Next: make it the "
+        "file HUB_MASTER_KEY_FILE names (keep the old key: dumps from before open only with it), deposit "
+        "it, start the hub, take new dumps. After a leak, also rotate every purpose key "
+        "(docs/operations.md, Key rotation)."
+    )
 
 
 @app.command()
-def demo(var: Annotated[Path | None, typer.Option(help="Keep the demo hub's state here (default: a temp dir)")]
-         = None) -> None:
+def demo(
+    var: Annotated[Path | None, typer.Option(help="Keep the demo hub's state here (default: a temp dir)")] = None,
+) -> None:
     """Play the whole chain against a fresh local hub, through signed HTTP, and explain each step."""
     from hub import demo as scenario
 

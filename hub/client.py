@@ -1,7 +1,7 @@
 """A small client for partners, the demo and the tests: signs every request the hub's way.
 
-    client = httpx.Client(base_url="https://hub.example", auth=SignatureAuth("school:12AB00#1", seed))
-    client.post("/v1/verzuimmeldingen", json=..., headers={"Idempotency-Key": "..."})
+client = httpx.Client(base_url="https://hub.example", auth=SignatureAuth("school:12AB00#1", seed))
+client.post("/v1/verzuimmeldingen", json=..., headers={"Idempotency-Key": "..."})
 """
 
 from __future__ import annotations

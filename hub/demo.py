@@ -112,18 +112,33 @@ def _check(r: httpx.Response, *expected: int) -> dict[str, Any]:
 
 def _consent(bsn: str, purpose: str, recipients: list[str], categories: list[str], items: list[str]) -> dict:
     start = datetime.now(UTC) - timedelta(minutes=1)
-    return {"leerling": {"bsn": bsn, "geboortedatum": "2013-05-01"}, "doel": purpose, "ontvangers": recipients,
-            "categorieen": categories, "items": items, "geldig_van": start.isoformat(),
-            "geldig_tot": (start + timedelta(days=300)).isoformat(), "gegeven_door": "ouder",
-            "naam_gever": "ouder van de testleerling", "gegeven_op": start.date().isoformat(),
-            "wijze": "ondertekend_formulier", "formulier_kenmerk": "DEMO-001"}
+    return {
+        "leerling": {"bsn": bsn, "geboortedatum": "2013-05-01"},
+        "doel": purpose,
+        "ontvangers": recipients,
+        "categorieen": categories,
+        "items": items,
+        "geldig_van": start.isoformat(),
+        "geldig_tot": (start + timedelta(days=300)).isoformat(),
+        "gegeven_door": "ouder",
+        "naam_gever": "ouder van de testleerling",
+        "gegeven_op": start.date().isoformat(),
+        "wijze": "ondertekend_formulier",
+        "formulier_kenmerk": "DEMO-001",
+    }
 
 
 def run(var: Path) -> int:
     """Play the scenario; returns the exit code (0 when every step answered as expected)."""
-    settings = Settings(database_url=f"sqlite:///{var}/hub.sqlite", var_dir=var, master_key_file=var / "master.key",
-                        pepper_file=var / "pepper.key", signing_key_file=var / "hub-signing.key",
-                        log_level="WARNING", _env_file=None)
+    settings = Settings(
+        database_url=f"sqlite:///{var}/hub.sqlite",
+        var_dir=var,
+        master_key_file=var / "master.key",
+        pepper_file=var / "pepper.key",
+        signing_key_file=var / "hub-signing.key",
+        log_level="WARNING",
+        _env_file=None,
+    )
     hub = build_hub(settings)
     try:
         with _serving(hub) as url:
@@ -140,30 +155,65 @@ def _scenario(hub: Hub, p: dict[str, Partner]) -> int:
 
     _step(1, p["school"].org.name, "meldt 16 uur ongeoorloofd verzuim (verzuimmelding)")
     push = p["school"].client.post
-    melding = _check(push("/v1/verzuimmeldingen", headers={"Idempotency-Key": "demo-melding-1"}, json={
-        "leerling": {"bsn": bsn, "naam": PUPIL_NAME, "geboortedatum": "2013-05-01", "woongemeente": ZAANSTAD},
-        "school": {"brin": "12AB", "vestiging": "00"}, "soort": "ongeoorloofd_16_uur",
-        "periode": {"begin": monday.isoformat(), "eind": (monday + timedelta(days=4)).isoformat()}, "uren": 16,
-        "acties": ["gesprek_ouders", "verzuimcoordinator"], "toelichting": "Ouders gebeld; afspraak gemaakt."}), 201)
+    melding = _check(
+        push(
+            "/v1/verzuimmeldingen",
+            headers={"Idempotency-Key": "demo-melding-1"},
+            json={
+                "leerling": {"bsn": bsn, "naam": PUPIL_NAME, "geboortedatum": "2013-05-01", "woongemeente": ZAANSTAD},
+                "school": {"brin": "12AB", "vestiging": "00"},
+                "soort": "ongeoorloofd_16_uur",
+                "periode": {"begin": monday.isoformat(), "eind": (monday + timedelta(days=4)).isoformat()},
+                "uren": 16,
+                "acties": ["gesprek_ouders", "verzuimcoordinator"],
+                "toelichting": "Ouders gebeld; afspraak gemaakt.",
+            },
+        ),
+        201,
+    )
     _say(f"   → melding {melding['id']} · status {melding['status']} · gerouteerd naar {melding['ontvanger']}")
 
     _step(2, p["school"].org.name, "stuurt een warme overdracht naar Het Baken, met twee warme items")
-    overdracht = _check(p["school"].client.post("/v1/overdrachten", json={
-        "leerling": {"bsn": bsn, "naam": PUPIL_NAME, "geboortedatum": "2013-05-01"},
-        "school": {"brin": "12AB", "vestiging": "00"}, "ontvangende_school": {"brin": "34CD", "vestiging": "01"},
-        "rapport": {"verzuim_samenvatting": "Aanwezigheid 88%; één 16-uursmelding dit jaar.", "schooladvies": "havo",
-                    "leerresultaten": "Rekenen boven gemiddeld.", "ondersteuningsbehoefte": "Structuur bij taken.",
-                    "opp_aanwezig": False},
-        "warme_items": [{"sleutel": "leesproblemen", "tekst": "Leest traag; dyslexieonderzoek loopt."},
-                        {"sleutel": "thuissituatie", "tekst": "Ouders gaan uit elkaar."}],
-        "versturen": True}), 201)
+    overdracht = _check(
+        p["school"].client.post(
+            "/v1/overdrachten",
+            json={
+                "leerling": {"bsn": bsn, "naam": PUPIL_NAME, "geboortedatum": "2013-05-01"},
+                "school": {"brin": "12AB", "vestiging": "00"},
+                "ontvangende_school": {"brin": "34CD", "vestiging": "01"},
+                "rapport": {
+                    "verzuim_samenvatting": "Aanwezigheid 88%; één 16-uursmelding dit jaar.",
+                    "schooladvies": "havo",
+                    "leerresultaten": "Rekenen boven gemiddeld.",
+                    "ondersteuningsbehoefte": "Structuur bij taken.",
+                    "opp_aanwezig": False,
+                },
+                "warme_items": [
+                    {"sleutel": "leesproblemen", "tekst": "Leest traag; dyslexieonderzoek loopt."},
+                    {"sleutel": "thuissituatie", "tekst": "Ouders gaan uit elkaar."},
+                ],
+                "versturen": True,
+            },
+        ),
+        201,
+    )
     _say(f"   → overdracht {overdracht['id']} · status {overdracht['status']}")
 
     _step(3, p["school"].org.name, "legt toestemming van ouders vast (alleen 'leesproblemen'; en voor het jeugdteam)")
-    warm = _check(p["school"].client.post("/v1/toestemmingen", json=_consent(
-        bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leesproblemen"])), 201)
-    jeugd = _check(p["school"].client.post("/v1/toestemmingen", json=_consent(
-        bsn, "jeugdhulp-afstemming", ["jeugdteam:JT-zaanstad"], ["signaal", "verzuim"], [])), 201)
+    warm = _check(
+        p["school"].client.post(
+            "/v1/toestemmingen",
+            json=_consent(bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leesproblemen"]),
+        ),
+        201,
+    )
+    jeugd = _check(
+        p["school"].client.post(
+            "/v1/toestemmingen",
+            json=_consent(bsn, "jeugdhulp-afstemming", ["jeugdteam:JT-zaanstad"], ["signaal", "verzuim"], []),
+        ),
+        201,
+    )
     _say(f"   → toestemmingen {warm['id']} en {jeugd['id']}, elk met een door de hub ondertekend bewijs (JWS)")
 
     _step(4, "Leerplicht Zaanstad", "haalt de meldingen van de gemeente op")
@@ -173,23 +223,37 @@ def _scenario(hub: Hub, p: dict[str, Partner]) -> int:
     _afweging(item["afweging"])
 
     _step(5, "Leerplicht Zaanstad", "legt een HALT-afdoening vast; de school ziet de status")
-    _check(p["leerplicht Zaanstad"].client.post(f"/v1/verzuimmeldingen/{melding['id']}/acties",
-                                                json={"route": "halt", "toelichting": "HALT-afdoening"}), 201)
+    _check(
+        p["leerplicht Zaanstad"].client.post(
+            f"/v1/verzuimmeldingen/{melding['id']}/acties", json={"route": "halt", "toelichting": "HALT-afdoening"}
+        ),
+        201,
+    )
     status = _check(p["school"].client.get(f"/v1/verzuimmeldingen/{melding['id']}"), 200)
-    _say(f"   → school ziet: status {status['status']}, acties leerplicht: "
-         f"{[a['route'] for a in status['acties_leerplicht']]}")
+    _say(
+        f"   → school ziet: status {status['status']}, acties leerplicht: "
+        f"{[a['route'] for a in status['acties_leerplicht']]}"
+    )
 
     _step(6, "Leerplicht Amsterdam", "kijkt in de eigen feed en probeert die van Zaanstad")
     other = _check(p["leerplicht Amsterdam"].client.get(f"/v1/leerplicht/{AMSTERDAM}/meldingen"), 200)
     refused = p["leerplicht Amsterdam"].client.get(f"/v1/leerplicht/{ZAANSTAD}/meldingen")
-    _say(f"   → eigen feed: {len(other['items'])} meldingen; feed van Zaanstad: {refused.status_code} "
-         f"({refused.json()['detail']})")
+    _say(
+        f"   → eigen feed: {len(other['items'])} meldingen; feed van Zaanstad: {refused.status_code} "
+        f"({refused.json()['detail']})"
+    )
 
     _step(7, "Het Baken", "haalt de overdracht op, met het toestemmingsbewijs van de ouders")
-    got = _check(p["ontvangende school"].client.get(f"/v1/overdrachten/{overdracht['id']}",
-                                                    headers={RECEIPT_HEADER: warm["bewijs"]}), 200)
-    _say(f"   → rapport: schooladvies {got['gegevens']['rapport.schooladvies']}; warme items: "
-         f"{list(got['warme_items'])}; achtergehouden: {got['warme_items_achtergehouden']}")
+    got = _check(
+        p["ontvangende school"].client.get(
+            f"/v1/overdrachten/{overdracht['id']}", headers={RECEIPT_HEADER: warm["bewijs"]}
+        ),
+        200,
+    )
+    _say(
+        f"   → rapport: schooladvies {got['gegevens']['rapport.schooladvies']}; warme items: "
+        f"{list(got['warme_items'])}; achtergehouden: {got['warme_items_achtergehouden']}"
+    )
     _afweging(got["afweging"])
     _check(p["ontvangende school"].client.post(f"/v1/overdrachten/{overdracht['id']}/ontvangst"), 200)
 
@@ -200,31 +264,38 @@ def _scenario(hub: Hub, p: dict[str, Partner]) -> int:
 
     _step(9, "De ouders", "trekken de toestemming voor de warme overdracht in; Het Baken vraagt opnieuw")
     _check(p["school"].client.post(f"/v1/toestemmingen/{warm['id']}/intrekking", json={"reden": "ouders"}), 200)
-    again = p["ontvangende school"].client.get(f"/v1/overdrachten/{overdracht['id']}",
-                                               headers={RECEIPT_HEADER: warm["bewijs"]})
+    again = p["ontvangende school"].client.get(
+        f"/v1/overdrachten/{overdracht['id']}", headers={RECEIPT_HEADER: warm["bewijs"]}
+    )
     _say(f"   → {again.status_code}: {again.json()['detail']}")
     if again.status_code != 403:
         return 1
 
     _step(10, "SWV Zaanstreek", "vraagt de monitoring op (alleen aantallen)")
     mon = _check(p["SWV"].client.get("/v1/swv/monitoring"), 200)
-    _say(f"   → meldingen per soort: {mon['verzuimmeldingen']['per_soort']['aantallen']} "
-         f"(onderdrukt: {mon['verzuimmeldingen']['per_soort']['onderdrukt']}; kleine aantallen worden niet getoond)")
+    _say(
+        f"   → meldingen per soort: {mon['verzuimmeldingen']['per_soort']['aantallen']} "
+        f"(onderdrukt: {mon['verzuimmeldingen']['per_soort']['onderdrukt']}; kleine aantallen worden niet getoond)"
+    )
 
     _step(11, "De auditor", "controleert het toegangslog en maakt het inzage-overzicht voor de ouders")
     hub.persistence.access_log.sign_head(hub.signing_key, hub.signing_key_id)
-    report = verify_log(hub.persistence.access_log.entries(), hub.persistence.access_log.heads(),
-                        {hub.signing_key_id: hub.signing_key.verify_key})
-    _say(f"   → log intact: {report.ok} ({report.entries_checked} regels, {report.heads_checked} "
-         "ondertekende boomkop)")
+    report = verify_log(
+        hub.persistence.access_log.entries(),
+        hub.persistence.access_log.heads(),
+        {hub.signing_key_id: hub.signing_key.verify_key},
+    )
+    _say(f"   → log intact: {report.ok} ({report.entries_checked} regels, {report.heads_checked} ondertekende boomkop)")
     subject = hub.persistence.pseudonym("bsn", bsn)
     _say("   → inzage (AVG art. 15): wie zag gegevens van deze leerling?")
     names = {x.org.org_id: x.org.name for x in p.values()}
     for e in hub.persistence.access_log.entries_of(subject):
         body = json.loads(e.body)
         if body["action"] == "disclose":
-            _say(f"     {body['at'][:19]} {names.get(body['org_id'], body['org_id'])}: "
-                 f"{', '.join(body['fields'])} · doel {body['purpose']} · grondslag {body['legal_basis']}")
+            _say(
+                f"     {body['at'][:19]} {names.get(body['org_id'], body['org_id'])}: "
+                f"{', '.join(body['fields'])} · doel {body['purpose']} · grondslag {body['legal_basis']}"
+            )
     return 0 if report.ok else 1
 
 

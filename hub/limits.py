@@ -12,9 +12,14 @@ class _TooLarge(Exception):
 
 
 def _problem(status: int, type_: str, title: str, detail: str) -> bytes:
-    return json.dumps({
-        "type": f"https://ketenhub.nl/problemen/{type_}", "title": title, "status": status, "detail": detail,
-    }).encode()
+    return json.dumps(
+        {
+            "type": f"https://ketenhub.nl/problemen/{type_}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+        }
+    ).encode()
 
 
 class BodyLimit:
@@ -32,8 +37,9 @@ class BodyLimit:
         if b"transfer-encoding" in headers and b"content-length" in headers:
             # Two framings: a proxy may have read the other one (request smuggling). RFC 9112 §6.1
             # lets us refuse, and the connection must close so a hidden second request is not read.
-            await self._refuse(send, 400, "dubbele-framing", "Bad Request",
-                               "Content-Length and Transfer-Encoding together are refused")
+            await self._refuse(
+                send, 400, "dubbele-framing", "Bad Request", "Content-Length and Transfer-Encoding together are refused"
+            )
             return
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
@@ -63,14 +69,25 @@ class BodyLimit:
                 await self._too_large(send)
 
     async def _too_large(self, send: Send) -> None:
-        await self._refuse(send, 413, "te-groot", "Content Too Large",
-                           f"the body is larger than the hub accepts ({self.max_bytes} bytes)")
+        await self._refuse(
+            send,
+            413,
+            "te-groot",
+            "Content Too Large",
+            f"the body is larger than the hub accepts ({self.max_bytes} bytes)",
+        )
 
     async def _refuse(self, send: Send, status: int, type_: str, title: str, detail: str) -> None:
         body = _problem(status, type_, title, detail)
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

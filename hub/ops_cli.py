@@ -107,13 +107,18 @@ def retention_run(
     finally:
         hub.close()
     if as_json:
-        typer.echo(json.dumps({"dry_run": dry_run, "now": moment.isoformat(),
-                               "erased": [e.to_dict() for e in erased]}, indent=2))
+        typer.echo(
+            json.dumps(
+                {"dry_run": dry_run, "now": moment.isoformat(), "erased": [e.to_dict() for e in erased]}, indent=2
+            )
+        )
         return
     verb = "would erase" if dry_run else "erased"
     for e in erased:
-        typer.echo(f"{verb} {e.purpose:<22} {e.subject[:16]}…  {len(e.records)} record(s), "
-                   f"last changed {e.last_changed}, retention ended {e.retention_ended}")
+        typer.echo(
+            f"{verb} {e.purpose:<22} {e.subject[:16]}…  {len(e.records)} record(s), "
+            f"last changed {e.last_changed}, retention ended {e.retention_ended}"
+        )
     typer.echo(f"{verb} {len(erased)} data key(s)")
 
 
@@ -148,8 +153,11 @@ def backup_reapply_shreds(
     finally:
         hub.close()
     if as_json:
-        typer.echo(json.dumps([{"key_id": d.key_id, "purpose": d.purpose, "shredded_at": d.shredded_at}
-                               for d in done], indent=2))
+        typer.echo(
+            json.dumps(
+                [{"key_id": d.key_id, "purpose": d.purpose, "shredded_at": d.shredded_at} for d in done], indent=2
+            )
+        )
         return
     for d in done:
         typer.echo(f"destroyed again {d.key_id} ({d.purpose}, first shredded {d.shredded_at})")

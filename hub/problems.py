@@ -16,10 +16,20 @@ from infra.keystore import MasterKeyMismatch
 
 PROBLEM_JSON = "application/problem+json"
 _TITLES = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    405: "Method Not Allowed", 409: "Conflict", 410: "Gone", 413: "Content Too Large",
-    415: "Unsupported Media Type", 422: "Unprocessable Content", 428: "Precondition Required",
-    429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    410: "Gone",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    428: "Precondition Required",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 log = structlog.get_logger("hub.problems")
 
@@ -63,8 +73,7 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     # Never echo the input value back: it may be a BSN or a name.
-    return [{"veld": _field_path(tuple(e.get("loc", ()))), "melding": str(e.get("msg", ""))}
-            for e in exc.errors()]
+    return [{"veld": _field_path(tuple(e.get("loc", ()))), "melding": str(e.get("msg", ""))} for e in exc.errors()]
 
 
 def install(app: FastAPI) -> None:
@@ -89,16 +98,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ConcurrentChange)
     async def _concurrent(_: Request, exc: ConcurrentChange) -> JSONResponse:
-        return problem_response(409, "gelijktijdige-wijziging",
-                                "the record changed while this request was handled; read it again and retry")
+        return problem_response(
+            409, "gelijktijdige-wijziging", "the record changed while this request was handled; read it again and retry"
+        )
 
     @app.exception_handler(MasterKeyMismatch)
     async def _stale_master(_: Request, exc: MasterKeyMismatch) -> JSONResponse:
         # Not the client's doing: this process runs on a master key rotated away (or a key row was
         # altered). An operator must act; the client may retry against a restarted hub.
         log.error("master_key_mismatch")
-        return problem_response(503, "sleutel-vervangen",
-                                "the hub cannot open its keys (master key replaced); retry later")
+        return problem_response(
+            503, "sleutel-vervangen", "the hub cannot open its keys (master key replaced); retry later"
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -106,9 +117,7 @@ def install(app: FastAPI) -> None:
         if any(e["melding"].startswith("JSON decode error") for e in errors):
             return problem_response(400, "ongeldige-json", "the body is not valid JSON", fouten=errors)
         first = errors[0] if errors else {"veld": "body", "melding": "invalid"}
-        return problem_response(
-            422, "ongeldige-invoer", f"{first['veld']}: {first['melding']}", fouten=errors
-        )
+        return problem_response(422, "ongeldige-invoer", f"{first['veld']}: {first['melding']}", fouten=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

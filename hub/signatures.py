@@ -65,7 +65,12 @@ class _OneKey(HTTPSignatureKeyResolver):
 
 
 def sign_message(
-    message: Message, *, key_id: str, seed: bytes, body: bytes, created: datetime | None = None,
+    message: Message,
+    *,
+    key_id: str,
+    seed: bytes,
+    body: bytes,
+    created: datetime | None = None,
     nonce: str | None = None,
 ) -> None:
     """Add `Content-Digest` (for a body), `Signature-Input` and `Signature` to `message`."""
@@ -116,7 +121,7 @@ def _parse_params(headers: Mapping[str, str]) -> _Params:
         raise SignatureRejected("signature_malformed", f"Signature-Input is not a structured field: {e}") from e
     if len(parsed) != 1:
         raise SignatureRejected("signature_malformed", "send exactly one signature")
-    (_components, params), = parsed.values()
+    ((_components, params),) = parsed.values()
     key_id, created, nonce = params.get("keyid"), params.get("created"), params.get("nonce")
     if not isinstance(key_id, str) or not key_id:
         raise SignatureRejected("signature_malformed", "the signature has no keyid parameter")
@@ -169,11 +174,9 @@ def verify_message(
     except InvalidSignature as e:
         raise SignatureRejected(
             "signature_invalid",
-            f"the signature does not verify with key {params.key_id} (it must cover "
-            f"{', '.join(required)}): {e}",
+            f"the signature does not verify with key {params.key_id} (it must cover {', '.join(required)}): {e}",
         ) from e
     if not first_use(params.key_id, params.nonce):
         raise SignatureRejected("nonce_replayed", "this nonce was already used: a replayed request")
     actor = message.headers.get(ACTOR_HEADER)
     return VerifiedSignature(params.key_id, params.nonce, params.created, actor)
-

@@ -162,8 +162,10 @@ class AccessLogStore:
         """The entry hashes of `start`..`stop` (all a tree needs: a tenth of the bytes of the entries)."""
         for first in range(start, stop, batch):
             with self._db.transaction(write=False) as tx:
-                rows = tx.execute("SELECT entry_hash FROM hub_access_log WHERE seq >= ? AND seq < ? ORDER BY seq",
-                                  (first, min(stop, first + batch))).all()
+                rows = tx.execute(
+                    "SELECT entry_hash FROM hub_access_log WHERE seq >= ? AND seq < ? ORDER BY seq",
+                    (first, min(stop, first + batch)),
+                ).all()
             yield from (bytes(r[0]) for r in rows)
 
     def entry(self, seq: int) -> ChainedEntry | None:

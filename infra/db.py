@@ -44,8 +44,9 @@ class Tx:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self._cursor.executemany(_for_postgres(sql) if self.dialect == "postgres" else sql,
-                                     [tuple(r) for r in rows])
+            self._cursor.executemany(
+                _for_postgres(sql) if self.dialect == "postgres" else sql, [tuple(r) for r in rows]
+            )
 
     def one(self) -> tuple[Any, ...] | None:
         row = self._cursor.fetchone()

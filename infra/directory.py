@@ -40,8 +40,10 @@ class Directory:
         """Add `changed_at` (retention counts from it) to a directory made before it existed."""
         with self._db.transaction(write=False) as tx:
             if tx.dialect == "postgres":
-                tx.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
-                           " AND table_name = 'hub_directory' AND column_name = 'changed_at'")
+                tx.execute(
+                    "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
+                    " AND table_name = 'hub_directory' AND column_name = 'changed_at'"
+                )
             else:
                 tx.execute("SELECT 1 FROM pragma_table_info('hub_directory') WHERE name = 'changed_at'")
             if tx.one() is not None:
@@ -65,8 +67,17 @@ class Directory:
         row = tx.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM hub_directory").one()
         tx.execute(
             f"INSERT INTO hub_directory ({_COLUMNS}, changed_at) VALUES (?,?,?,?,?,?,?,?,?)",
-            (int(row[0]) if row else 1, entry.record_id.hex, entry.kind, entry.purpose, entry.owner_org,
-             entry.subject, entry.gemeente, entry.receiver_org, at or utc_now()),
+            (
+                int(row[0]) if row else 1,
+                entry.record_id.hex,
+                entry.kind,
+                entry.purpose,
+                entry.owner_org,
+                entry.subject,
+                entry.gemeente,
+                entry.receiver_org,
+                at or utc_now(),
+            ),
         )
 
     def get(self, record_id: UUID) -> DirectoryEntry | None:
@@ -94,6 +105,5 @@ class Directory:
 
     def of_subject(self, subject: str) -> list[DirectoryEntry]:
         with self._db.transaction(write=False) as tx:
-            rows = tx.execute(f"SELECT {_COLUMNS} FROM hub_directory WHERE subject = ? ORDER BY seq",
-                              (subject,)).all()
+            rows = tx.execute(f"SELECT {_COLUMNS} FROM hub_directory WHERE subject = ? ORDER BY seq", (subject,)).all()
         return [_entry(r)[1] for r in rows]

@@ -67,8 +67,7 @@ class IdempotencyStore:
             tx.execute(
                 "INSERT INTO hub_idempotency (org_id, idem_key, request_hash, status, response, created_at)"
                 " VALUES (?,?,?,?,?,?)",
-                (org_id, idem_key, req_hash, status, sealed,
-                 datetime.now(UTC).isoformat(timespec="seconds")),
+                (org_id, idem_key, req_hash, status, sealed, datetime.now(UTC).isoformat(timespec="seconds")),
             )
 
         return write

@@ -35,8 +35,10 @@ _DATA_KEYS = (
     " PRIMARY KEY (subject, purpose)) WITHOUT_ROWID"
 )
 # The pupils of the key ids that version 0x01 event headers name alone (see KeyStore._migrate).
-_KEY_IDS = ("CREATE TABLE IF NOT EXISTS hub_key_ids ("
-            " key_id TEXT PRIMARY KEY, subject TEXT NOT NULL, purpose TEXT NOT NULL) WITHOUT_ROWID")
+_KEY_IDS = (
+    "CREATE TABLE IF NOT EXISTS hub_key_ids ("
+    " key_id TEXT PRIMARY KEY, subject TEXT NOT NULL, purpose TEXT NOT NULL) WITHOUT_ROWID"
+)
 TABLES = (
     "CREATE TABLE IF NOT EXISTS hub_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
     "CREATE TABLE IF NOT EXISTS hub_purpose_keys ("
@@ -132,8 +134,9 @@ def _sub_name(label: str) -> str:
     return f"key:{label}"
 
 
-def destroy_keys(tx: Tx, purpose: str, subject: str | None, shredded_at: str,
-                 reason: str) -> list[tuple[str, str, str]]:
+def destroy_keys(
+    tx: Tx, purpose: str, subject: str | None, shredded_at: str, reason: str
+) -> list[tuple[str, str, str]]:
     """Inside `tx`: delete the data key of (purpose, subject), or every key of the purpose, and
     record each one deleted in the shred list; returns (key id, purpose, subject) of each.
 
@@ -141,13 +144,20 @@ def destroy_keys(tx: Tx, purpose: str, subject: str | None, shredded_at: str,
     SELECT) before it reads another snapshot on PostgreSQL, and a pupil's first key committed in
     between would be deleted without a shred row, reading "unknown" instead of "erased" and
     missing from the list a restore re-applies."""
-    where, params = ("purpose = ?", [purpose]) if subject is None else (
-        "subject = ? AND purpose = ?", [subject, purpose])
-    gone = [(str(k), str(p), str(s)) for k, p, s in tx.execute(
-        f"DELETE FROM hub_data_keys WHERE {where} RETURNING key_id, purpose, subject", params).all()]
-    tx.executemany("INSERT INTO hub_shredded (key_id, purpose, subject, shredded_at, reason)"
-                   " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                   [(k, p, s, shredded_at, reason) for k, p, s in gone])
+    where, params = (
+        ("purpose = ?", [purpose]) if subject is None else ("subject = ? AND purpose = ?", [subject, purpose])
+    )
+    gone = [
+        (str(k), str(p), str(s))
+        for k, p, s in tx.execute(
+            f"DELETE FROM hub_data_keys WHERE {where} RETURNING key_id, purpose, subject", params
+        ).all()
+    ]
+    tx.executemany(
+        "INSERT INTO hub_shredded (key_id, purpose, subject, shredded_at, reason)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [(k, p, s, shredded_at, reason) for k, p, s in gone],
+    )
     return gone
 
 
@@ -177,8 +187,10 @@ class KeyStore:
         """For a process that may not migrate (HUB_CREATE_TABLES=false): refuse a store whose key
         table still has its first layout, before anything reads it as the new one."""
         if self._has_first_layout():
-            raise KeyStoreError("the key table has its layout from before 2026-11-29: run `hub db migrate` "
-                                "as the owner role first (docs/operations.md, Upgrades)")
+            raise KeyStoreError(
+                "the key table has its layout from before 2026-11-29: run `hub db migrate` "
+                "as the owner role first (docs/operations.md, Upgrades)"
+            )
 
     def _has_first_layout(self) -> bool:
         with self._db.transaction(write=False) as tx:
@@ -191,8 +203,10 @@ class KeyStore:
         if tx.dialect == "postgres":
             tx.execute("SELECT to_regclass('hub_data_keys') IS NOT NULL AND to_regclass('hub_key_ids') IS NULL")
             return bool(tx.one()[0])  # type: ignore[index]
-        names = {str(r[0]) for r in tx.execute(
-            "SELECT name FROM sqlite_master WHERE name IN ('hub_data_keys', 'hub_key_ids')").all()}
+        names = {
+            str(r[0])
+            for r in tx.execute("SELECT name FROM sqlite_master WHERE name IN ('hub_data_keys', 'hub_key_ids')").all()
+        }
         return names == {"hub_data_keys"}
 
     def _migrate(self) -> None:
@@ -210,16 +224,20 @@ class KeyStore:
             tx.execute(self._db.ddl(_KEY_IDS))
             columns = "subject, purpose, key_id, kek_version, wrapped, created_at"
             tx.execute(f"INSERT INTO hub_data_keys ({columns}) SELECT {columns} FROM hub_data_keys_v1")
-            tx.execute("INSERT INTO hub_key_ids (key_id, subject, purpose)"
-                       " SELECT key_id, subject, purpose FROM hub_data_keys_v1")
+            tx.execute(
+                "INSERT INTO hub_key_ids (key_id, subject, purpose)"
+                " SELECT key_id, subject, purpose FROM hub_data_keys_v1"
+            )
             tx.execute("DROP TABLE hub_data_keys_v1")
 
     def check_master_key(self) -> None:
         """Refuse a master key other than the one the store was created with."""
         with self._db.transaction() as tx:
             if not self._require_master(tx):
-                tx.execute("INSERT INTO hub_meta (name, value) VALUES (?, ?)",
-                           ("master_check", seal(self._master, _MASTER_CHECK, _CHECK_AAD)))
+                tx.execute(
+                    "INSERT INTO hub_meta (name, value) VALUES (?, ?)",
+                    ("master_check", seal(self._master, _MASTER_CHECK, _CHECK_AAD)),
+                )
 
     def is_initialised(self) -> bool:
         """Whether this database already holds a master-key check (so holds data)."""
@@ -230,8 +248,7 @@ class KeyStore:
     def _newest_kek(self, tx: Tx, purpose: str) -> tuple[int, bytes, bytes] | None:
         """The newest stored purpose key as (version, wrapped, key), if there is one."""
         row = tx.execute(
-            "SELECT version, wrapped FROM hub_purpose_keys WHERE purpose = ? "
-            "ORDER BY version DESC LIMIT 1",
+            "SELECT version, wrapped FROM hub_purpose_keys WHERE purpose = ? ORDER BY version DESC LIMIT 1",
             (purpose,),
         ).one()
         if row is None:
@@ -255,7 +272,8 @@ class KeyStore:
         if not ok:
             raise MasterKeyMismatch(
                 "the master key does not match this database: refusing (a new key cannot read existing "
-                "records; if the master key was rotated, restart with the new key)")
+                "records; if the master key was rotated, restart with the new key)"
+            )
         return True
 
     def _new_kek(self, tx: Tx, purpose: str, version: int) -> tuple[int, bytes, bytes]:
@@ -290,7 +308,8 @@ class KeyStore:
             # the new one), or the row was altered: either way nothing may be read or written.
             raise MasterKeyMismatch(
                 f"{what} does not open with this process's master key: the master key was rotated "
-                "(restart with the new key) or the key row was altered") from e
+                "(restart with the new key) or the key row was altered"
+            ) from e
 
     @staticmethod
     def _wrapped_kek(tx: Tx, purpose: str, version: int) -> bytes:
@@ -355,7 +374,8 @@ class KeyStore:
             marks = ",".join("?" * len(others))
             live = tx.rows_later(
                 f"SELECT key_id FROM hub_data_keys WHERE subject IN ({marks}) AND key_id IN ({marks}){lock}",
-                [r.subject for r in others] + [r.key_id for r in others])
+                [r.subject for r in others] + [r.key_id for r in others],
+            )
 
         def confirm() -> None:
             refused = [key for key in pending if not made[key.key_id]()]
@@ -397,9 +417,18 @@ class KeyStore:
             " AND EXISTS (SELECT 1 FROM hub_purpose_keys WHERE purpose = ? AND version = ?"
             f" AND wrapped = ?{share})"
             " ON CONFLICT DO NOTHING",
-            (key.key_id, key.purpose, key.subject, version,
-             seal(kek, key.key, _dek_aad(key.key_id, key.purpose, key.subject)), _now(),
-             key.key_id, key.purpose, version, wrapped),
+            (
+                key.key_id,
+                key.purpose,
+                key.subject,
+                version,
+                seal(kek, key.key, _dek_aad(key.key_id, key.purpose, key.subject)),
+                _now(),
+                key.key_id,
+                key.purpose,
+                version,
+                wrapped,
+            ),
         )
 
     def _replace(self, tx: Tx, stale: set[str]) -> None:
@@ -430,9 +459,7 @@ class KeyStore:
             return None
         return self._unwrap_dek(tx, str(row[0]), purpose, subject, int(row[1]), bytes(row[2]))
 
-    def _unwrap_dek(
-        self, tx: Tx, key_id: str, purpose: str, subject: str, version: int, wrapped: bytes
-    ) -> DataKey:
+    def _unwrap_dek(self, tx: Tx, key_id: str, purpose: str, subject: str, version: int, wrapped: bytes) -> DataKey:
         kek = self._kek(tx, purpose, version)
         return DataKey(key_id, purpose, subject, unseal(kek, wrapped, _dek_aad(key_id, purpose, subject)))
 
@@ -441,25 +468,29 @@ class KeyStore:
         key_id = ref.key_id
         with self._db.transaction(write=False) as tx:
             if ref.subject is None:  # a version 0x01 header: the pupil is in hub_key_ids
-                tx.execute("SELECT k.purpose, k.subject, k.kek_version, k.wrapped FROM hub_key_ids i"
-                           " JOIN hub_data_keys k ON k.subject = i.subject AND k.purpose = i.purpose"
-                           " AND k.key_id = i.key_id WHERE i.key_id = ?", (key_id,))
+                tx.execute(
+                    "SELECT k.purpose, k.subject, k.kek_version, k.wrapped FROM hub_key_ids i"
+                    " JOIN hub_data_keys k ON k.subject = i.subject AND k.purpose = i.purpose"
+                    " AND k.key_id = i.key_id WHERE i.key_id = ?",
+                    (key_id,),
+                )
             else:
-                tx.execute("SELECT purpose, subject, kek_version, wrapped FROM hub_data_keys"
-                           " WHERE subject = ? AND key_id = ?", (ref.subject, key_id))
+                tx.execute(
+                    "SELECT purpose, subject, kek_version, wrapped FROM hub_data_keys WHERE subject = ? AND key_id = ?",
+                    (ref.subject, key_id),
+                )
             row = tx.one()
             if row is not None:
                 return self._unwrap_dek(tx, key_id, str(row[0]), str(row[1]), int(row[2]), bytes(row[3]))
-            gone = tx.execute(
-                "SELECT purpose, shredded_at FROM hub_shredded WHERE key_id = ?", (key_id,)
-            ).one()
+            gone = tx.execute("SELECT purpose, shredded_at FROM hub_shredded WHERE key_id = ?", (key_id,)).one()
         if gone is not None:
             raise RecordErased(key_id, str(gone[0]), str(gone[1]))
         raise UnknownKey(f"data key {key_id} is unknown to this key store")
 
     # -- operations ---------------------------------------------------------------
-    def shred(self, purpose: str, subject: str | None, reason: str,
-              log: Callable[[Tx, list[str]], None] | None = None) -> int:
+    def shred(
+        self, purpose: str, subject: str | None, reason: str, log: Callable[[Tx, list[str]], None] | None = None
+    ) -> int:
         """Delete the data key of (purpose, subject), or of every subject of the purpose;
         `log` gets the erased subjects inside the same transaction (the access log's entries)."""
         with self._db.transaction() as tx:
@@ -482,9 +513,7 @@ class KeyStore:
         """New purpose key; every data key of the purpose re-wrapped under it; events untouched."""
         with self._db.transaction() as tx:
             self._lock_keys(tx)
-            row = tx.execute(
-                "SELECT MAX(version) FROM hub_purpose_keys WHERE purpose = ?", (purpose,)
-            ).one()
+            row = tx.execute("SELECT MAX(version) FROM hub_purpose_keys WHERE purpose = ?", (purpose,)).one()
             old_version = int(row[0]) if row and row[0] is not None else 0
             version, _wrapped, kek = self._new_kek(tx, purpose, old_version + 1)
             rows = tx.execute(
@@ -497,9 +526,7 @@ class KeyStore:
                     "UPDATE hub_data_keys SET kek_version = ?, wrapped = ? WHERE subject = ? AND purpose = ?",
                     (version, seal(kek, dek.key, _dek_aad(dek.key_id, purpose, dek.subject)), dek.subject, purpose),
                 )
-            tx.execute(
-                "DELETE FROM hub_purpose_keys WHERE purpose = ? AND version < ?", (purpose, version)
-            )
+            tx.execute("DELETE FROM hub_purpose_keys WHERE purpose = ? AND version < ?", (purpose, version))
         self._keks = {k: v for k, v in self._keks.items() if k[0] != purpose or k[1] == version}
         self._current.pop(purpose, None)
         return len(rows)
@@ -531,18 +558,26 @@ class KeyStore:
             if not self._require_master(tx):  # ... nor this rotation follow another one unseen
                 raise KeyStoreError("this store has no master-key check: nothing to rotate")
             subs = {label: self._sub_key_in(tx, label) for label in SUB_KEYS}
-            rows = [(str(p), int(v), bytes(w)) for p, v, w in
-                    tx.execute("SELECT purpose, version, wrapped FROM hub_purpose_keys").all()]
+            rows = [
+                (str(p), int(v), bytes(w))
+                for p, v, w in tx.execute("SELECT purpose, version, wrapped FROM hub_purpose_keys").all()
+            ]
             for purpose, version, wrapped in rows:
                 kek = self._unwrap_kek(purpose, version, wrapped)
-                tx.execute("UPDATE hub_purpose_keys SET wrapped = ? WHERE purpose = ? AND version = ?",
-                           (seal(new_master, kek, _kek_aad(purpose, version)), purpose, version))
+                tx.execute(
+                    "UPDATE hub_purpose_keys SET wrapped = ? WHERE purpose = ? AND version = ?",
+                    (seal(new_master, kek, _kek_aad(purpose, version)), purpose, version),
+                )
             for label, key in subs.items():
-                tx.execute("INSERT INTO hub_meta (name, value) VALUES (?, ?)"
-                           " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                           (_sub_name(label), seal(new_master, key, _sub_name(label).encode())))
-            tx.execute("UPDATE hub_meta SET value = ? WHERE name = ?",
-                       (seal(new_master, _MASTER_CHECK, _CHECK_AAD), "master_check"))
+                tx.execute(
+                    "INSERT INTO hub_meta (name, value) VALUES (?, ?)"
+                    " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    (_sub_name(label), seal(new_master, key, _sub_name(label).encode())),
+                )
+            tx.execute(
+                "UPDATE hub_meta SET value = ? WHERE name = ?",
+                (seal(new_master, _MASTER_CHECK, _CHECK_AAD), "master_check"),
+            )
         self._master = new_master
         self._keks, self._current = {}, {}
         return len(rows)

@@ -119,8 +119,9 @@ class SealingMapper(Mapper):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         purpose, subject = key_context(domain_event)
         if not _fits_header(subject):  # before a key is made for it
-            raise UnsealedEvent(f"{type(domain_event).__name__}: a subject is printable text of at most "
-                                f"{_MAX_SUBJECT_BYTES} bytes")
+            raise UnsealedEvent(
+                f"{type(domain_event).__name__}: a subject is printable text of at most {_MAX_SUBJECT_BYTES} bytes"
+            )
         plain = super().to_stored_event(domain_event)
         data_key = self.keystore.key_for_write(purpose, subject)
         aad = _aad(plain.originator_id, plain.originator_version, plain.topic, purpose)

@@ -33,8 +33,7 @@ class NonceLedger:
                 self._last_purge = now
             # ON CONFLICT keeps two concurrent requests with one nonce from both passing.
             inserted = tx.execute(
-                "INSERT INTO hub_nonces (key_id, nonce, seen_at) VALUES (?,?,?) "
-                "ON CONFLICT (key_id, nonce) DO NOTHING",
+                "INSERT INTO hub_nonces (key_id, nonce, seen_at) VALUES (?,?,?) ON CONFLICT (key_id, nonce) DO NOTHING",
                 (key_id, nonce, int(now)),
             ).rowcount()
         return inserted == 1

@@ -40,8 +40,7 @@ def _now() -> str:
 
 
 def _org(row: tuple) -> Organisation:
-    return Organisation(org_id=row[0], role=Role(row[1]), name=row[2], code=row[3], gemeente=row[4],
-                        protocol=row[5])
+    return Organisation(org_id=row[0], role=Role(row[1]), name=row[2], code=row[3], gemeente=row[4], protocol=row[5])
 
 
 class OrgRegistry:
@@ -86,8 +85,9 @@ class OrgRegistry:
 
     def schools_of_swv(self, swv_org: str) -> list[str]:
         with self._db.transaction(write=False) as tx:
-            rows = tx.execute("SELECT school_org FROM hub_swv_schools WHERE swv_org = ? ORDER BY school_org",
-                              (swv_org,)).all()
+            rows = tx.execute(
+                "SELECT school_org FROM hub_swv_schools WHERE swv_org = ? ORDER BY school_org", (swv_org,)
+            ).all()
         return [str(r[0]) for r in rows]
 
     def set_protocol(self, org_id: str, protocol: str | None) -> None:
@@ -126,8 +126,16 @@ class OrgRegistry:
 
     def list(self) -> list[tuple[Organisation, list[OrgKey]]]:
         with self._db.transaction(write=False) as tx:
-            orgs = [_org(r) for r in tx.execute(
-                "SELECT org_id, role, name, code, gemeente, protocol FROM hub_orgs ORDER BY org_id").all()]
-            keys = [OrgKey(r[0], r[1], bytes(r[2]), r[3]) for r in tx.execute(
-                "SELECT key_id, org_id, public_key, revoked_at FROM hub_org_keys ORDER BY key_id").all()]
+            orgs = [
+                _org(r)
+                for r in tx.execute(
+                    "SELECT org_id, role, name, code, gemeente, protocol FROM hub_orgs ORDER BY org_id"
+                ).all()
+            ]
+            keys = [
+                OrgKey(r[0], r[1], bytes(r[2]), r[3])
+                for r in tx.execute(
+                    "SELECT key_id, org_id, public_key, revoked_at FROM hub_org_keys ORDER BY key_id"
+                ).all()
+            ]
         return [(o, [k for k in keys if k.org_id == o.org_id]) for o in orgs]

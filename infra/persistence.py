@@ -60,13 +60,17 @@ class StorePersistence:
     ) -> None:
         side: list[SideWrite] = []
         if answer is not None:
-            side.append(self.answers.remember(answer.org_id, answer.key, answer.request_hash,
-                                              answer.status, answer.body))
+            side.append(
+                self.answers.remember(answer.org_id, answer.key, answer.request_hash, answer.status, answer.body)
+            )
         at, new = utc_now(), {d.record_id for d in directory}
         side.extend((lambda tx, d=d: Directory.add_in(tx, d, at)) for d in directory)
         # Retention counts from a record's last change (infra/retention.py).
-        side.extend((lambda tx, rid=r.id: Directory.touched_in(tx, rid, at))
-                    for r in records if r.id not in new and getattr(r, "pending_events", None))
+        side.extend(
+            (lambda tx, rid=r.id: Directory.touched_in(tx, rid, at))
+            for r in records
+            if r.id not in new and getattr(r, "pending_events", None)
+        )
         side.append(self.access_log.side_write(log, at))
         try:
             self.store.records.save(*records, side_writes=side)

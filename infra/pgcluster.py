@@ -44,8 +44,9 @@ def bindir() -> Path:
 def server_version() -> str | None:
     """`postgres --version` of the binaries a cluster would run, or None without them."""
     try:
-        out = subprocess.run([str(bindir() / "postgres"), "--version"], check=True, capture_output=True,
-                             text=True, timeout=30)
+        out = subprocess.run(
+            [str(bindir() / "postgres"), "--version"], check=True, capture_output=True, text=True, timeout=30
+        )
     except (PostgresUnavailable, OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip()
@@ -70,16 +71,36 @@ class Cluster:
         subprocess.run([*self._as, *args], check=True, capture_output=True, timeout=120)
 
     def start(self) -> Cluster:
-        self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
-                  "--auth=trust", "-E", "UTF8", "--no-sync")
+        self._run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
         self._start_server()
         return self
 
     def _start_server(self) -> None:
-        opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                "-c fsync=off -c synchronous_commit=off -c max_connections=200")
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", opts,
-                  "-l", str(self.root / "server.log"), "-w", "start")
+        opts = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c max_connections=200"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            opts,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "start",
+        )
 
     def stop(self) -> None:
         try:
@@ -108,8 +129,23 @@ class Standby(Cluster):
         self.primary = primary
 
     def start(self) -> Standby:
-        self._run(str(self.bindir / "pg_basebackup"), "-D", str(self.data), "-h", "127.0.0.1",
-                  "-p", str(self.primary.port), "-U", "postgres", "-R", "-X", "stream", "-c", "fast", "--no-sync")
+        self._run(
+            str(self.bindir / "pg_basebackup"),
+            "-D",
+            str(self.data),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.primary.port),
+            "-U",
+            "postgres",
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "--no-sync",
+        )
         self._start_server()
         return self
 

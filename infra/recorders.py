@@ -65,8 +65,12 @@ class SealedPostgresRecorder(PostgresApplicationRecorder):
         error: Exception | None = None
         notification_ids: Sequence[int] | None = None
         with self.datastore.get_connection() as conn:
-            with conn.pipeline() as pipeline, conn.transaction() as transaction, \
-                    conn.cursor() as side, conn.cursor() as curs:
+            with (
+                conn.pipeline() as pipeline,
+                conn.transaction() as transaction,
+                conn.cursor() as side,
+                conn.cursor() as curs,
+            ):
                 confirm = _run_side_writes(Tx(side, self.dialect), stored_events, kwargs)
                 try:
                     if stored_events:

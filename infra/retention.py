@@ -46,8 +46,13 @@ class Expired:
     retention_ended: str
 
     def to_dict(self) -> dict[str, object]:
-        return {"doel": self.purpose, "pseudoniem": self.subject, "records": list(self.records),
-                "laatste_wijziging": self.last_changed, "bewaartermijn_verstreken": self.retention_ended}
+        return {
+            "doel": self.purpose,
+            "pseudoniem": self.subject,
+            "records": list(self.records),
+            "laatste_wijziging": self.last_changed,
+            "bewaartermijn_verstreken": self.retention_ended,
+        }
 
 
 @dataclass(frozen=True)
@@ -95,8 +100,15 @@ class RetentionSweep:
                 for subject, last in rows:
                     end = _ended(purpose, last, now)
                     if end is not None:
-                        found.append(Expired(purpose.name, str(subject), _records(tx, purpose.name, str(subject)),
-                                             str(last), iso(end)))
+                        found.append(
+                            Expired(
+                                purpose.name,
+                                str(subject),
+                                _records(tx, purpose.name, str(subject)),
+                                str(last),
+                                iso(end),
+                            )
+                        )
         return found
 
     def run(self, now: datetime, *, dry_run: bool = False) -> list[Expired]:
@@ -113,35 +125,56 @@ class RetentionSweep:
             # on, and then the check below sees its directory row and leaves the key alone. On
             # SQLite the same by the write lock, held from BEGIN (infra/sqlitepool.py).
             lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
-            has_key = tx.execute(
-                f"SELECT 1 FROM hub_data_keys WHERE subject = ? AND purpose = ?{lock}",
-                (candidate.subject, candidate.purpose)).one() is not None
+            has_key = (
+                tx.execute(
+                    f"SELECT 1 FROM hub_data_keys WHERE subject = ? AND purpose = ?{lock}",
+                    (candidate.subject, candidate.purpose),
+                ).one()
+                is not None
+            )
             row = tx.execute(
                 # Aliased: PostgreSQL rows come back keyed by column name.
                 "SELECT COUNT(*) AS n, COUNT(changed_at) AS known, MAX(changed_at) AS last FROM hub_directory"
                 " WHERE purpose = ? AND subject = ?",
-                (candidate.purpose, candidate.subject)).one()
+                (candidate.purpose, candidate.subject),
+            ).one()
             if not has_key or row is None or row[0] != row[1]:
                 return None
             end = _ended(purpose, row[2], now)
             if end is None:
                 return None
-            done = Expired(candidate.purpose, candidate.subject, _records(tx, candidate.purpose, candidate.subject),
-                           str(row[2]), iso(end))
+            done = Expired(
+                candidate.purpose,
+                candidate.subject,
+                _records(tx, candidate.purpose, candidate.subject),
+                str(row[2]),
+                iso(end),
+            )
             destroy_keys(tx, purpose.name, candidate.subject, utc_now(), f"retention: {purpose.retention.rationale}")
-            self._log.append_in(tx, [erase_entry(purpose.name, purpose.legal_basis.value, candidate.subject, {
-                "reden": "bewaartermijn verstreken",
-                "bewaartermijn": purpose.retention.rationale,
-                "laatste_wijziging": done.last_changed,
-                "einde_bewaartermijn": done.retention_ended,
-                "records": list(done.records),
-            })])
+            self._log.append_in(
+                tx,
+                [
+                    erase_entry(
+                        purpose.name,
+                        purpose.legal_basis.value,
+                        candidate.subject,
+                        {
+                            "reden": "bewaartermijn verstreken",
+                            "bewaartermijn": purpose.retention.rationale,
+                            "laatste_wijziging": done.last_changed,
+                            "einde_bewaartermijn": done.retention_ended,
+                            "records": list(done.records),
+                        },
+                    )
+                ],
+            )
         return done
 
 
 def _records(tx: Tx, purpose: str, subject: str) -> tuple[str, ...]:
-    rows = tx.execute("SELECT record_id FROM hub_directory WHERE purpose = ? AND subject = ? ORDER BY seq",
-                      (purpose, subject)).all()
+    rows = tx.execute(
+        "SELECT record_id FROM hub_directory WHERE purpose = ? AND subject = ? ORDER BY seq", (purpose, subject)
+    ).all()
     return tuple(str(UUID(str(r[0]))) for r in rows)
 
 
@@ -155,9 +188,11 @@ def shred_logged(keys: KeyStore, log: AccessLogStore, purpose: str, subject: str
 
     The entry names no reason beyond "manual": the shred list holds the operator's category.
     """
+
     def entries(tx: Tx, subjects: list[str]) -> None:
-        log.append_in(tx, [erase_entry(purpose, legal_basis(purpose), s, {"reden": "handmatige vernietiging"})
-                           for s in subjects])
+        log.append_in(
+            tx, [erase_entry(purpose, legal_basis(purpose), s, {"reden": "handmatige vernietiging"}) for s in subjects]
+        )
 
     return keys.shred(purpose, subject, reason, entries)
 
@@ -165,14 +200,22 @@ def shred_logged(keys: KeyStore, log: AccessLogStore, purpose: str, subject: str
 def erase_entry(purpose: str, basis: str, subject: str, why: dict[str, object]) -> AccessEntry:
     """The access-log entry of a crypto-shred: the hub erased this pupil's records of `purpose`."""
     return AccessEntry(
-        action=Action.ERASE, org_id=HUB_ORG, role=HUB_ORG, purpose=purpose, legal_basis=basis,
-        subject=subject, actor="hub", decision="erased",
-        afweging=why, at=utc_now(),
+        action=Action.ERASE,
+        org_id=HUB_ORG,
+        role=HUB_ORG,
+        purpose=purpose,
+        legal_basis=basis,
+        subject=subject,
+        actor="hub",
+        decision="erased",
+        afweging=why,
+        at=utc_now(),
     )
 
 
-def reapply_shreds(db: Database, shred_list: Iterable[tuple[str, str, str]],
-                   purposes: Mapping[str, Purpose] = PURPOSES) -> list[Reapplied]:
+def reapply_shreds(
+    db: Database, shred_list: Iterable[tuple[str, str, str]], purposes: Mapping[str, Purpose] = PURPOSES
+) -> list[Reapplied]:
     """After restoring an older backup: destroy again every key the shred list names.
 
     `shred_list` holds (key id, purpose, shredded at), as `KeyStore.shredded_key_ids()`
@@ -189,10 +232,20 @@ def reapply_shreds(db: Database, shred_list: Iterable[tuple[str, str, str]],
             purpose, subject = live.pop(key_id)
             destroy_keys(tx, purpose, subject, shredded_at, "shred list re-applied after a restore")
             done.append(Reapplied(key_id, purpose, subject, shredded_at))
-            log.append_in(tx, [erase_entry(purpose, legal_basis(purpose, purposes), subject, {
-                "reden": "vernietiging opnieuw toegepast na herstel van een back-up",
-                "oorspronkelijk_vernietigd": shredded_at,
-            })])
+            log.append_in(
+                tx,
+                [
+                    erase_entry(
+                        purpose,
+                        legal_basis(purpose, purposes),
+                        subject,
+                        {
+                            "reden": "vernietiging opnieuw toegepast na herstel van een back-up",
+                            "oorspronkelijk_vernietigd": shredded_at,
+                        },
+                    )
+                ],
+            )
     return done
 
 
@@ -202,8 +255,10 @@ def _live_keys(tx: Tx, key_ids: list[str]) -> dict[str, tuple[str, str]]:
     lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
     found: dict[str, tuple[str, str]] = {}
     for start in range(0, len(key_ids), _CHUNK):
-        chunk = key_ids[start:start + _CHUNK]
-        rows = tx.execute(f"SELECT key_id, purpose, subject FROM hub_data_keys WHERE key_id IN"
-                          f" ({','.join('?' * len(chunk))}){lock}", chunk).all()
+        chunk = key_ids[start : start + _CHUNK]
+        rows = tx.execute(
+            f"SELECT key_id, purpose, subject FROM hub_data_keys WHERE key_id IN ({','.join('?' * len(chunk))}){lock}",
+            chunk,
+        ).all()
         found.update((str(k), (str(p), str(s))) for k, p, s in rows)
     return found

@@ -46,9 +46,12 @@ def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
     size = len(plaintext) + _TAG_BYTES
     out = ffi.new("unsigned char[]", size)
-    if lib.crypto_aead_xchacha20poly1305_ietf_encrypt(
-        out, ffi.NULL, plaintext, len(plaintext), aad, len(aad), ffi.NULL, nonce, key
-    ) != 0:
+    if (
+        lib.crypto_aead_xchacha20poly1305_ietf_encrypt(
+            out, ffi.NULL, plaintext, len(plaintext), aad, len(aad), ffi.NULL, nonce, key
+        )
+        != 0
+    ):
         raise SealError("encryption failed")
     return nonce + ffi.buffer(out, size)[:]
 
@@ -61,8 +64,11 @@ def unseal(key: bytes, sealed: bytes, aad: bytes) -> bytes:
     size = len(sealed) - NONCE_BYTES - _TAG_BYTES
     out = ffi.new("unsigned char[]", max(size, 1))
     body = sealed[NONCE_BYTES:]
-    if lib.crypto_aead_xchacha20poly1305_ietf_decrypt(
-        out, ffi.NULL, ffi.NULL, body, len(body), aad, len(aad), sealed[:NONCE_BYTES], key
-    ) != 0:
+    if (
+        lib.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            out, ffi.NULL, ffi.NULL, body, len(body), aad, len(aad), sealed[:NONCE_BYTES], key
+        )
+        != 0
+    ):
         raise SealError("authentication failed")
     return ffi.buffer(out, size)[:]

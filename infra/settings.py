@@ -19,9 +19,7 @@ class Settings(BaseSettings):
     )
     var_dir: Path = Field(Path("./var"), description="Where local state and secrets live")
     master_key_file: Path = Field(Path("./var/master.key"), description="Master key (32 bytes)")
-    master_key: str | None = Field(
-        None, description="Master key as base64, instead of the file (for secret managers)"
-    )
+    master_key: str | None = Field(None, description="Master key as base64, instead of the file (for secret managers)")
     pepper_file: Path = Field(Path("./var/pepper.key"), description="Pseudonym pepper (32 bytes)")
     signing_key_file: Path = Field(
         Path("./var/hub-signing.key"), description="The hub's Ed25519 seed: receipts, tree heads"
@@ -35,7 +33,9 @@ class Settings(BaseSettings):
         "(then `hub db migrate` runs as the owner role)",
     )
     store_threads: int | None = Field(
-        None, ge=1, le=64,
+        None,
+        ge=1,
+        le=64,
         description="Threads that run requests' blocking work (signature check, use case) off the event "
         "loop; default 1 on SQLite (one writer: more threads only contend for it and the GIL), "
         "4 on PostgreSQL (its transactions do run side by side)",

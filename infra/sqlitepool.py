@@ -94,7 +94,12 @@ def with_hub_pool(factory: F) -> F:
         old = datastore.pool
         old.close()
         datastore.pool = HubSQLitePool(
-            db_name=old.db_name, lock_timeout=old.lock_timeout, pool_size=old.pool_size,
-            max_overflow=old.max_overflow, pool_timeout=old.pool_timeout, max_age=old.max_age,
-            pre_ping=old.pre_ping)
+            db_name=old.db_name,
+            lock_timeout=old.lock_timeout,
+            pool_size=old.pool_size,
+            max_overflow=old.max_overflow,
+            pool_timeout=old.pool_timeout,
+            max_age=old.max_age,
+            pre_ping=old.pre_ping,
+        )
     return factory

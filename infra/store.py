@@ -177,5 +177,3 @@ def open_store(settings: Settings, extra_tables: tuple[str, ...] = ()) -> Store:
         records.close()
         raise
     return Store(records, records.db, records.keys, Pseudonymiser(secrets.pepper), secrets)
-
-

@@ -40,12 +40,21 @@ KIND = "overdracht"
 PURPOSE = Overdracht.PURPOSE
 BASIS = LegalBasis.WETTELIJKE_PLICHT.value
 PATHS = {
-    "leerling.name": "leerling.naam", "sending_school": "school", "receiving_school": "ontvangende_school",
-    "warm_items.key": "warme_items", "rapport.verzuim_samenvatting": "rapport.verzuim_samenvatting",
+    "leerling.name": "leerling.naam",
+    "sending_school": "school",
+    "receiving_school": "ontvangende_school",
+    "warm_items.key": "warme_items",
+    "rapport.verzuim_samenvatting": "rapport.verzuim_samenvatting",
 }
 _RAPPORT_FIELDS = tuple(sorted(f for f, spec in FIELDS.items() if spec.category is Category.ONDERWIJSKUNDIG_RAPPORT))
-_BASE_FIELDS = ("leerling.naam", "leerling.geboortedatum", "leerling.id", "school.brin", "school.vestiging",
-                *_RAPPORT_FIELDS)
+_BASE_FIELDS = (
+    "leerling.naam",
+    "leerling.geboortedatum",
+    "leerling.id",
+    "school.brin",
+    "school.vestiging",
+    *_RAPPORT_FIELDS,
+)
 
 
 class Leerling(LeerlingId):
@@ -96,8 +105,9 @@ def _org(code: str) -> str:
 
 def _context(o: Overdracht) -> SubjectContext:
     sender = _org(o.sending_school.code)
-    return SubjectContext(subject=o.subject, school=sender, receiving_school=_org(o.receiving_school.code),
-                          recorded_by=sender)
+    return SubjectContext(
+        subject=o.subject, school=sender, receiving_school=_org(o.receiving_school.code), recorded_by=sender
+    )
 
 
 def sender_view(o: Overdracht) -> dict[str, Any]:
@@ -115,8 +125,10 @@ def sender_view(o: Overdracht) -> dict[str, Any]:
 def _released_view(o: Overdracht, released: frozenset[str]) -> dict[str, Any]:
     leerling, rapport = o.leerling, o.rapport.to_event()
     values: dict[str, Any] = {
-        "leerling.naam": leerling.name, "leerling.geboortedatum": leerling.birth_date.isoformat(),
-        "leerling.id": _pupil_id(leerling.pupil_id), "school.brin": o.sending_school.code[:4],
+        "leerling.naam": leerling.name,
+        "leerling.geboortedatum": leerling.birth_date.isoformat(),
+        "leerling.id": _pupil_id(leerling.pupil_id),
+        "school.brin": o.sending_school.code[:4],
         "school.vestiging": o.sending_school.code[4:],
         **{f"rapport.{k}": v for k, v in rapport.items()},
     }
@@ -138,8 +150,10 @@ def push(p: Persistence, who: Requester, body: OverdrachtIn, idem: Idempotency |
         subject = p.pseudonym(pupil.kind.value, pupil.value)
         try:
             o = Overdracht.draft(
-                subject, leerling=DomainLeerling(pupil, body.leerling.naam, body.leerling.geboortedatum),
-                sending_school=body.school.code, receiving_school=body.ontvangende_school.code,
+                subject,
+                leerling=DomainLeerling(pupil, body.leerling.naam, body.leerling.geboortedatum),
+                sending_school=body.school.code,
+                receiving_school=body.ontvangende_school.code,
                 rapport=OnderwijskundigRapport(**body.rapport.model_dump()),
                 warm_items=[WarmItem(i.sleutel, i.tekst, i.toestemming_nodig) for i in body.warme_items],
             )
@@ -150,9 +164,13 @@ def push(p: Persistence, who: Requester, body: OverdrachtIn, idem: Idempotency |
         response = sender_view(o)
         fields = (*_BASE_FIELDS, *(warm_field(i.sleutel) for i in body.warme_items))
         p.commit(
-            [o], log=[write_entry(who, o, tuple(sorted(fields)), PURPOSE, BASIS)],
-            directory=[DirectoryEntry(o.id, KIND, PURPOSE, who.org.org_id, subject,
-                                      receiver_org=_org(body.ontvangende_school.code))],
+            [o],
+            log=[write_entry(who, o, tuple(sorted(fields)), PURPOSE, BASIS)],
+            directory=[
+                DirectoryEntry(
+                    o.id, KIND, PURPOSE, who.org.org_id, subject, receiver_org=_org(body.ontvangende_school.code)
+                )
+            ],
             answer=answer_for(201, response),
         )
         return Answer(201, response)
@@ -174,8 +192,14 @@ def _party(p: Persistence, who: Requester, record_id: UUID) -> tuple[Overdracht,
     return o, sender
 
 
-def read(p: Persistence, keys: dict[str, VerifyKey], who: Requester, record_id: UUID, receipt: str | None,
-         at: datetime | None = None) -> Answer:
+def read(
+    p: Persistence,
+    keys: dict[str, VerifyKey],
+    who: Requester,
+    record_id: UUID,
+    receipt: str | None,
+    at: datetime | None = None,
+) -> Answer:
     """The sender gets its status view; the receiver the rapport and the consented warm items."""
     o, sender = _party(p, who, record_id)
     if sender:
@@ -185,16 +209,20 @@ def read(p: Persistence, keys: dict[str, VerifyKey], who: Requester, record_id: 
     if receipt is not None:
         presented = check_receipt(p, keys, who, receipt, purpose=PURPOSE, subject=o.subject, at=at)
     requested = (*_BASE_FIELDS, *(warm_field(item.key) for item in o.warm_items))
-    decision, entry = decide(who, PURPOSE, _context(o), requested, presented=presented,
-                             last_changed=o.modified_on, record_id=o.id, at=at)
+    decision, entry = decide(
+        who, PURPOSE, _context(o), requested, presented=presented, last_changed=o.modified_on, record_id=o.id, at=at
+    )
     p.log([entry])  # fail closed: no entry, no answer
     withheld = withheld_view(decision)
-    return Answer(200, {
-        **sender_view(o),
-        **_released_view(o, decision.released),
-        "warme_items_achtergehouden": {k: withheld[f] for f in withheld if (k := warm_key(f)) is not None},
-        "afweging": entry.afweging,
-    })
+    return Answer(
+        200,
+        {
+            **sender_view(o),
+            **_released_view(o, decision.released),
+            "warme_items_achtergehouden": {k: withheld[f] for f in withheld if (k := warm_key(f)) is not None},
+            "afweging": entry.afweging,
+        },
+    )
 
 
 def listing(p: Persistence, who: Requester, after: int, limit: int, inbox: bool) -> Answer:

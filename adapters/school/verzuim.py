@@ -37,11 +37,22 @@ BASIS = "wettelijke_plicht"
 
 # Domain field names → the API's field paths, so every error names what the client sent.
 PATHS = {
-    "pupil_id": "leerling", "pupil_name": "leerling.naam", "birth_date": "leerling.geboortedatum",
-    "woongemeente": "leerling.woongemeente", "school": "school", "school_brin": "school.brin",
-    "school_vestiging": "school.vestiging", "kind": "soort", "period_start": "periode.begin",
-    "period_end": "periode.eind", "hours": "uren", "late_count": "te_laat_aantal",
-    "school_actions": "acties", "note": "toelichting", "reason": "reden", "route": "route",
+    "pupil_id": "leerling",
+    "pupil_name": "leerling.naam",
+    "birth_date": "leerling.geboortedatum",
+    "woongemeente": "leerling.woongemeente",
+    "school": "school",
+    "school_brin": "school.brin",
+    "school_vestiging": "school.vestiging",
+    "kind": "soort",
+    "period_start": "periode.begin",
+    "period_end": "periode.eind",
+    "hours": "uren",
+    "late_count": "te_laat_aantal",
+    "school_actions": "acties",
+    "note": "toelichting",
+    "reason": "reden",
+    "route": "route",
     "filed_on": "periode",
 }
 
@@ -89,8 +100,14 @@ class CorrectieIn(Strict):
     reden: str = Field("", max_length=2000)
 
     _DOMAIN: ClassVar[dict[str, str]] = {
-        "soort": "kind", "uren": "hours", "te_laat_aantal": "late_count", "acties": "school_actions",
-        "toelichting": "note", "naam": "pupil_name", "geboortedatum": "birth_date", "woongemeente": "woongemeente",
+        "soort": "kind",
+        "uren": "hours",
+        "te_laat_aantal": "late_count",
+        "acties": "school_actions",
+        "toelichting": "note",
+        "naam": "pupil_name",
+        "geboortedatum": "birth_date",
+        "woongemeente": "woongemeente",
     }
 
     def changes(self) -> dict[str, Any]:
@@ -119,15 +136,21 @@ def status_view(m: Verzuimmelding) -> dict[str, Any]:
         "ontvanger": f"leerplicht:{m.recipient}",
         "versie": m.version,
         "acties_leerplicht": [
-            {"route": a.route.value, "toelichting": a.note, "gemeente": a.by_gemeente,
-             "vastgelegd_op": a.recorded_at.isoformat()} for a in m.actions
+            {
+                "route": a.route.value,
+                "toelichting": a.note,
+                "gemeente": a.by_gemeente,
+                "vastgelegd_op": a.recorded_at.isoformat(),
+            }
+            for a in m.actions
         ],
         "reden_intrekking": m.withdrawal_reason,
     }
 
 
-def push(p: Persistence, who: Requester, body: VerzuimmeldingIn, idem: Idempotency | None,
-         protocol: Verzuimprotocol) -> Answer:
+def push(
+    p: Persistence, who: Requester, body: VerzuimmeldingIn, idem: Idempotency | None, protocol: Verzuimprotocol
+) -> Answer:
     """File a melding; the school in the body must be the signing organisation."""
     require_signing_school(who, body.school)
     pupil = body.leerling.pupil_id()
@@ -136,11 +159,22 @@ def push(p: Persistence, who: Requester, body: VerzuimmeldingIn, idem: Idempoten
         subject = p.pseudonym(pupil.kind.value, pupil.value)
         try:
             melding = Verzuimmelding.file(
-                subject, school=body.school.code, woongemeente=body.leerling.woongemeente,
-                pupil_id=pupil.value, pupil_name=body.leerling.naam, birth_date=body.leerling.geboortedatum,
-                pupil_id_kind=pupil.kind, kind=body.soort, period_start=body.periode.begin,
-                period_end=body.periode.eind, filed_on=today(), hours=body.uren, late_count=body.te_laat_aantal,
-                school_actions=body.acties, note=body.toelichting, protocol=protocol,
+                subject,
+                school=body.school.code,
+                woongemeente=body.leerling.woongemeente,
+                pupil_id=pupil.value,
+                pupil_name=body.leerling.naam,
+                birth_date=body.leerling.geboortedatum,
+                pupil_id_kind=pupil.kind,
+                kind=body.soort,
+                period_start=body.periode.begin,
+                period_end=body.periode.eind,
+                filed_on=today(),
+                hours=body.uren,
+                late_count=body.te_laat_aantal,
+                school_actions=body.acties,
+                note=body.toelichting,
+                protocol=protocol,
             )
         except DomainError as e:
             raise domain_refusal(e, PATHS) from e

@@ -30,28 +30,38 @@ async def heads(request: Request, caller: CallerDep) -> JSONResponse:
     return await answer(request, audit.published_heads, hub.persistence.access_log, hub.signing_key, hub.signing_key_id)
 
 
-@router.post("/boomkoppen", status_code=201, summary="Sign a tree head over the log as it is now (auditor)",
-             responses=REFUSALS)
+@router.post(
+    "/boomkoppen", status_code=201, summary="Sign a tree head over the log as it is now (auditor)", responses=REFUSALS
+)
 async def sign(request: Request, caller: CallerDep) -> JSONResponse:
     hub = _hub(request)
-    return await answer(request, audit.sign_now, hub.persistence.access_log, caller, hub.signing_key,
-                        hub.signing_key_id)
+    return await answer(
+        request, audit.sign_now, hub.persistence.access_log, caller, hub.signing_key, hub.signing_key_id
+    )
 
 
 @router.get("/bewijs/inclusie", summary="RFC 9162 inclusion proof of one entry (auditor)", responses=REFUSALS)
-async def inclusion(request: Request, caller: CallerDep, seq: Size,
-                    grootte: Annotated[int, Query(ge=1, le=2**62, description="Tree size")]) -> JSONResponse:
+async def inclusion(
+    request: Request,
+    caller: CallerDep,
+    seq: Size,
+    grootte: Annotated[int, Query(ge=1, le=2**62, description="Tree size")],
+) -> JSONResponse:
     return await answer_long_read(audit.inclusion, _hub(request).persistence.access_log, caller, seq, grootte)
 
 
-@router.get("/bewijs/consistentie", summary="RFC 9162 consistency proof between two sizes (auditor)",
-            responses=REFUSALS)
+@router.get(
+    "/bewijs/consistentie", summary="RFC 9162 consistency proof between two sizes (auditor)", responses=REFUSALS
+)
 async def consistency(request: Request, caller: CallerDep, van: Size, naar: Size) -> JSONResponse:
     return await answer_long_read(audit.consistency, _hub(request).persistence.access_log, caller, van, naar)
 
 
 @router.get("/log", summary="Access-log entries van..tot-1 (auditor)", responses=REFUSALS)
-async def log(request: Request, caller: CallerDep, van: Size = 0,
-              tot: Annotated[int | None, Query(ge=0, le=2**62, description="Exclusive; default van + 500")] = None,
-              ) -> JSONResponse:
+async def log(
+    request: Request,
+    caller: CallerDep,
+    van: Size = 0,
+    tot: Annotated[int | None, Query(ge=0, le=2**62, description="Exclusive; default van + 500")] = None,
+) -> JSONResponse:
     return await answer_long_read(audit.log_page, _hub(request).persistence.access_log, caller, van, tot)

@@ -20,8 +20,13 @@ async def idempotency(
     request: Request,
     idempotency_key: Annotated[
         str | None,
-        Header(alias="Idempotency-Key", min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$",
-               description="Makes a retried push return the first answer instead of a duplicate"),
+        Header(
+            alias="Idempotency-Key",
+            min_length=8,
+            max_length=128,
+            pattern=r"^[A-Za-z0-9._:-]+$",
+            description="Makes a retried push return the first answer instead of a duplicate",
+        ),
     ] = None,
 ) -> Idempotency | None:
     if idempotency_key is None:

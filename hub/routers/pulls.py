@@ -25,36 +25,59 @@ REFUSALS = {
 Gemeente = Annotated[str, Path(pattern=r"^GM[0-9]{4}$", description="CBS gemeentecode, e.g. GM0363")]
 
 
-@router.get("/leerplicht/{gemeentecode}/meldingen", tags=["leerplicht"], responses=REFUSALS,
-            summary="The meldingen routed to this gemeente (cursor feed, minimal fields)")
-async def feed(gemeentecode: Gemeente, request: Request, caller: CallerDep,
-               na: Annotated[int, Query(ge=0, le=2**62, description="Cursor: items after this")] = 0,
-               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> JSONResponse:
+@router.get(
+    "/leerplicht/{gemeentecode}/meldingen",
+    tags=["leerplicht"],
+    responses=REFUSALS,
+    summary="The meldingen routed to this gemeente (cursor feed, minimal fields)",
+)
+async def feed(
+    gemeentecode: Gemeente,
+    request: Request,
+    caller: CallerDep,
+    na: Annotated[int, Query(ge=0, le=2**62, description="Cursor: items after this")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> JSONResponse:
     return await answer(request, leerplicht.feed, persistence(request), caller, gemeentecode, na, limit)
 
 
-@router.get("/leerplicht/{gemeentecode}/meldingen/{melding_id}/casus", tags=["leerplicht"], responses=REFUSALS,
-            summary="The thuiszitter case of the pupil (with a consent receipt), else a signal")
-async def case(gemeentecode: Gemeente, melding_id: UUID, request: Request, caller: CallerDep,
-               receipt: ReceiptHeader = None) -> JSONResponse:
+@router.get(
+    "/leerplicht/{gemeentecode}/meldingen/{melding_id}/casus",
+    tags=["leerplicht"],
+    responses=REFUSALS,
+    summary="The thuiszitter case of the pupil (with a consent receipt), else a signal",
+)
+async def case(
+    gemeentecode: Gemeente, melding_id: UUID, request: Request, caller: CallerDep, receipt: ReceiptHeader = None
+) -> JSONResponse:
     keys = request.app.state.hub.notary.keys()
     return await answer(request, leerplicht.case, persistence(request), keys, caller, gemeentecode, melding_id, receipt)
 
 
-@router.get("/swv/monitoring", tags=["swv"], responses=REFUSALS,
-            summary="Counts of meldingen and thuiszitters of the SWV's schools; small cells suppressed")
-async def monitoring(request: Request, caller: CallerDep,
-                     van: Annotated[date | None, Query(description="First day (default: 90 days before tot)")] = None,
-                     tot: Annotated[date | None, Query(description="Last day (default: today)")] = None,
-                     ) -> JSONResponse:
+@router.get(
+    "/swv/monitoring",
+    tags=["swv"],
+    responses=REFUSALS,
+    summary="Counts of meldingen and thuiszitters of the SWV's schools; small cells suppressed",
+)
+async def monitoring(
+    request: Request,
+    caller: CallerDep,
+    van: Annotated[date | None, Query(description="First day (default: 90 days before tot)")] = None,
+    tot: Annotated[date | None, Query(description="Last day (default: today)")] = None,
+) -> JSONResponse:
     tot = tot or date.today()
     van = van or (tot - timedelta(days=90) if tot.toordinal() > 90 else date.min)
     schools = request.app.state.hub.orgs.schools_of_swv(caller.org.org_id)
     return await answer(request, swv.monitoring, persistence(request), caller, schools, van, tot)
 
 
-@router.get("/jeugdteam/signaal", tags=["jeugdteam"], responses=REFUSALS,
-            summary="With a consent receipt: whether there is an open melding, and the items covered")
+@router.get(
+    "/jeugdteam/signaal",
+    tags=["jeugdteam"],
+    responses=REFUSALS,
+    summary="With a consent receipt: whether there is an open melding, and the items covered",
+)
 async def signal(request: Request, caller: CallerDep, receipt: ReceiptHeader = None) -> JSONResponse:
     keys = request.app.state.hub.notary.keys()
     return await answer(request, jeugdteam.signal, persistence(request), keys, caller, receipt)

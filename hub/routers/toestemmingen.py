@@ -29,23 +29,24 @@ def _notary(request: Request) -> Any:
 
 
 @router.post("", status_code=201, summary="Record a consent; answers with its signed receipt", responses=REFUSALS)
-async def give(body: toestemming.ToestemmingIn, request: Request, caller: CallerDep,
-               idem: IdempotencyDep) -> JSONResponse:
+async def give(
+    body: toestemming.ToestemmingIn, request: Request, caller: CallerDep, idem: IdempotencyDep
+) -> JSONResponse:
     return await answer(request, toestemming.give, persistence(request), _notary(request), caller, body, idem)
 
 
-@router.get("/{toestemming_id}", summary="A consent you recorded, with a fresh receipt while valid",
-            responses=REFUSALS)
+@router.get("/{toestemming_id}", summary="A consent you recorded, with a fresh receipt while valid", responses=REFUSALS)
 async def status(toestemming_id: UUID, request: Request, caller: CallerDep) -> JSONResponse:
     return await answer(request, toestemming.status, persistence(request), _notary(request), caller, toestemming_id)
 
 
-@router.post("/{toestemming_id}/intrekking", summary="Withdraw a consent, for every later pull",
-             responses=REFUSALS)
-async def withdraw(toestemming_id: UUID, body: toestemming.IntrekkingIn, request: Request,
-                   caller: CallerDep) -> JSONResponse:
-    return await answer(request, toestemming.withdraw, persistence(request), _notary(request), caller,
-                        toestemming_id, body)
+@router.post("/{toestemming_id}/intrekking", summary="Withdraw a consent, for every later pull", responses=REFUSALS)
+async def withdraw(
+    toestemming_id: UUID, body: toestemming.IntrekkingIn, request: Request, caller: CallerDep
+) -> JSONResponse:
+    return await answer(
+        request, toestemming.withdraw, persistence(request), _notary(request), caller, toestemming_id, body
+    )
 
 
 @keys_router.get("/v1/sleutels", summary="The hub's public keys (JWKS) for verifying consent receipts")

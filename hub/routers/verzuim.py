@@ -24,15 +24,19 @@ REFUSALS = {
 
 
 @router.post("", status_code=201, summary="Push a verzuimmelding (school)", responses=REFUSALS)
-async def push(body: school.VerzuimmeldingIn, request: Request, caller: CallerDep,
-               idem: IdempotencyDep) -> JSONResponse:
+async def push(
+    body: school.VerzuimmeldingIn, request: Request, caller: CallerDep, idem: IdempotencyDep
+) -> JSONResponse:
     return await answer(request, school.push, persistence(request), caller, body, idem, protocol_of(caller))
 
 
 @router.get("", summary="The school's own meldingen (cursor feed)", responses=REFUSALS)
-async def list_own(request: Request, caller: CallerDep,
-                   na: Annotated[int, Query(ge=0, le=2**62, description="Cursor: items after this")] = 0,
-                   limit: Annotated[int, Query(ge=1, le=500)] = 100) -> JSONResponse:
+async def list_own(
+    request: Request,
+    caller: CallerDep,
+    na: Annotated[int, Query(ge=0, le=2**62, description="Cursor: items after this")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> JSONResponse:
     return await answer(request, school.listing, persistence(request), caller, na, limit)
 
 
@@ -51,7 +55,8 @@ async def withdraw(melding_id: UUID, body: school.IntrekkingIn, request: Request
     return await answer(request, school.withdraw, persistence(request), caller, melding_id, body)
 
 
-@router.post("/{melding_id}/acties", status_code=201, summary="Record leerplicht's action (MAS route)",
-             responses=REFUSALS)
+@router.post(
+    "/{melding_id}/acties", status_code=201, summary="Record leerplicht's action (MAS route)", responses=REFUSALS
+)
 async def actie(melding_id: UUID, body: leerplicht.ActieIn, request: Request, caller: CallerDep) -> JSONResponse:
     return await answer(request, leerplicht.record_actie, persistence(request), caller, melding_id, body)

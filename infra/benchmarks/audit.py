@@ -32,30 +32,75 @@ MEMORY_OURS = "verify_log (in memory)"
 MEMORY_CHAIN = "plain SHA-256 chain (in memory)"
 PYMERKLE = "pymerkle InmemoryTree (in memory)"
 _CHAIN_ONLY = "the chain peer hashes the chain only: no comparison, no tree, no heads"
-_WHY = {STREAM_CHAIN: _CHAIN_ONLY, MEMORY_CHAIN: _CHAIN_ONLY,
-        PYMERKLE: "the pymerkle peer builds its in-memory tree over the bodies and takes its root"}
+_WHY = {
+    STREAM_CHAIN: _CHAIN_ONLY,
+    MEMORY_CHAIN: _CHAIN_ONLY,
+    PYMERKLE: "the pymerkle peer builds its in-memory tree over the bodies and takes its root",
+}
 WITH_LOG = "push + access-log entry"
 WITHOUT_LOG = "the same push without its entry"
 
-_WRITE_FIELDS = ("birth_date", "filed_on", "hours", "kind", "late_count", "note", "period_end", "period_start",
-                 "pupil_id", "pupil_id_kind", "pupil_name", "school_actions", "school_brin", "school_vestiging",
-                 "woongemeente")
-_RELEASED = ("leerling.geboortedatum", "leerling.id", "leerling.naam", "verzuim.periode", "verzuim.soort",
-             "verzuim.uren")
+_WRITE_FIELDS = (
+    "birth_date",
+    "filed_on",
+    "hours",
+    "kind",
+    "late_count",
+    "note",
+    "period_end",
+    "period_start",
+    "pupil_id",
+    "pupil_id_kind",
+    "pupil_name",
+    "school_actions",
+    "school_brin",
+    "school_vestiging",
+    "woongemeente",
+)
+_RELEASED = (
+    "leerling.geboortedatum",
+    "leerling.id",
+    "leerling.naam",
+    "verzuim.periode",
+    "verzuim.soort",
+    "verzuim.uren",
+)
 
 
 def log_entry(i: int) -> AccessEntry:
     """The i-th entry of the built log: two writes (a school's push) to one disclosure (leerplicht's
     pull), with fresh record ids and pseudonyms; bodies of about 600-700 bytes, as the hub writes them."""
     subject = hashlib.sha256(i.to_bytes(8, "big")).hexdigest()
-    common = dict(subject=subject, record_id=str(uuid.uuid4()), request_id=uuid.uuid4().hex,
-                  at=f"2026-11-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00.000Z")
+    common = dict(
+        subject=subject,
+        record_id=str(uuid.uuid4()),
+        request_id=uuid.uuid4().hex,
+        at=f"2026-11-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00.000Z",
+    )
     if i % 3 < 2:
-        return AccessEntry(Action.WRITE, "school:12AB00", "school", "verzuimmelding", "wettelijke_plicht",
-                           fields=_WRITE_FIELDS, decision="allow", **common)
-    return AccessEntry(Action.DISCLOSE, "leerplicht:GM0479", "leerplicht", "verzuimmelding", "wettelijke_plicht",
-                       actor="lpa-0042", fields=_RELEASED, requested=_RELEASED, decision="allow",
-                       afweging={"outcome": "allow", "policy_version": "1"}, **common)
+        return AccessEntry(
+            Action.WRITE,
+            "school:12AB00",
+            "school",
+            "verzuimmelding",
+            "wettelijke_plicht",
+            fields=_WRITE_FIELDS,
+            decision="allow",
+            **common,
+        )
+    return AccessEntry(
+        Action.DISCLOSE,
+        "leerplicht:GM0479",
+        "leerplicht",
+        "verzuimmelding",
+        "wettelijke_plicht",
+        actor="lpa-0042",
+        fields=_RELEASED,
+        requested=_RELEASED,
+        decision="allow",
+        afweging={"outcome": "allow", "policy_version": "1"},
+        **common,
+    )
 
 
 @dataclass(frozen=True)
@@ -69,8 +114,9 @@ class BuiltLog:
         return verify_keys(self.signing_key)
 
 
-def grow_log(p: StorePersistence, signing_key: SigningKey, start: int, stop: int,
-             progress: Callable[[str], None]) -> None:
+def grow_log(
+    p: StorePersistence, signing_key: SigningKey, start: int, stop: int, progress: Callable[[str], None]
+) -> None:
     """Append entries `start`..`stop` of the built log through `AccessLogStore.append` (the
     hub's own append path, so the stored rows are exactly the hub's), `HEAD_EVERY` entries
     per transaction, with a signed tree head after each transaction."""
@@ -161,12 +207,18 @@ def _append_results(options: Options, root: Path) -> BenchResult:
         }
         rates = alternate(options.rounds, sides, options.progress, "audit append")
     return BenchResult.from_rounds(
-        "audit: entries appended with their push", "entries/s", rates[WITH_LOG], WITHOUT_LOG, rates[WITHOUT_LOG],
+        "audit: entries appended with their push",
+        "entries/s",
+        rates[WITH_LOG],
+        WITHOUT_LOG,
+        rates[WITHOUT_LOG],
         goal=APPEND_GOAL,
-        extra=("Records.save of a melding with its access-log entry as the side write StorePersistence.commit "
-               "gives it (hash chain + Merkle state row, in the event's transaction) against Records.save of the "
-               "same melding alone; one push per transaction, "
-               f"{options.pushes} pushes per round, new pupils, SQLite; the rate counts entries = pushes",),
+        extra=(
+            "Records.save of a melding with its access-log entry as the side write StorePersistence.commit "
+            "gives it (hash chain + Merkle state row, in the event's transaction) against Records.save of the "
+            "same melding alone; one push per transaction, "
+            f"{options.pushes} pushes per round, new pupils, SQLite; the rate counts entries = pushes",
+        ),
     )
 
 
@@ -206,8 +258,10 @@ def audit(options: Options) -> list[BenchResult]:
             heads = len(log.persistence.access_log.heads())
             sizes = [len(e.body) for e in loaded[:3000]]
             loaded.clear()  # about a gigabyte at full size
-    log_note = (f"{size:,} entries, bodies {min(sizes)}-{max(sizes)} bytes (mean {sum(sizes) // len(sizes)}), "
-                f"{heads} signed tree heads")
+    log_note = (
+        f"{size:,} entries, bodies {min(sizes)}-{max(sizes)} bytes (mean {sum(sizes) // len(sizes)}), "
+        f"{heads} signed tree heads"
+    )
     stream_note = "streamed: each side reads the entries from SQLite itself (AccessLogStore.entries)"
     memory_note = "in memory: every side starts from the same list of stored entries, read before the rounds"
     for name, ours, peer, goal, notes in (
@@ -215,6 +269,9 @@ def audit(options: Options) -> list[BenchResult]:
         ("audit: verify_log, in memory", MEMORY_OURS, MEMORY_CHAIN, VERIFY_GOAL, (memory_note,)),
         ("audit: verify_log vs pymerkle, in memory", MEMORY_OURS, PYMERKLE, None, (memory_note,)),
     ):
-        results.append(BenchResult.from_rounds(name, "entries/s", rates[ours], peer, rates[peer], goal=goal,
-                                               extra=(log_note, *notes, _WHY[peer])))
+        results.append(
+            BenchResult.from_rounds(
+                name, "entries/s", rates[ours], peer, rates[peer], goal=goal, extra=(log_note, *notes, _WHY[peer])
+            )
+        )
     return results

@@ -59,10 +59,25 @@ class Options:
     def quick(cls, **changes: Any) -> Options:
         """Small sizes for a smoke run of every benchmark in seconds (figures mean little)."""
         small: dict[str, Any] = dict(
-            events=120, pupils=120, rounds=2, backend="sqlite", requests=40, concurrency=4, max_seconds=20.0,
-            log_entries=20_000, verify_rounds=2, pushes=100, decisions=2_000, pull_sizes=(1_000, 4_000),
-            pull_items=50, pulls=5, pull_backend="sqlite", scale_meldingen=(1_000, 4_000),
-            scale_log=(5_000, 20_000), scale_pushes=30, scale_backend="sqlite",
+            events=120,
+            pupils=120,
+            rounds=2,
+            backend="sqlite",
+            requests=40,
+            concurrency=4,
+            max_seconds=20.0,
+            log_entries=20_000,
+            verify_rounds=2,
+            pushes=100,
+            decisions=2_000,
+            pull_sizes=(1_000, 4_000),
+            pull_items=50,
+            pulls=5,
+            pull_backend="sqlite",
+            scale_meldingen=(1_000, 4_000),
+            scale_log=(5_000, 20_000),
+            scale_pushes=30,
+            scale_backend="sqlite",
         )
         return cls(**{**small, **changes})
 
@@ -112,12 +127,27 @@ class BenchResult:
         return self.ratio >= self.goal if self.higher_is_better else self.ratio <= self.goal
 
     @classmethod
-    def from_rounds(cls, name: str, unit: str, ours_rounds: Sequence[float], peer_name: str,
-                    peer_rounds: Sequence[float], **kwargs: Any) -> BenchResult:
+    def from_rounds(
+        cls,
+        name: str,
+        unit: str,
+        ours_rounds: Sequence[float],
+        peer_name: str,
+        peer_rounds: Sequence[float],
+        **kwargs: Any,
+    ) -> BenchResult:
         """The result of per-round figures: medians, because one slow round (a checkpoint,
         another process) should not move the figure."""
-        return cls(name, unit, statistics.median(ours_rounds), peer_name, statistics.median(peer_rounds),
-                   ours_rounds=tuple(ours_rounds), peer_rounds=tuple(peer_rounds), **kwargs)
+        return cls(
+            name,
+            unit,
+            statistics.median(ours_rounds),
+            peer_name,
+            statistics.median(peer_rounds),
+            ours_rounds=tuple(ours_rounds),
+            peer_rounds=tuple(peer_rounds),
+            **kwargs,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ratio": self.ratio, "meets_goal": self.meets_goal}
@@ -142,8 +172,9 @@ def register(name: str, reads: tuple[str, ...] = ()) -> Callable[[Benchmark], Be
     return add
 
 
-def alternate(rounds: int, sides: Mapping[str, Callable[[int], float]],
-              progress: Callable[[str], None] = _quiet, label: str = "") -> dict[str, list[float]]:
+def alternate(
+    rounds: int, sides: Mapping[str, Callable[[int], float]], progress: Callable[[str], None] = _quiet, label: str = ""
+) -> dict[str, list[float]]:
     """Run every side once per round and collect what each returns (its rate that round).
 
     The order rotates from round to round, so that no side always runs first (on a cold

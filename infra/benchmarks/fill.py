@@ -27,7 +27,10 @@ _PUPILS = 1800  # distinct pupils (the test number blocks hold 1818), each with 
 _SCHOOL = "12AB00"
 WRITER = Requester(
     org=Organisation(organisation_id(Role.SCHOOL, _SCHOOL), Role.SCHOOL, "Benchmarkschool", _SCHOOL),
-    key_id=f"school:{_SCHOOL}#1", actor=None, request_id="bench-fill", trace_id=None,
+    key_id=f"school:{_SCHOOL}#1",
+    actor=None,
+    request_id="bench-fill",
+    trace_id=None,
 )
 
 
@@ -45,8 +48,10 @@ def fill_meldingen(p: StorePersistence, count: int, progress: Callable[[str], No
     subjects = [p.pseudonym(m.id_kind.value, m.pupil_id) for m in templates]
     filed_on = date.today()
     for first in range(0, count, BATCH):
-        batch = [templates[i % len(templates)].aggregate(subjects[i % len(templates)], filed_on)
-                 for i in range(first, min(count, first + BATCH))]
+        batch = [
+            templates[i % len(templates)].aggregate(subjects[i % len(templates)], filed_on)
+            for i in range(first, min(count, first + BATCH))
+        ]
         rows = [DirectoryEntry(m.id, KIND, KIND, WRITER.org.org_id, m.subject, gemeente=m.recipient) for m in batch]
         p.store.records.save(*batch, side_writes=[_directory_rows(rows)])
         if (first // BATCH) % 50 == 49:

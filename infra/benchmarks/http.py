@@ -82,8 +82,14 @@ def hub_env(var: Path) -> dict[str, str]:
 def register_school(var: Path) -> Signer:
     """Create the hub's store under `var` and register the school with a new Ed25519 key
     (what `hub org add --key-out` does), before the server process opens the store."""
-    settings = Settings(database_url=f"sqlite:///{var}/hub.sqlite", var_dir=var, master_key_file=var / "master.key",
-                        pepper_file=var / "pepper.key", signing_key_file=var / "hub-signing.key", _env_file=None)
+    settings = Settings(
+        database_url=f"sqlite:///{var}/hub.sqlite",
+        var_dir=var,
+        master_key_file=var / "master.key",
+        pepper_file=var / "pepper.key",
+        signing_key_file=var / "hub-signing.key",
+        _env_file=None,
+    )
     hub = build_hub(settings)
     try:
         org = Organisation(organisation_id(Role.SCHOOL, SCHOOL), Role.SCHOOL, "Benchmarkschool", SCHOOL)
@@ -103,8 +109,22 @@ def serve(target: str, env: dict[str, str], cwd: Path) -> Iterator[str]:
     Both sides run under exactly these settings: one worker, access log off, warnings only.
     """
     port = _free_port()
-    command = [sys.executable, "-m", "uvicorn", "--factory", target, "--host", HOST, "--port", str(port),
-               "--workers", "1", "--log-level", "warning", "--no-access-log"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        target,
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     errors = cwd / f"uvicorn-{port}.err"
     with errors.open("wb") as stderr:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
@@ -143,8 +163,9 @@ class Round:
     latencies_ms: list[float]
 
 
-def push_round(base_url: str, signer: Signer, bodies: list[dict[str, Any]], concurrency: int,
-               max_seconds: float) -> Round:
+def push_round(
+    base_url: str, signer: Signer, bodies: list[dict[str, Any]], concurrency: int, max_seconds: float
+) -> Round:
     """Push every body once from `concurrency` client threads, each request signed and with a
     fresh Idempotency-Key; requests per second over the whole round, and each push's latency."""
     next_index = itertools.count()
@@ -196,8 +217,7 @@ def http(options: Options) -> list[BenchResult]:
         root = Path(tmp)
         var = root / "var"
         signer = register_school(var)
-        with serve(HUB_TARGET, hub_env(var), root) as ours_url, \
-                serve(NOOP_TARGET, server_env(), root) as peer_url:
+        with serve(HUB_TARGET, hub_env(var), root) as ours_url, serve(NOOP_TARGET, server_env(), root) as peer_url:
             rounds: dict[str, list[Round]] = {OURS: [], PEER: []}
 
             def side(name: str, url: str) -> Callable[[int], float]:
@@ -205,12 +225,14 @@ def http(options: Options) -> list[BenchResult]:
                     result = push_round(url, signer, bodies, options.concurrency, options.max_seconds)
                     rounds[name].append(result)
                     return result.rate
+
                 return run
 
             for url in (ours_url, peer_url):  # untimed: first connections, imports on first use
                 push_round(url, signer, bodies[:_WARM_UP_PUSHES], 1, options.max_seconds)
-            rates = alternate(options.rounds, {OURS: side(OURS, ours_url), PEER: side(PEER, peer_url)},
-                              options.progress, "http")
+            rates = alternate(
+                options.rounds, {OURS: side(OURS, ours_url), PEER: side(PEER, peer_url)}, options.progress, "http"
+            )
     latency = {name: Latency.of([v for r in rs for v in r.latencies_ms]) for name, rs in rounds.items()}
     pushed = sum(len(r.latencies_ms) for r in rounds[OURS])
     notes = (
@@ -218,5 +240,16 @@ def http(options: Options) -> list[BenchResult]:
         f"(httpx, keep-alive), {options.rounds} rounds; {pushed} pushes stored by the hub in all",
         "server: uvicorn, 1 worker, access log off, its own process; clients in the benchmark process",
     )
-    return [BenchResult.from_rounds("http: signed pushes", "requests/s", rates[OURS], PEER, rates[PEER], goal=GOAL,
-                                    extra=notes, ours_latency=latency[OURS], peer_latency=latency[PEER])]
+    return [
+        BenchResult.from_rounds(
+            "http: signed pushes",
+            "requests/s",
+            rates[OURS],
+            PEER,
+            rates[PEER],
+            goal=GOAL,
+            extra=notes,
+            ours_latency=latency[OURS],
+            peer_latency=latency[PEER],
+        )
+    ]

@@ -39,11 +39,13 @@ SEALED_LOG = "sealed store + access log, new pupils"
 _WARM_UP_EVENTS = 100
 
 # The library reads os.environ too: pin what would otherwise change the peer's work.
-_PLAIN_ENV = {"CIPHER_TOPIC": "", "CIPHER_KEY": "", "COMPRESSOR_TOPIC": "", "MAPPER_TOPIC": "",
-              "CREATE_TABLE": "yes"}
+_PLAIN_ENV = {"CIPHER_TOPIC": "", "CIPHER_KEY": "", "COMPRESSOR_TOPIC": "", "MAPPER_TOPIC": "", "CREATE_TABLE": "yes"}
 _WRITER = Requester(
     org=Organisation(organisation_id(Role.SCHOOL, "12AB00"), Role.SCHOOL, "Benchmarkschool", "12AB00"),
-    key_id="school:12AB00#1", actor=None, request_id="bench", trace_id=None,
+    key_id="school:12AB00#1",
+    actor=None,
+    request_id="bench",
+    trace_id=None,
 )
 
 NewUrl = Callable[[str], str]
@@ -100,8 +102,14 @@ def plain_rate(url: str, work: Workload, *, cached: bool = False) -> float:
 def hub_persistence(url: str, root: Path) -> Iterator[StorePersistence]:
     """The adapters' persistence on a fresh hub store at `url`, its secrets under `root`."""
     var = root / f"var-{uuid.uuid4().hex[:8]}"
-    settings = Settings(database_url=url, var_dir=var, master_key_file=var / "master.key",
-                        pepper_file=var / "pepper.key", signing_key_file=var / "hub-signing.key", _env_file=None)
+    settings = Settings(
+        database_url=url,
+        var_dir=var,
+        master_key_file=var / "master.key",
+        pepper_file=var / "pepper.key",
+        signing_key_file=var / "hub-signing.key",
+        _env_file=None,
+    )
     store = open_store(settings, extra_tables=persistence.TABLES)
     try:
         yield StorePersistence(store)
@@ -125,8 +133,11 @@ def sealed_rate(url: str, root: Path, work: Workload, *, known: bool = False, lo
         fields = tuple(sorted(aggregates[0].details.to_event()))
         pairs = [(a, write_entry(_WRITER, a, fields, KIND, BASIS)) for a in aggregates]
         log_one = p.access_log.side_write
-        return _rate(lambda pair: p.store.records.save(pair[0], side_writes=[log_one([pair[1]])]),  # type: ignore[index]
-                     pairs, len(pairs))
+        return _rate(
+            lambda pair: p.store.records.save(pair[0], side_writes=[log_one([pair[1]])]),  # type: ignore[index]
+            pairs,
+            len(pairs),
+        )
 
 
 def _sides(backend: str, new_url: NewUrl, root: Path, work: Workload) -> dict[str, Callable[[int], float]]:
@@ -144,14 +155,16 @@ _NOTES = {
     SEALED_NEW: "each event creates its pupil's data key, stored in the event's own transaction",
     SEALED_KNOWN: "every pupil has an earlier melding (and key) stored before the timed loop",
     SEALED_LOG: "event + hash-chained access-log entry in one transaction (the entry as StorePersistence.commit "
-                "writes it); no goal "
-                "here: what the log may cost a push has its own figure and goal (audit: entries appended "
-                "with their push)",
+    "writes it); no goal "
+    "here: what the log may cost a push has its own figure and goal (audit: entries appended "
+    "with their push)",
 }
-_CACHE_NOTE = ("the hub's SQLite connections cache prepared statements (infra/sqlitepool.py); eventsourcing's "
-               "own pool caches one, so the plain peer prepares its statements anew each save. The figure "
-               "against a plain peer given the same pool (that cache, and write transactions begun "
-               "IMMEDIATE) shows what that part of the lead is worth")
+_CACHE_NOTE = (
+    "the hub's SQLite connections cache prepared statements (infra/sqlitepool.py); eventsourcing's "
+    "own pool caches one, so the plain peer prepares its statements anew each save. The figure "
+    "against a plain peer given the same pool (that cache, and write transactions begun "
+    "IMMEDIATE) shows what that part of the lead is worth"
+)
 
 
 def ingest_on(backend: str, new_url: NewUrl, root: Path, options: Options) -> list[BenchResult]:
@@ -163,17 +176,33 @@ def ingest_on(backend: str, new_url: NewUrl, root: Path, options: Options) -> li
         warm(-1)
     rates = alternate(options.rounds, _sides(backend, new_url, root, work), options.progress, f"ingest {backend}")
     pupils = len(set(work.subjects))
-    common = (f"{len(work.meldingen)} events per round for {pupils} distinct pupils, one Created event per "
-              f"aggregate, one save per aggregate; {options.rounds} rounds, fresh database per side per round",)
+    common = (
+        f"{len(work.meldingen)} events per round for {pupils} distinct pupils, one Created event per "
+        f"aggregate, one save per aggregate; {options.rounds} rounds, fresh database per side per round",
+    )
     results = [
-        BenchResult.from_rounds(f"ingest {backend}: {side}", UNIT, rates[side], PLAIN, rates[PLAIN],
-                                goal=None if side == SEALED_LOG else GOAL, extra=(_NOTES[side], *common))
+        BenchResult.from_rounds(
+            f"ingest {backend}: {side}",
+            UNIT,
+            rates[side],
+            PLAIN,
+            rates[PLAIN],
+            goal=None if side == SEALED_LOG else GOAL,
+            extra=(_NOTES[side], *common),
+        )
         for side in (SEALED_NEW, SEALED_KNOWN, SEALED_LOG)
     ]
     if PLAIN_CACHED in rates:
-        results.append(BenchResult.from_rounds(
-            f"ingest {backend}: {SEALED_NEW}, against a plain peer with the same statement cache", UNIT,
-            rates[SEALED_NEW], PLAIN_CACHED, rates[PLAIN_CACHED], extra=(_CACHE_NOTE, *common)))
+        results.append(
+            BenchResult.from_rounds(
+                f"ingest {backend}: {SEALED_NEW}, against a plain peer with the same statement cache",
+                UNIT,
+                rates[SEALED_NEW],
+                PLAIN_CACHED,
+                rates[PLAIN_CACHED],
+                extra=(_CACHE_NOTE, *common),
+            )
+        )
     return results
 
 

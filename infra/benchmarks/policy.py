@@ -33,11 +33,15 @@ ALLOW_LIST = "dict allow-list"
 _SEED = 20261123
 
 # Everything leerplicht may receive of a melding: the fields the feed asks for.
-FEED_FIELDS: frozenset[str] = next(frozenset(r.fields) for r in PURPOSES[KIND].recipients
-                                   if r.role.value == Role.LEERPLICHT.value)
+FEED_FIELDS: frozenset[str] = next(
+    frozenset(r.fields) for r in PURPOSES[KIND].recipients if r.role.value == Role.LEERPLICHT.value
+)
 LEERPLICHT = Requester(
     org=Organisation(organisation_id(Role.LEERPLICHT, GEMEENTE), Role.LEERPLICHT, "Leerplicht bench", GEMEENTE),
-    key_id=f"leerplicht:{GEMEENTE}#1", actor="lpa-bench", request_id="bench", trace_id=None,
+    key_id=f"leerplicht:{GEMEENTE}#1",
+    actor="lpa-bench",
+    request_id="bench",
+    trace_id=None,
 )
 
 
@@ -56,8 +60,9 @@ def decide_requests(count: int, now: datetime) -> list[DisclosureRequest]:
     requests = []
     for i in range(count):
         gemeente, fields, age = kinds[i % len(kinds)]
-        context = SubjectContext(subject=f"{i:064x}", woongemeente=gemeente, school="school:12AB00",
-                                 recorded_by="school:12AB00")
+        context = SubjectContext(
+            subject=f"{i:064x}", woongemeente=gemeente, school="school:12AB00", recorded_by="school:12AB00"
+        )
         requests.append(DisclosureRequest(own, KIND, context, fields, now, record_last_changed=now - age))
     return requests
 
@@ -79,14 +84,23 @@ def _rate(fn: Callable[[DisclosureRequest], Any], requests: list[DisclosureReque
 
 def _decide_result(options: Options) -> BenchResult:
     requests = decide_requests(options.decisions, datetime.now(UTC))
-    rates = alternate(options.rounds, {DECIDE: lambda _r: _rate(decide, requests),
-                                       ALLOW_LIST: lambda _r: _rate(allow_list, requests)},
-                      options.progress, "policy decide")
+    rates = alternate(
+        options.rounds,
+        {DECIDE: lambda _r: _rate(decide, requests), ALLOW_LIST: lambda _r: _rate(allow_list, requests)},
+        options.progress,
+        "policy decide",
+    )
     return BenchResult.from_rounds(
-        "policy: decisions", "decisions/s", rates[DECIDE], ALLOW_LIST, rates[ALLOW_LIST],
-        extra=(f"{options.decisions:,} requests per round, a quarter each: allow, partial (a field beyond the "
-               "minimal set), deny (another gemeente), deny (past retention); the ratio is the cost of the "
-               "weighing, its reasons and the recorded afweging, against a set intersection",),
+        "policy: decisions",
+        "decisions/s",
+        rates[DECIDE],
+        ALLOW_LIST,
+        rates[ALLOW_LIST],
+        extra=(
+            f"{options.decisions:,} requests per round, a quarter each: allow, partial (a field beyond the "
+            "minimal set), deny (another gemeente), deny (past retention); the ratio is the cost of the "
+            "weighing, its reasons and the recorded afweging, against a set intersection",
+        ),
     )
 
 
@@ -118,8 +132,9 @@ def pull_direct(p: StorePersistence, after: int, limit: int) -> int:
     page: list[tuple[int, DirectoryEntry]] = p.feed(KIND, GEMEENTE, after, limit)
     for _seq, entry in page:
         melding = p.load(entry.record_id)
-        context = SubjectContext(subject=melding.subject, woongemeente=melding.recipient, school=entry.owner_org,
-                                 recorded_by=entry.owner_org)
+        context = SubjectContext(
+            subject=melding.subject, woongemeente=melding.recipient, school=entry.owner_org, recorded_by=entry.owner_org
+        )
         decide(DisclosureRequest(requester, KIND, context, FEED_FIELDS, now, record_last_changed=melding.modified_on))
     return len(page)
 
@@ -137,8 +152,9 @@ def pull_function() -> tuple[Callable[[StorePersistence, int, int], int], str]:
     return pull_direct, "directory feed page + load of each melding + decide per item (no feed adapter yet)"
 
 
-def timed_pulls(store: FilledStore, options: Options, rng: random.Random,
-           pull: Callable[[StorePersistence, int, int], int]) -> list[float]:
+def timed_pulls(
+    store: FilledStore, options: Options, rng: random.Random, pull: Callable[[StorePersistence, int, int], int]
+) -> list[float]:
     """`options.pulls` pulls from random cursors; each pull's time in ms."""
     last_start = max(0, len(store.seqs) - options.pull_items)
     times = []
@@ -157,9 +173,11 @@ def _pull_results(backend: str, root: Path, options: Options) -> BenchResult:
     small_size, large_size = options.pull_sizes
     pull, how = pull_function()
     times: dict[int, list[float]] = {small_size: [], large_size: []}
-    with databases(backend, root) as new_url, \
-            filled_store(new_url("small"), root, small_size, options.progress) as small, \
-            filled_store(new_url("large"), root, large_size, options.progress) as large:
+    with (
+        databases(backend, root) as new_url,
+        filled_store(new_url("small"), root, small_size, options.progress) as small,
+        filled_store(new_url("large"), root, large_size, options.progress) as large,
+    ):
         rng = random.Random(_SEED)
         for store in (small, large):  # untimed: first reads of each store
             timed_pulls(store, Options(pulls=1, pull_items=options.pull_items), rng, pull)
@@ -169,21 +187,33 @@ def _pull_results(backend: str, root: Path, options: Options) -> BenchResult:
                 measured = timed_pulls(store, options, rng, pull)
                 times[store.size].extend(measured)
                 return sorted(measured)[len(measured) // 2]
+
             return run
 
-        per_round = alternate(options.rounds, {f"{large_size:,}": side(large), f"{small_size:,}": side(small)},
-                              options.progress, f"policy pull {backend}")
+        per_round = alternate(
+            options.rounds,
+            {f"{large_size:,}": side(large), f"{small_size:,}": side(small)},
+            options.progress,
+            f"policy pull {backend}",
+        )
         per_gemeente = (len(small.seqs), len(large.seqs))
     return BenchResult.from_rounds(
         f"policy {backend}: pull of {options.pull_items} feed items at {large_size:,} meldingen",
-        "ms/pull", per_round[f"{large_size:,}"], f"the same pull at {small_size:,} meldingen",
-        per_round[f"{small_size:,}"], goal=PULL_GOAL, higher_is_better=False,
-        ours_latency=Latency.of(times[large_size]), peer_latency=Latency.of(times[small_size]),
-        extra=(f"timed: {how}",
-               f"{options.pulls} pulls per store per round from random cursors of {GEMEENTE}'s feed "
-               f"({per_gemeente[0]:,} and {per_gemeente[1]:,} of its meldingen); figure = median pull per round",
-               "stores filled through Records.save in batches (infra/benchmarks/fill.py): sealed events and "
-               "directory rows as the hub writes them"),
+        "ms/pull",
+        per_round[f"{large_size:,}"],
+        f"the same pull at {small_size:,} meldingen",
+        per_round[f"{small_size:,}"],
+        goal=PULL_GOAL,
+        higher_is_better=False,
+        ours_latency=Latency.of(times[large_size]),
+        peer_latency=Latency.of(times[small_size]),
+        extra=(
+            f"timed: {how}",
+            f"{options.pulls} pulls per store per round from random cursors of {GEMEENTE}'s feed "
+            f"({per_gemeente[0]:,} and {per_gemeente[1]:,} of its meldingen); figure = median pull per round",
+            "stores filled through Records.save in batches (infra/benchmarks/fill.py): sealed events and "
+            "directory rows as the hub writes them",
+        ),
     )
 
 
@@ -202,4 +232,3 @@ def policy(options: Options) -> list[BenchResult]:
         with tempfile.TemporaryDirectory(prefix="ketenhub-bench-policy-") as tmp:
             results.append(_pull_results(backend, Path(tmp), options))
     return results
-

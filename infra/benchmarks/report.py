@@ -107,8 +107,9 @@ def table(results: Sequence[BenchResult]) -> str:
             continue
         result = results[i - 1]
         if result.ours_latency or result.peer_latency:
-            lines.append(f"  latency ours: {_latency_text(result.ours_latency)}; "
-                         f"peer: {_latency_text(result.peer_latency)}")
+            lines.append(
+                f"  latency ours: {_latency_text(result.ours_latency)}; peer: {_latency_text(result.peer_latency)}"
+            )
     return "\n".join(lines)
 
 
@@ -116,8 +117,7 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str) 
     def cells(values: Sequence[str]) -> str:
         return "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"
 
-    return [cells(header), "|" + "|".join(":--" if a == "l" else "--:" for a in align) + "|",
-            *(cells(r) for r in rows)]
+    return [cells(header), "|" + "|".join(":--" if a == "l" else "--:" for a in align) + "|", *(cells(r) for r in rows)]
 
 
 def _ratio_range(result: BenchResult) -> str:
@@ -146,13 +146,23 @@ def _section(run: Run, name: str, results: list[BenchResult]) -> list[str]:
         for r in latencies:
             for side, latency in (("ours", r.ours_latency), (r.peer_name, r.peer_latency)):
                 if latency is not None:
-                    latency_rows.append((r.name, side, f"{figure(latency.p50)} {latency.unit}",
-                                         f"{figure(latency.p99)} {latency.unit}", str(latency.count)))
+                    latency_rows.append(
+                        (
+                            r.name,
+                            side,
+                            f"{figure(latency.p50)} {latency.unit}",
+                            f"{figure(latency.p99)} {latency.unit}",
+                            str(latency.count),
+                        )
+                    )
         lines += _md_table(("figure", "side", "p50", "p99", "n"), latency_rows, "llrrr")
     notes = list(dict.fromkeys(note for r in results for note in r.extra))
-    rounds = [f"{r.name}: ours {', '.join(figure(v) for v in r.ours_rounds)}; "
-              f"peer {', '.join(figure(v) for v in r.peer_rounds)}; {_ratio_range(r)}"
-              for r in results if r.ours_rounds]
+    rounds = [
+        f"{r.name}: ours {', '.join(figure(v) for v in r.ours_rounds)}; "
+        f"peer {', '.join(figure(v) for v in r.peer_rounds)}; {_ratio_range(r)}"
+        for r in results
+        if r.ours_rounds
+    ]
     lines += ["", "Notes:", "", *(f"- {n}" for n in notes), *(f"- per round, {x}" for x in rounds)]
     lines += ["", f"Options used: {_options_used(run, name)}", ""]
     return lines
@@ -175,11 +185,20 @@ def render(run: Run) -> str:
         "",
         "## Machine",
         "",
-        *_md_table(("", ""), [
-            ("CPU", m.cpu), ("cores available", str(m.cores)), ("RAM", f"{m.ram_gib:g} GiB"), ("OS", m.os),
-            ("Python", m.python), ("SQLite", m.sqlite), ("PostgreSQL", m.postgres),
-            ("load average (1 min), start / end", f"{run.load[0]:.1f} / {run.load[1]:.1f}"),
-        ], "ll"),
+        *_md_table(
+            ("", ""),
+            [
+                ("CPU", m.cpu),
+                ("cores available", str(m.cores)),
+                ("RAM", f"{m.ram_gib:g} GiB"),
+                ("OS", m.os),
+                ("Python", m.python),
+                ("SQLite", m.sqlite),
+                ("PostgreSQL", m.postgres),
+                ("load average (1 min), start / end", f"{run.load[0]:.1f} / {run.load[1]:.1f}"),
+            ],
+            "ll",
+        ),
         "",
         "A load average above the cores available means other processes shared the machine during the "
         "run: absolute figures then drop and rounds scatter more, which the alternating rounds spread "
@@ -187,8 +206,9 @@ def render(run: Run) -> str:
         "",
         "## Summary",
         "",
-        *_md_table(("benchmark", *HEADER), [(name, *row(r)) for name, rs in run.results.items() for r in rs],
-                   "lllllll"),
+        *_md_table(
+            ("benchmark", *HEADER), [(name, *row(r)) for name, rs in run.results.items() for r in rs], "lllllll"
+        ),
         "",
     ]
     for name, results in run.results.items():
@@ -201,8 +221,9 @@ def _markers(backend: str) -> tuple[str, str]:
     return f"<!-- scale-run:{backend}:begin -->", f"<!-- scale-run:{backend}:end -->"
 
 
-def render_scale(run: ScaleRun, command: str, started: datetime, seconds: float, machine: Machine,
-                 load: tuple[float, float]) -> str:
+def render_scale(
+    run: ScaleRun, command: str, started: datetime, seconds: float, machine: Machine, load: tuple[float, float]
+) -> str:
     """The generated section of docs/scaling.md for one backend's scale run."""
     # Imported here: the scale run pulls in the use cases, which `hub bench all` alone needs not.
     from infra.benchmarks.scale import (
@@ -225,8 +246,9 @@ def render_scale(run: ScaleRun, command: str, started: datetime, seconds: float,
         f"Measured on {started:%Y-%m-%d %H:%M} UTC by `{command}` ({seconds / 60:.0f} minutes) on "
         f"{m.cpu}, {m.cores} cores, {m.ram_gib:g} GiB, Python {m.python}, SQLite {m.sqlite}, {m.postgres}; "
         f"load average {load[0]:.1f} at the start, {load[1]:.1f} at the end."
-        + (f" **Under way: {len(run.steps)} of {run.planned} steps measured.**"
-           if len(run.steps) < run.planned else ""),
+        + (
+            f" **Under way: {len(run.steps)} of {run.planned} steps measured.**" if len(run.steps) < run.planned else ""
+        ),
         "",
         *_md_table(STEP_HEADER, step_rows(run.steps), "rrrrrrrrrrr"),
         "",

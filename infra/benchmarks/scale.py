@@ -135,8 +135,10 @@ def settle(p: StorePersistence) -> None:
 
 def timed_pushes(p: StorePersistence, count: int, offset: int) -> tuple[float, list[float]]:
     """`count` pushes through the school adapter, one transaction each: rate and per-push ms."""
-    bodies = [verzuim.VerzuimmeldingIn.model_validate(m.body(WRITER.org.code))
-              for m in meldingen(count, count, seed=_SEED + offset)]
+    bodies = [
+        verzuim.VerzuimmeldingIn.model_validate(m.body(WRITER.org.code))
+        for m in meldingen(count, count, seed=_SEED + offset)
+    ]
     times: list[float] = []
     start = perf_counter()
     for body in bodies:
@@ -207,8 +209,7 @@ def _steps(options: Options) -> list[tuple[int, int]]:
 
 @contextmanager
 def _store(backend: str) -> Iterator[tuple[StorePersistence, str]]:
-    with tempfile.TemporaryDirectory(prefix="ketenhub-bench-scale-") as tmp, \
-            databases(backend, Path(tmp)) as new_url:
+    with tempfile.TemporaryDirectory(prefix="ketenhub-bench-scale-") as tmp, databases(backend, Path(tmp)) as new_url:
         url = new_url("scale")
         with hub_persistence(url, Path(tmp)) as p:
             yield p, url
@@ -237,11 +238,24 @@ def scale_on(backend: str, options: Options, on_step: Callable[[ScaleRun], None]
             pull_ms = step_pulls(p, stored + pushed, options, rng)
             verify_rate, verify_seconds = timed_verify(p, signing_key)
             first_proof, proof_ms = timed_proofs(p, rng)
-            step = Step(stored, built, grow, database_bytes(p, url), push_rate, Latency.of(push_ms),
-                        Latency.of(pull_ms), verify_rate, verify_seconds, first_proof, Latency.of(proof_ms),
-                        Latency.of(timed_inzage(p, rng, built)))
-            say(f"scale {backend}: push {push_rate:,.0f}/s, pull p50 {step.pull.p50:,.0f} ms, verify "
-                f"{verify_rate:,.0f} entries/s ({verify_seconds:,.0f} s), first proof {first_proof:,.0f} ms")
+            step = Step(
+                stored,
+                built,
+                grow,
+                database_bytes(p, url),
+                push_rate,
+                Latency.of(push_ms),
+                Latency.of(pull_ms),
+                verify_rate,
+                verify_seconds,
+                first_proof,
+                Latency.of(proof_ms),
+                Latency.of(timed_inzage(p, rng, built)),
+            )
+            say(
+                f"scale {backend}: push {push_rate:,.0f}/s, pull p50 {step.pull.p50:,.0f} ms, verify "
+                f"{verify_rate:,.0f} entries/s ({verify_seconds:,.0f} s), first proof {first_proof:,.0f} ms"
+            )
             steps.append(step)
             if on_step is not None and len(steps) >= 2:
                 on_step(ScaleRun(backend, list(steps), growth_results(backend, steps, options), len(targets)))
@@ -255,33 +269,64 @@ def _size_text(step: Step) -> str:
 def growth_results(backend: str, steps: list[Step], options: Options) -> list[BenchResult]:
     """Each figure at the largest step beside the same figure at the smallest."""
     small, large = steps[0], steps[-1]
-    note = (f"{options.scale_pushes} pushes, {options.pulls} pulls of {options.pull_items} items, "
-            f"{_PROOFS} proofs and {_INZAGE} look-ups per step; one store grown step by step",)
-    return [BenchResult(
-        f"scale {backend}: {f.name} at {_size_text(large)}", f.unit, f.value(large),
-        f"the same at {_size_text(small)}", f.value(small), goal=f.goal, higher_is_better=f.higher_is_better,
-        ours_latency=f.latency(large) if f.latency else None, peer_latency=f.latency(small) if f.latency else None,
-        extra=note,
-    ) for f in FIGURES]
+    note = (
+        f"{options.scale_pushes} pushes, {options.pulls} pulls of {options.pull_items} items, "
+        f"{_PROOFS} proofs and {_INZAGE} look-ups per step; one store grown step by step",
+    )
+    return [
+        BenchResult(
+            f"scale {backend}: {f.name} at {_size_text(large)}",
+            f.unit,
+            f.value(large),
+            f"the same at {_size_text(small)}",
+            f.value(small),
+            goal=f.goal,
+            higher_is_better=f.higher_is_better,
+            ours_latency=f.latency(large) if f.latency else None,
+            peer_latency=f.latency(small) if f.latency else None,
+            extra=note,
+        )
+        for f in FIGURES
+    ]
 
 
 def step_rows(steps: list[Step]) -> list[tuple[str, ...]]:
     """One row per step for docs/scaling.md: sizes, growth time and every figure."""
+
     def ms(value: float) -> str:
         return f"{value:,.2f}" if value < 1 else f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
 
     def size(n: int) -> str:
         return f"{n / 2**30:,.2f} GiB" if n >= 2**30 else f"{n / 2**20:,.0f} MiB"
 
-    return [(
-        f"{s.meldingen:,}", f"{s.log_entries:,}", size(s.database_bytes), f"{s.grow_seconds:,.0f} s",
-        f"{s.push:,.0f}/s", f"{ms(s.push_latency.p50)} / {ms(s.push_latency.p99)}",
-        f"{ms(s.pull.p50)} / {ms(s.pull.p99)}", f"{s.verify:,.0f}/s ({s.verify_seconds:,.0f} s)",
-        ms(s.first_proof_ms), f"{ms(s.proof.p50)} / {ms(s.proof.p99)}", f"{ms(s.inzage.p50)} / {ms(s.inzage.p99)}",
-    ) for s in steps]
+    return [
+        (
+            f"{s.meldingen:,}",
+            f"{s.log_entries:,}",
+            size(s.database_bytes),
+            f"{s.grow_seconds:,.0f} s",
+            f"{s.push:,.0f}/s",
+            f"{ms(s.push_latency.p50)} / {ms(s.push_latency.p99)}",
+            f"{ms(s.pull.p50)} / {ms(s.pull.p99)}",
+            f"{s.verify:,.0f}/s ({s.verify_seconds:,.0f} s)",
+            ms(s.first_proof_ms),
+            f"{ms(s.proof.p50)} / {ms(s.proof.p99)}",
+            f"{ms(s.inzage.p50)} / {ms(s.inzage.p99)}",
+        )
+        for s in steps
+    ]
 
 
-STEP_HEADER = ("meldingen", "log entries", "on disk", "grown in", "push", "push ms p50 / p99",
-               "pull ms p50 / p99", "verify (whole log)", "first proof ms", "proof ms p50 / p99",
-               "inzage ms p50 / p99")
-
+STEP_HEADER = (
+    "meldingen",
+    "log entries",
+    "on disk",
+    "grown in",
+    "push",
+    "push ms p50 / p99",
+    "pull ms p50 / p99",
+    "verify (whole log)",
+    "first proof ms",
+    "proof ms p50 / p99",
+    "inzage ms p50 / p99",
+)

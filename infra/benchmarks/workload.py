@@ -18,10 +18,53 @@ from typing import Any
 from domain.identifiers import PupilIdKind, generate_test_bsn, generate_test_onderwijsnummer
 from domain.verzuimmelding import Verzuimmelding
 
-_FIRST = ("Noor", "Emma", "Daan", "Sem", "Liam", "Julia", "Mila", "Lucas", "Sara", "Yusuf", "Fatima", "Milan",
-          "Zoë", "Levi", "Anouk", "Mohammed", "Tess", "Finn", "Lotte", "Bram", "Ayoub", "Sanne", "Jesse", "Amira")
-_LAST = ("de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Visser", "Smit", "Meijer",
-         "de Boer", "Mulder", "Yılmaz", "El Amrani", "Bos", "Vos", "Peters", "Hendriks", "Dekker", "Oosterhuis-Brakel")
+_FIRST = (
+    "Noor",
+    "Emma",
+    "Daan",
+    "Sem",
+    "Liam",
+    "Julia",
+    "Mila",
+    "Lucas",
+    "Sara",
+    "Yusuf",
+    "Fatima",
+    "Milan",
+    "Zoë",
+    "Levi",
+    "Anouk",
+    "Mohammed",
+    "Tess",
+    "Finn",
+    "Lotte",
+    "Bram",
+    "Ayoub",
+    "Sanne",
+    "Jesse",
+    "Amira",
+)
+_LAST = (
+    "de Jong",
+    "Jansen",
+    "de Vries",
+    "van den Berg",
+    "van Dijk",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "Yılmaz",
+    "El Amrani",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "Dekker",
+    "Oosterhuis-Brakel",
+)
 _GEMEENTEN = ("GM0363", "GM0599", "GM0518", "GM0344", "GM0479", "GM0772", "GM0014", "GM0153")
 _SCHOOLS = ("12AB00", "34CD01", "56EF00", "78GH02")
 _ACTIONS = ("gesprek_ouders", "verzuimcoordinator", "schoolmaatschappelijk_werk", "jeugdarts", "ondersteuningsteam")
@@ -56,8 +99,12 @@ class Melding:
         """The JSON body of a push; `school` overrides the reporting school (it must be the signer)."""
         code = school or self.school
         return {
-            "leerling": {self.id_kind.value: self.pupil_id, "naam": self.name,
-                         "geboortedatum": self.birth_date.isoformat(), "woongemeente": self.woongemeente},
+            "leerling": {
+                self.id_kind.value: self.pupil_id,
+                "naam": self.name,
+                "geboortedatum": self.birth_date.isoformat(),
+                "woongemeente": self.woongemeente,
+            },
             "school": {"brin": code[:4], "vestiging": code[4:]},
             "soort": "ongeoorloofd_16_uur",
             "periode": {"begin": self.period_start.isoformat(), "eind": self.period_end.isoformat()},
@@ -69,10 +116,20 @@ class Melding:
     def aggregate(self, subject: str, filed_on: date) -> Verzuimmelding:
         """A new Verzuimmelding (one Created event) for the pupil with pseudonym `subject`."""
         return Verzuimmelding.file(
-            subject, school=self.school, woongemeente=self.woongemeente, pupil_id=self.pupil_id,
-            pupil_name=self.name, birth_date=self.birth_date, pupil_id_kind=self.id_kind,
-            kind="ongeoorloofd_16_uur", period_start=self.period_start, period_end=self.period_end,
-            filed_on=filed_on, hours=self.hours, school_actions=self.actions, note=self.note,
+            subject,
+            school=self.school,
+            woongemeente=self.woongemeente,
+            pupil_id=self.pupil_id,
+            pupil_name=self.name,
+            birth_date=self.birth_date,
+            pupil_id_kind=self.id_kind,
+            kind="ongeoorloofd_16_uur",
+            period_start=self.period_start,
+            period_end=self.period_end,
+            filed_on=filed_on,
+            hours=self.hours,
+            school_actions=self.actions,
+            note=self.note,
         )
 
 
@@ -109,14 +166,32 @@ def meldingen(count: int, pupils: int, *, seed: int = 20261123, today: date | No
     rng = random.Random(seed)
     begin, end = last_school_week(today or date.today())
     people = [
-        (kind, number, f"{rng.choice(_FIRST)} {rng.choice(_LAST)}",
-         date(2008, 1, 1) + timedelta(days=rng.randrange(10 * 365)), rng.choice(_GEMEENTEN))
+        (
+            kind,
+            number,
+            f"{rng.choice(_FIRST)} {rng.choice(_LAST)}",
+            date(2008, 1, 1) + timedelta(days=rng.randrange(10 * 365)),
+            rng.choice(_GEMEENTEN),
+        )
         for kind, number in pupil_numbers(min(pupils, count), rng)
     ]
     result = []
     for i in range(count):
         kind, number, name, born, gemeente = people[i % len(people)]
         actions = tuple(a for a in _ACTIONS if rng.random() < 0.4) or (_ACTIONS[0],)
-        result.append(Melding(kind, number, name, born, gemeente, rng.choice(_SCHOOLS), begin, end,
-                              float(rng.randint(16, 32)), actions, rng.choice(_NOTES)))
+        result.append(
+            Melding(
+                kind,
+                number,
+                name,
+                born,
+                gemeente,
+                rng.choice(_SCHOOLS),
+                begin,
+                end,
+                float(rng.randint(16, 32)),
+                actions,
+                rng.choice(_NOTES),
+            )
+        )
     return result

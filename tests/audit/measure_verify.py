@@ -23,12 +23,20 @@ from tests.audit.factories import KEY_ID, SIGNING_KEY, VERIFY_KEYS
 
 def entry(n: int) -> bytes:
     return AccessEntry(
-        action=Action.DISCLOSE, org_id=f"leerplicht:GM{n % 400:04d}", role="leerplicht", purpose="verzuimmelding",
-        legal_basis="wettelijke_plicht", subject=hashlib.blake2b(n.to_bytes(8, "big"), digest_size=16).hexdigest(),
-        record_id=f"{n:032x}", actor="medewerker-17", fields=("leerling.id", "leerling.naam", "verzuim.soort"),
-        requested=("leerling.id", "leerling.naam", "verzuim.soort"), decision="allow",
+        action=Action.DISCLOSE,
+        org_id=f"leerplicht:GM{n % 400:04d}",
+        role="leerplicht",
+        purpose="verzuimmelding",
+        legal_basis="wettelijke_plicht",
+        subject=hashlib.blake2b(n.to_bytes(8, "big"), digest_size=16).hexdigest(),
+        record_id=f"{n:032x}",
+        actor="medewerker-17",
+        fields=("leerling.id", "leerling.naam", "verzuim.soort"),
+        requested=("leerling.id", "leerling.naam", "verzuim.soort"),
+        decision="allow",
         afweging={"outcome": "allow", "proportionaliteit": {"passed": True, "reden": "binnen de minimale set"}},
-        request_id=f"{n:032x}", at="2026-11-23T09:00:00.000Z",
+        request_id=f"{n:032x}",
+        at="2026-11-23T09:00:00.000Z",
     ).body()
 
 

@@ -24,10 +24,20 @@ def run(settings: Settings, *args: str) -> Result:
 
 
 def entry(n: int) -> AccessEntry:
-    return AccessEntry(action=Action.DISCLOSE, org_id="leerplicht:GM0479", role="leerplicht",
-                       purpose="verzuimmelding", legal_basis="wettelijke_plicht", subject=f"pseudo-{n % 3}",
-                       record_id=f"{n:032x}", fields=("leerling.naam",), requested=("leerling.naam",),
-                       decision="allow", request_id=f"req-{n}", at=f"2026-11-23T09:00:{n:02d}.000Z")
+    return AccessEntry(
+        action=Action.DISCLOSE,
+        org_id="leerplicht:GM0479",
+        role="leerplicht",
+        purpose="verzuimmelding",
+        legal_basis="wettelijke_plicht",
+        subject=f"pseudo-{n % 3}",
+        record_id=f"{n:032x}",
+        fields=("leerling.naam",),
+        requested=("leerling.naam",),
+        decision="allow",
+        request_id=f"req-{n}",
+        at=f"2026-11-23T09:00:{n:02d}.000Z",
+    )
 
 
 @pytest.fixture
@@ -94,8 +104,11 @@ def test_an_inserted_forged_entry(logged: Hub, settings: Settings) -> None:
     sql(logged, "UPDATE hub_access_log SET seq = seq - 999 WHERE seq >= 1000")
     prev = row(logged, 5)[2]
     body = entry(99).body()
-    sql(logged, "INSERT INTO hub_access_log (seq, subject, body, prev_hash, entry_hash) VALUES (6, ?, ?, ?, ?)",
-        ("pseudo-0", body, prev, chain_hash(prev, body)))
+    sql(
+        logged,
+        "INSERT INTO hub_access_log (seq, subject, body, prev_hash, entry_hash) VALUES (6, ?, ?, ?, ?)",
+        ("pseudo-0", body, prev, chain_hash(prev, body)),
+    )
     assert (failure(settings)["kind"], failure(settings)["seq"]) == ("inserted", 6)
 
 
@@ -200,8 +213,9 @@ def test_export_refuses_a_bad_range(logged: Hub, settings: Settings) -> None:
     assert result.exit_code == 2
 
 
-def test_verify_shows_progress_on_stderr_for_long_logs(logged: Hub, settings: Settings,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_shows_progress_on_stderr_for_long_logs(
+    logged: Hub, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import hub.audit_cli
 
     monkeypatch.setattr(hub.audit_cli, "_PROGRESS_FROM", 1)

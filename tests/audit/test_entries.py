@@ -18,11 +18,23 @@ EXPECTED = (
 
 def entry() -> AccessEntry:
     return AccessEntry(
-        Action.DISCLOSE, "leerplicht:GM0363", "leerplicht", "verzuimmelding", "wettelijke_plicht",
-        subject="ab" * 32, record_id="r1", fields=("verzuim.uren", "leerling.naam"), requested=("leerling.naam",),
-        decision="allow", afweging={"outcome": "allow", "ratio": 0.5,
-                                    "checks": [{"rule": "doelbinding", "ok": True, "fields": ("a", "b")}]},
-        request_id="req", at="2026-11-28T20:00:00.000Z",
+        Action.DISCLOSE,
+        "leerplicht:GM0363",
+        "leerplicht",
+        "verzuimmelding",
+        "wettelijke_plicht",
+        subject="ab" * 32,
+        record_id="r1",
+        fields=("verzuim.uren", "leerling.naam"),
+        requested=("leerling.naam",),
+        decision="allow",
+        afweging={
+            "outcome": "allow",
+            "ratio": 0.5,
+            "checks": [{"rule": "doelbinding", "ok": True, "fields": ("a", "b")}],
+        },
+        request_id="req",
+        at="2026-11-28T20:00:00.000Z",
     )
 
 

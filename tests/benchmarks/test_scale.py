@@ -14,8 +14,7 @@ from infra.benchmarks import machine, report
 from infra.benchmarks.core import Options
 from infra.benchmarks.scale import FIGURES, STEP_HEADER, ScaleRun, scale_on
 
-SMALL = Options.quick(scale_meldingen=(300, 900), scale_log=(2_000, 5_000), scale_pushes=10, pulls=2,
-                      pull_items=20)
+SMALL = Options.quick(scale_meldingen=(300, 900), scale_log=(2_000, 5_000), scale_pushes=10, pulls=2, pull_items=20)
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +49,9 @@ def test_steps_must_grow() -> None:
 
 def test_the_section_replaces_only_its_own_backend(run: ScaleRun) -> None:
     doc = "# Scaling\n\nprose\n\n<!-- scale-run:postgres:begin -->\nold pg\n<!-- scale-run:postgres:end -->\n"
-    section = report.render_scale(run, "hub bench scale", datetime(2026, 11, 28, tzinfo=UTC), 60.0, machine.detect(),
-                                  (0.1, 0.2))
+    section = report.render_scale(
+        run, "hub bench scale", datetime(2026, 11, 28, tzinfo=UTC), 60.0, machine.detect(), (0.1, 0.2)
+    )
     once = report.replace_scale_section(doc, "sqlite", section)
     twice = report.replace_scale_section(once, "sqlite", section)
     assert once == twice and "old pg" in once and "prose" in once
@@ -61,9 +61,21 @@ def test_the_section_replaces_only_its_own_backend(run: ScaleRun) -> None:
 def test_the_cli_writes_its_section_into_the_document(tmp_path: Path) -> None:
     target = tmp_path / "scaling.md"
     target.write_text("# Scaling\n\nhand-written prose stays\n", encoding="utf-8")
-    result = CliRunner().invoke(bench_app, [
-        "scale", "--quick", "--meldingen", "200,400", "--log", "1000,2000", "--pushes", "5", "--write", str(target),
-    ])
+    result = CliRunner().invoke(
+        bench_app,
+        [
+            "scale",
+            "--quick",
+            "--meldingen",
+            "200,400",
+            "--log",
+            "1000,2000",
+            "--pushes",
+            "5",
+            "--write",
+            str(target),
+        ],
+    )
     assert result.exit_code == 0, result.output
     text = target.read_text()
     assert "hand-written prose stays" in text
@@ -76,11 +88,13 @@ def test_a_run_under_way_reports_after_each_step_and_says_so() -> None:
     final = scale_on("sqlite", options, on_step=seen.append)
     assert [(len(r.steps), r.planned) for r in seen] == [(2, 3), (3, 3)]
     assert final.planned == 3 and len(final.steps) == 3
-    partial = report.render_scale(seen[0], "hub bench scale", datetime(2026, 11, 28, tzinfo=UTC), 1.0,
-                                  machine.detect(), (0.1, 0.2))
+    partial = report.render_scale(
+        seen[0], "hub bench scale", datetime(2026, 11, 28, tzinfo=UTC), 1.0, machine.detect(), (0.1, 0.2)
+    )
     assert "Under way: 2 of 3 steps measured" in partial
-    assert "Under way" not in report.render_scale(final, "hub bench scale", datetime(2026, 11, 28, tzinfo=UTC),
-                                                  1.0, machine.detect(), (0.1, 0.2))
+    assert "Under way" not in report.render_scale(
+        final, "hub bench scale", datetime(2026, 11, 28, tzinfo=UTC), 1.0, machine.detect(), (0.1, 0.2)
+    )
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])

@@ -22,8 +22,9 @@ def quick_run() -> report.Run:
     options = Options.quick()
     registered = benchmarks()
     results = {name: run(options) for name, run in registered.items()}
-    return report.Run("hub bench all --quick", datetime.now(UTC), 1.0, machine.detect(), options, results,
-                      registered, READS)
+    return report.Run(
+        "hub bench all --quick", datetime.now(UTC), 1.0, machine.detect(), options, results, registered, READS
+    )
 
 
 def test_the_suite_registers_every_benchmark() -> None:
@@ -69,10 +70,27 @@ def test_the_terminal_table_has_a_ratio_column(quick_run: report.Run) -> None:
 
 def test_the_cli_writes_the_report(tmp_path: Path) -> None:
     target = tmp_path / "docs" / "benchmarks.md"
-    result = CliRunner().invoke(bench_app, [
-        "policy", "--quick", "--rounds", "1", "--decisions", "50", "--small", "300", "--large", "600",
-        "--items", "10", "--pulls", "2", "--write", str(target),
-    ])
+    result = CliRunner().invoke(
+        bench_app,
+        [
+            "policy",
+            "--quick",
+            "--rounds",
+            "1",
+            "--decisions",
+            "50",
+            "--small",
+            "300",
+            "--large",
+            "600",
+            "--items",
+            "10",
+            "--pulls",
+            "2",
+            "--write",
+            str(target),
+        ],
+    )
     assert result.exit_code == 0, result.output
     text = target.read_text()
     assert "## policy" in text and "`hub" in text
@@ -101,8 +119,17 @@ def test_result_arithmetic() -> None:
 def test_the_postgres_paths_run(pg_cluster) -> None:
     """Ingest and the pull on PostgreSQL (each starts its own throwaway cluster, as `hub bench` does);
     pg_cluster only skips this where PostgreSQL is not installed."""
-    options = Options.quick(rounds=1, events=20, pupils=20, backend="postgres", decisions=20, pull_sizes=(200, 400),
-                            pull_items=10, pulls=2, pull_backend="postgres")
+    options = Options.quick(
+        rounds=1,
+        events=20,
+        pupils=20,
+        backend="postgres",
+        decisions=20,
+        pull_sizes=(200, 400),
+        pull_items=10,
+        pulls=2,
+        pull_backend="postgres",
+    )
     registered = benchmarks()
     ingest = registered["ingest"](options)
     pull = [r for r in registered["policy"](options) if "pull" in r.name]

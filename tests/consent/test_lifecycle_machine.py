@@ -76,15 +76,24 @@ class ConsentLifecycle(RuleBasedStateMachine):
         self.notary = Notary(SigningKey.generate(), "hub-test")
         bsn = generate_test_bsn(random.Random(7))
         self.subject = self.p.pseudonym("bsn", bsn)
-        o = Overdracht.draft(self.subject, leerling=Leerling(PupilId(PupilIdKind.BSN, bsn), "Test Kind",
-                                                             date(2013, 5, 1)),
-                             sending_school="12AB00", receiving_school="34CD01",
-                             rapport=OnderwijskundigRapport(verzuim_samenvatting="Aanwezigheid 95%."),
-                             warm_items=[WarmItem(k, f"tekst over {k}") for k in ITEMS])
+        o = Overdracht.draft(
+            self.subject,
+            leerling=Leerling(PupilId(PupilIdKind.BSN, bsn), "Test Kind", date(2013, 5, 1)),
+            sending_school="12AB00",
+            receiving_school="34CD01",
+            rapport=OnderwijskundigRapport(verzuim_samenvatting="Aanwezigheid 95%."),
+            warm_items=[WarmItem(k, f"tekst over {k}") for k in ITEMS],
+        )
         o.send()
-        self.p.commit([o], log=[], directory=[DirectoryEntry(o.id, overdracht.KIND, overdracht.PURPOSE,
-                                                             SENDER.org_id, self.subject,
-                                                             receiver_org=RECEIVER.org_id)])
+        self.p.commit(
+            [o],
+            log=[],
+            directory=[
+                DirectoryEntry(
+                    o.id, overdracht.KIND, overdracht.PURPOSE, SENDER.org_id, self.subject, receiver_org=RECEIVER.org_id
+                )
+            ],
+        )
         self.record_id = o.id
         self.record_changed = o.modified_on
         self.clock = datetime.now(UTC)
@@ -98,23 +107,40 @@ class ConsentLifecycle(RuleBasedStateMachine):
             self.tmp.cleanup()
 
     # -- what parents and schools do --------------------------------------------------------
-    @rule(items=st.sets(st.sampled_from(ITEMS), min_size=1), days=st.integers(1, 60),
-          to_receiver=st.booleans())
+    @rule(items=st.sets(st.sampled_from(ITEMS), min_size=1), days=st.integers(1, 60), to_receiver=st.booleans())
     def give(self, items: set[str], days: int, to_receiver: bool) -> None:
         recipient = RECEIVER.org_id if to_receiver else OTHER.org_id
         start = self.clock - timedelta(minutes=1)
-        consent = Consent.start(self.subject, purpose="warme-overdracht", recorded_by=SENDER.org_id,
-                                recipients=[recipient], categories=["warme_items"], valid_from=start,
-                                valid_until=start + timedelta(days=days), given_by="ouder", given_by_name="Ouder",
-                                given_on=start.date(), method="ondertekend_formulier",
-                                pupil_birth_date=date(2013, 5, 1), items=sorted(items))
+        consent = Consent.start(
+            self.subject,
+            purpose="warme-overdracht",
+            recorded_by=SENDER.org_id,
+            recipients=[recipient],
+            categories=["warme_items"],
+            valid_from=start,
+            valid_until=start + timedelta(days=days),
+            given_by="ouder",
+            given_by_name="Ouder",
+            given_on=start.date(),
+            method="ondertekend_formulier",
+            pupil_birth_date=date(2013, 5, 1),
+            items=sorted(items),
+        )
         try:
             self.p.commit([consent], log=[])
         except RecordGone:
             assert self.shredded  # a shredded pupil's consent cannot be written under the old key
             return
-        self.consents.append(Given(str(consent.id), self.notary.receipt(consent, self.clock), frozenset(items),
-                                   recipient, start, start + timedelta(days=days)))
+        self.consents.append(
+            Given(
+                str(consent.id),
+                self.notary.receipt(consent, self.clock),
+                frozenset(items),
+                recipient,
+                start,
+                start + timedelta(days=days),
+            )
+        )
 
     @precondition(lambda self: any(c.withdrawn_at is None for c in self.consents) and not self.shredded)
     @rule(data=st.data())
@@ -146,8 +172,9 @@ class ConsentLifecycle(RuleBasedStateMachine):
         self.pulls += 1
         before = self.p.access_log.size()
         try:
-            answer = overdracht.read(self.p, self.notary.keys(), who, self.record_id,
-                                     given.receipt if given else None, at=self.clock)
+            answer = overdracht.read(
+                self.p, self.notary.keys(), who, self.record_id, given.receipt if given else None, at=self.clock
+            )
         except ReceiptRefused:
             assert self.p.access_log.size() == before + 1
             return
@@ -178,6 +205,7 @@ class ConsentLifecycle(RuleBasedStateMachine):
             assert report.ok, report.failure
 
 
-ConsentLifecycle.TestCase.settings = settings(max_examples=25, stateful_step_count=20, deadline=None,
-                                              suppress_health_check=[HealthCheck.too_slow])
+ConsentLifecycle.TestCase.settings = settings(
+    max_examples=25, stateful_step_count=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 TestConsentLifecycle = ConsentLifecycle.TestCase

@@ -91,8 +91,9 @@ def test_draft_refuses(overrides: dict[str, Any], field: str) -> None:
 def test_draft_refuses_a_plain_pupil_number_as_subject() -> None:
     """Source: design.md "Keys and encryption" (pseudonyms only)."""
     with pytest.raises(InvalidIdentifier):
-        Overdracht.draft("123456782", leerling=LEERLING, sending_school="12AB00", receiving_school="34CD01",
-                         rapport=RAPPORT)
+        Overdracht.draft(
+            "123456782", leerling=LEERLING, sending_school="12AB00", receiving_school="34CD01", rapport=RAPPORT
+        )
 
 
 ALLOWED = {(S.CONCEPT, S.VERSTUURD), (S.CONCEPT, S.GESLOTEN), (S.VERSTUURD, S.ONTVANGEN), (S.ONTVANGEN, S.GESLOTEN)}

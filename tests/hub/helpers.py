@@ -21,12 +21,17 @@ def last_school_week() -> tuple[date, date]:
     return workload.last_school_week(date.today())
 
 
-def melding_body(bsn: str | None = None, *, school: str = "12AB00", gemeente: str = "GM0479",
-                 naam: str = "Noor Testkind", **overrides: Any) -> dict[str, Any]:
+def melding_body(
+    bsn: str | None = None,
+    *,
+    school: str = "12AB00",
+    gemeente: str = "GM0479",
+    naam: str = "Noor Testkind",
+    **overrides: Any,
+) -> dict[str, Any]:
     begin, eind = last_school_week()
     body: dict[str, Any] = {
-        "leerling": {"bsn": bsn or new_bsn(), "naam": naam, "geboortedatum": "2013-05-01",
-                     "woongemeente": gemeente},
+        "leerling": {"bsn": bsn or new_bsn(), "naam": naam, "geboortedatum": "2013-05-01", "woongemeente": gemeente},
         "school": {"brin": school[:4], "vestiging": school[4:]},
         "soort": "ongeoorloofd_16_uur",
         "periode": {"begin": begin.isoformat(), "eind": eind.isoformat()},
@@ -38,30 +43,49 @@ def melding_body(bsn: str | None = None, *, school: str = "12AB00", gemeente: st
     return body
 
 
-def overdracht_body(receiver: str = "34CD01", *, bsn: str | None = None, school: str = "12AB00",
-                    send: bool = True) -> dict[str, Any]:
+def overdracht_body(
+    receiver: str = "34CD01", *, bsn: str | None = None, school: str = "12AB00", send: bool = True
+) -> dict[str, Any]:
     return {
         "leerling": {"bsn": bsn or new_bsn(), "naam": "Noor Testkind", "geboortedatum": "2013-05-01"},
         "school": {"brin": school[:4], "vestiging": school[4:]},
         "ontvangende_school": {"brin": receiver[:4], "vestiging": receiver[4:]},
-        "rapport": {"verzuim_samenvatting": "Aanwezigheid 94%; twee keer te laat.", "schooladvies": "havo",
-                    "leerresultaten": "Rekenen boven gemiddeld.", "ondersteuningsbehoefte": "Structuur bij taken.",
-                    "opp_aanwezig": False},
-        "warme_items": [{"sleutel": "leesproblemen", "tekst": "Leest traag; dyslexieonderzoek loopt."},
-                        {"sleutel": "thuissituatie", "tekst": "Ouders gaan scheiden."}],
+        "rapport": {
+            "verzuim_samenvatting": "Aanwezigheid 94%; twee keer te laat.",
+            "schooladvies": "havo",
+            "leerresultaten": "Rekenen boven gemiddeld.",
+            "ondersteuningsbehoefte": "Structuur bij taken.",
+            "opp_aanwezig": False,
+        },
+        "warme_items": [
+            {"sleutel": "leesproblemen", "tekst": "Leest traag; dyslexieonderzoek loopt."},
+            {"sleutel": "thuissituatie", "tekst": "Ouders gaan scheiden."},
+        ],
         "versturen": send,
     }
 
 
-def consent_body(bsn: str | None = None, purpose: str = "warme-overdracht", recipients: list[str] | None = None,
-                 categories: list[str] | None = None, items: list[str] | None = None,
-                 start: datetime | None = None, days: int = 180) -> dict[str, Any]:
+def consent_body(
+    bsn: str | None = None,
+    purpose: str = "warme-overdracht",
+    recipients: list[str] | None = None,
+    categories: list[str] | None = None,
+    items: list[str] | None = None,
+    start: datetime | None = None,
+    days: int = 180,
+) -> dict[str, Any]:
     start = start or datetime.now(UTC) - timedelta(minutes=1)
     return {
-        "leerling": {"bsn": bsn or new_bsn(), "geboortedatum": "2013-05-01"}, "doel": purpose,
-        "ontvangers": recipients or ["school:34CD01"], "categorieen": categories or ["warme_items"],
-        "items": ["leesproblemen"] if items is None else items, "geldig_van": start.isoformat(),
-        "geldig_tot": (start + timedelta(days=days)).isoformat(), "gegeven_door": "ouder",
-        "naam_gever": "J. Testouder", "gegeven_op": start.date().isoformat(), "wijze": "ondertekend_formulier",
+        "leerling": {"bsn": bsn or new_bsn(), "geboortedatum": "2013-05-01"},
+        "doel": purpose,
+        "ontvangers": recipients or ["school:34CD01"],
+        "categorieen": categories or ["warme_items"],
+        "items": ["leesproblemen"] if items is None else items,
+        "geldig_van": start.isoformat(),
+        "geldig_tot": (start + timedelta(days=days)).isoformat(),
+        "gegeven_door": "ouder",
+        "naam_gever": "J. Testouder",
+        "gegeven_op": start.date().isoformat(),
+        "wijze": "ondertekend_formulier",
         "formulier_kenmerk": "TF-2026-001",
     }

@@ -88,7 +88,8 @@ def test_inclusion_and_consistency_proofs_verify(parties) -> None:
         assert verify_inclusion(b64(proof["leaf_hash"]), seq, big.size, [b64(p) for p in proof["pad"]], big.root)
     entries = auditor.get("/v1/audit/log", params={"van": 0, "tot": 7}).json()["entries"]
     assert [b64(e["entry_hash"]) for e in entries][5] == b64(
-        auditor.get("/v1/audit/bewijs/inclusie", params={"seq": 5, "grootte": 7}).json()["leaf_hash"])
+        auditor.get("/v1/audit/bewijs/inclusie", params={"seq": 5, "grootte": 7}).json()["leaf_hash"]
+    )
 
     proof = auditor.get("/v1/audit/bewijs/consistentie", params={"van": 3, "naar": 7}).json()
     assert verify_consistency(3, 7, small.root, big.root, [b64(p) for p in proof["pad"]])
@@ -122,8 +123,11 @@ def test_the_log_is_for_auditors_only_and_holds_no_pupil_data(parties) -> None:
     bsn = new_bsn()
     push_meldingen(parties, 2, bsn)
     for party in ("school", "leerplicht", "receiver"):
-        for path, params in [("/v1/audit/log", {}), ("/v1/audit/bewijs/inclusie", {"seq": 0, "grootte": 1}),
-                             ("/v1/audit/bewijs/consistentie", {"van": 0, "naar": 1})]:
+        for path, params in [
+            ("/v1/audit/log", {}),
+            ("/v1/audit/bewijs/inclusie", {"seq": 0, "grootte": 1}),
+            ("/v1/audit/bewijs/consistentie", {"van": 0, "naar": 1}),
+        ]:
             problem(parties[party].client.get(path, params=params), 403)
     page = parties["auditor"].client.get("/v1/audit/log").json()
     assert (page["van"], page["tot"], page["grootte"], page["volgende"]) == (0, 2, 2, None)
@@ -156,8 +160,10 @@ def test_replay_reports_exactly_the_disclosure_made_after_a_withdrawal(parties, 
     bsn = new_bsn()
     school, receiver = parties["school"].client, parties["receiver"].client
     oid = school.post("/v1/overdrachten", json=overdracht_body(bsn=bsn)).json()["id"]
-    consent = school.post("/v1/toestemmingen", json=consent_body(
-        bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leesproblemen"])).json()
+    consent = school.post(
+        "/v1/toestemmingen",
+        json=consent_body(bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leesproblemen"]),
+    ).json()
     legit = receiver.get(f"/v1/overdrachten/{oid}", headers={RECEIPT_HEADER: consent["bewijs"]})
     assert legit.json()["warme_items"] == {"leesproblemen": "Leest traag; dyslexieonderzoek loopt."}
     r = school.post(f"/v1/toestemmingen/{consent['id']}/intrekking", json={"reden": "ouders trekken in"})
@@ -169,8 +175,9 @@ def test_replay_reports_exactly_the_disclosure_made_after_a_withdrawal(parties, 
     assert "warm.leesproblemen" in original.fields and original.consent_id == consent["id"]
     # A disclosure that bypassed the policy: the same release, after the withdrawal, chained properly.
     later = datetime.now(UTC) + timedelta(seconds=1)
-    forged = dataclasses.replace(original, request_id="forged", at=later.isoformat(timespec="milliseconds")
-                                 .replace("+00:00", "Z"))
+    forged = dataclasses.replace(
+        original, request_id="forged", at=later.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
     [forged_seq] = log.append([forged])
     assert audit_cli(settings, "verify").exit_code == 0  # the chain is intact: only replay can tell
 
@@ -206,7 +213,9 @@ def test_inzage_lists_who_saw_which_categories(parties, settings) -> None:
     assert result.exit_code == 0, result.output
     lines = json.loads(result.stdout)["regels"]
     assert [(x["organisatie"], x["naam"], x["handeling"]) for x in lines] == [
-        ("school:12AB00", "De Regenboog", "write"), ("leerplicht:GM0479", "Leerplicht Utrecht", "disclose")]
+        ("school:12AB00", "De Regenboog", "write"),
+        ("leerplicht:GM0479", "Leerplicht Utrecht", "disclose"),
+    ]
     seen = lines[1]
     assert seen["doel"] == "verzuimmelding" and seen["grondslag"] and "verzuim" in seen["categorieen"]
     assert seen["tijdstip"].endswith("Z")

@@ -40,8 +40,15 @@ def _problem(r, status: int) -> dict[str, Any]:
     return r.json()
 
 
-def _consent(bsn: str, purpose: str, recipients: list[str], categories: list[str], items: list[str] = (),
-             start: datetime | None = None, days: int = 180) -> dict[str, Any]:
+def _consent(
+    bsn: str,
+    purpose: str,
+    recipients: list[str],
+    categories: list[str],
+    items: list[str] = (),
+    start: datetime | None = None,
+    days: int = 180,
+) -> dict[str, Any]:
     return consent_body(bsn, purpose, recipients, categories, list(items), start, days)
 
 
@@ -61,8 +68,9 @@ def _give(parties, body) -> dict[str, Any]:
 # The issue asks for EdDSA (RFC 8037); joserfc warns that RFC 9864 prefers the name "Ed25519".
 @pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
 def test_receipt_verifies_with_a_third_party_jose_library(parties, anonymous) -> None:
-    consent = _give(parties, _consent(new_bsn(), "warme-overdracht", ["school:34CD01"], ["warme_items"],
-                                      ["leesproblemen"]))
+    consent = _give(
+        parties, _consent(new_bsn(), "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leesproblemen"])
+    )
     jwks = anonymous.get("/v1/sleutels").json()  # published without a signature
     token = jws.deserialize_compact(consent["bewijs"], KeySet.import_key_set(jwks), algorithms=["Ed25519", "EdDSA"])
     claims = json.loads(token.payload)
@@ -109,13 +117,11 @@ def test_overdracht_life_cycle_and_consented_warm_items(parties) -> None:
     assert bare["gegevens"]["rapport.schooladvies"] == "havo"
     assert bare["gegevens"]["rapport.verzuim_samenvatting"].startswith("Aanwezigheid")
     assert bare["warme_items"] == {}
-    assert bare["warme_items_achtergehouden"] == {"leesproblemen": "no_consent",
-                                                  "thuissituatie": "no_consent"}
+    assert bare["warme_items_achtergehouden"] == {"leesproblemen": "no_consent", "thuissituatie": "no_consent"}
     assert "Ouders gaan" not in json.dumps(bare)
 
     # With a receipt covering one item: exactly that item.
-    consent = _give(parties, _consent(bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"],
-                                      ["leesproblemen"]))
+    consent = _give(parties, _consent(bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leesproblemen"]))
     warm = receiver.get(f"/v1/overdrachten/{oid}", headers={RECEIPT_HEADER: consent["bewijs"]}).json()
     assert warm["warme_items"] == {"leesproblemen": "Leest traag; dyslexieonderzoek loopt."}
     assert warm["warme_items_achtergehouden"] == {"thuissituatie": "outside_consent"}
@@ -176,8 +182,15 @@ def test_bad_receipts_are_refused_with_their_reason(parties, sent_overdracht, ca
     if case == "wrong_purpose":
         body = _consent(bsn, "thuiszitterstafel", ["school:34CD01"], ["identiteit", "school", "casus", "signaal"])
     elif case == "expired":
-        body = _consent(bsn, "warme-overdracht", recipients, ["warme_items"], ["leesproblemen"],
-                        start=datetime.now(UTC) - timedelta(days=200), days=100)
+        body = _consent(
+            bsn,
+            "warme-overdracht",
+            recipients,
+            ["warme_items"],
+            ["leesproblemen"],
+            start=datetime.now(UTC) - timedelta(days=200),
+            days=100,
+        )
     else:
         body = _consent(bsn, "warme-overdracht", recipients, ["warme_items"], ["leesproblemen"])
     consent = _give(parties, body)
@@ -186,9 +199,18 @@ def test_bad_receipts_are_refused_with_their_reason(parties, sent_overdracht, ca
         from consent.receipts import ReceiptClaims, issue_receipt, numeric_date
 
         start = datetime.fromisoformat(body["geldig_van"])
-        claims = ReceiptClaims("ketenhub", consent["id"], "x", "warme-overdracht", ("school:34CD01",),
-                               ("warme_items",), numeric_date(start), numeric_date(start + timedelta(days=100)),
-                               numeric_date(start), ("leesproblemen",))
+        claims = ReceiptClaims(
+            "ketenhub",
+            consent["id"],
+            "x",
+            "warme-overdracht",
+            ("school:34CD01",),
+            ("warme_items",),
+            numeric_date(start),
+            numeric_date(start + timedelta(days=100)),
+            numeric_date(start),
+            ("leesproblemen",),
+        )
         token = issue_receipt(hub.notary.signing_key, hub.notary.kid, claims)
     if case == "withdrawn":
         parties["school"].client.post(f"/v1/toestemmingen/{consent['id']}/intrekking", json={"reden": "ingetrokken"})
@@ -199,8 +221,14 @@ def test_bad_receipts_are_refused_with_their_reason(parties, sent_overdracht, ca
     before = hub.persistence.access_log.size()
     r = parties["receiver"].client.get(f"/v1/overdrachten/{oid}", headers={RECEIPT_HEADER: token})
     problem = _problem(r, 403)
-    expected = {"forged": "bad_signature", "expired": "expired", "withdrawn": "withdrawn",
-                "wrong_recipient": "wrong_recipient", "wrong_purpose": "wrong_purpose", "garbage": "malformed"}
+    expected = {
+        "forged": "bad_signature",
+        "expired": "expired",
+        "withdrawn": "withdrawn",
+        "wrong_recipient": "wrong_recipient",
+        "wrong_purpose": "wrong_purpose",
+        "garbage": "malformed",
+    }
     assert problem["reden"] == expected[case]
     entries = list(hub.persistence.access_log.entries(before))
     assert len(entries) == 1 and b'"refuse"' in entries[0].body  # the refusal itself is logged
@@ -223,8 +251,12 @@ def test_leerplicht_feed_is_minimal_routed_and_logged(parties, hub) -> None:
     logged = [json.loads(e.body) for e in hub.persistence.access_log.entries(before)]
     assert [(e["action"], e["record_id"]) for e in logged] == [("disclose", mid)]
     assert bsn not in json.dumps(logged)
-    assert parties["leerplicht"].client.get(f"/v1/leerplicht/{GM_RIGHT}/meldingen",
-                                            params={"na": page["volgende"]}).json()["items"] == []
+    assert (
+        parties["leerplicht"]
+        .client.get(f"/v1/leerplicht/{GM_RIGHT}/meldingen", params={"na": page["volgende"]})
+        .json()["items"]
+        == []
+    )
     _problem(parties["other_leerplicht"].client.get(f"/v1/leerplicht/{GM_RIGHT}/meldingen"), 403)
     other = parties["other_leerplicht"].client.get(f"/v1/leerplicht/{GM_OTHER}/meldingen").json()
     assert mid not in [i["id"] for i in other["items"]]
@@ -240,8 +272,10 @@ def test_thuiszitter_case_needs_a_receipt_else_a_signal(parties) -> None:
     assert signal["gegevens"] == {"signaal.open_melding": True}
     assert signal["achtergehouden"]["casus.verzuimhistorie"] == "no_consent"
     assert signal["afweging"]["outcome"] == "partial"
-    consent = _give(parties, _consent(bsn, "thuiszitterstafel", [f"leerplicht:{GM_RIGHT}"],
-                                      ["identiteit", "school", "casus", "signaal"]))
+    consent = _give(
+        parties,
+        _consent(bsn, "thuiszitterstafel", [f"leerplicht:{GM_RIGHT}"], ["identiteit", "school", "casus", "signaal"]),
+    )
     full = parties["leerplicht"].client.get(url, headers={RECEIPT_HEADER: consent["bewijs"]}).json()
     assert full["gegevens"]["leerling.naam"] == "Noor Testkind"
     assert full["gegevens"]["casus.verzuimhistorie"][0]["soort"] == "ongeoorloofd_16_uur"
@@ -251,13 +285,15 @@ def test_thuiszitter_case_needs_a_receipt_else_a_signal(parties) -> None:
 def test_swv_sees_only_suppressed_aggregates_of_its_schools(parties) -> None:
     for _ in range(6):
         parties["school"].client.post("/v1/verzuimmeldingen", json=melding_body())
-    late = parties["school"].client.post("/v1/verzuimmeldingen", json=melding_body(soort="te_laat", uren=None,
-                                                                                   te_laat_aantal=16))
+    late = parties["school"].client.post(
+        "/v1/verzuimmeldingen", json=melding_body(soort="te_laat", uren=None, te_laat_aantal=16)
+    )
     assert late.status_code == 201, late.text
     parties["stranger"].client.post("/v1/verzuimmeldingen", json=melding_body(school="56EF00"))
     today = datetime.now(UTC).date()
-    r = parties["swv"].client.get("/v1/swv/monitoring", params={"van": (today - timedelta(days=60)).isoformat(),
-                                                                "tot": today.isoformat()})
+    r = parties["swv"].client.get(
+        "/v1/swv/monitoring", params={"van": (today - timedelta(days=60)).isoformat(), "tot": today.isoformat()}
+    )
     body = r.json()
     assert r.status_code == 200, r.text
     per_kind = body["verzuimmeldingen"]["per_soort"]
@@ -265,8 +301,7 @@ def test_swv_sees_only_suppressed_aggregates_of_its_schools(parties) -> None:
     assert per_kind["aantallen"]["te_laat"] is None and per_kind["totaal"] == 7
     assert body["verzuimmeldingen"]["per_school"]["aantallen"] == {"school:12AB00": 7}
     assert "Noor" not in r.text and "leerling" not in r.text
-    _problem(parties["school"].client.get("/v1/swv/monitoring", params={"van": "2026-01-01", "tot": "2026-02-01"}),
-             403)
+    _problem(parties["school"].client.get("/v1/swv/monitoring", params={"van": "2026-01-01", "tot": "2026-02-01"}), 403)
 
 
 def test_jeugdteam_gets_signal_and_consented_items_only_with_receipt(parties) -> None:

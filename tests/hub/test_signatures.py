@@ -92,8 +92,10 @@ def test_a_good_signature_verifies() -> None:
     [
         (lambda m: m.headers.pop("signature"), "signature_missing"),
         (lambda m: m.headers.__setitem__("signature-input", "hub=(((("), "signature_malformed"),
-        (lambda m: m.headers.__setitem__("signature-input", m.headers["signature-input"].replace(";nonce=", ";x=")),
-         "signature_malformed"),
+        (
+            lambda m: m.headers.__setitem__("signature-input", m.headers["signature-input"].replace(";nonce=", ";x=")),
+            "signature_malformed",
+        ),
         (lambda m: setattr(m, "url", "http://hub.test/v1/y"), "signature_invalid"),
         (lambda m: setattr(m, "method", "PUT"), "signature_invalid"),
         (lambda m: m.headers.pop("content-digest"), "digest_missing"),
@@ -198,8 +200,9 @@ def test_clock_is_checked_against_the_server(register) -> None:
     school = register(Role.SCHOOL, "12AB00")
     request = school.client.build_request("GET", "/v1/ik")
     m = Message("GET", str(request.url), CaseInsensitiveDict(request.headers.items()))
-    sign_message(m, key_id=school.key_id, seed=school.seed, body=b"",
-                 created=datetime.fromtimestamp(time.time() - 3600, UTC))
+    sign_message(
+        m, key_id=school.key_id, seed=school.seed, body=b"", created=datetime.fromtimestamp(time.time() - 3600, UTC)
+    )
     for name in ("signature-input", "signature"):
         request.headers[name] = m.headers[name]
     r = school.client.send(request, auth=None)

@@ -90,8 +90,10 @@ def test_correction_keeps_history(parties, hub) -> None:
 def test_withdrawn_melding_refuses_changes(parties) -> None:
     school = parties["school"].client
     mid = school.post("/v1/verzuimmeldingen", json=melding_body()).json()["id"]
-    assert school.post(f"/v1/verzuimmeldingen/{mid}/intrekking", json={"reden": "verkeerde leerling"}).json()[
-        "status"] == "ingetrokken"
+    assert (
+        school.post(f"/v1/verzuimmeldingen/{mid}/intrekking", json={"reden": "verkeerde leerling"}).json()["status"]
+        == "ingetrokken"
+    )
     r = school.post(f"/v1/verzuimmeldingen/{mid}/correcties", json={"uren": 20})
     _problem(r, 409)
 
@@ -99,8 +101,9 @@ def test_withdrawn_melding_refuses_changes(parties) -> None:
 def test_leerplicht_action_visible_to_the_school(parties) -> None:
     school = parties["school"].client
     mid = school.post("/v1/verzuimmeldingen", json=melding_body()).json()["id"]
-    r = parties["leerplicht"].client.post(f"/v1/verzuimmeldingen/{mid}/acties",
-                                          json={"route": "halt", "toelichting": "HALT-afdoening"})
+    r = parties["leerplicht"].client.post(
+        f"/v1/verzuimmeldingen/{mid}/acties", json={"route": "halt", "toelichting": "HALT-afdoening"}
+    )
     assert r.status_code == 201, r.text
     status = school.get(f"/v1/verzuimmeldingen/{mid}").json()
     assert status["status"] == "actie_vastgelegd"
@@ -153,8 +156,9 @@ def test_bad_input_names_the_field(parties, mutate, status: int, field: str) -> 
 
 
 def test_malformed_json_is_400(parties) -> None:
-    r = parties["school"].client.post("/v1/verzuimmeldingen", content=b'{"leerling": ',
-                                      headers={"content-type": "application/json"})
+    r = parties["school"].client.post(
+        "/v1/verzuimmeldingen", content=b'{"leerling": ', headers={"content-type": "application/json"}
+    )
     _problem(r, 400)
 
 
@@ -164,6 +168,7 @@ def test_oversized_body_is_413(parties) -> None:
 
 
 def test_bad_idempotency_key_is_422(parties) -> None:
-    r = parties["school"].client.post("/v1/verzuimmeldingen", json=melding_body(),
-                                      headers={"Idempotency-Key": "bad key with spaces"})
+    r = parties["school"].client.post(
+        "/v1/verzuimmeldingen", json=melding_body(), headers={"Idempotency-Key": "bad key with spaces"}
+    )
     _problem(r, 422)

@@ -35,11 +35,15 @@ def _as_first_layout(store: Store, notes: list[Note]) -> None:
         for note in notes:
             for stored in recorder.select_events(note.id):
                 ref, body = key_ref_of(stored.state)
-                tx.execute(f"UPDATE {recorder.events_table_name} SET state = ?"  # type: ignore[attr-defined]
-                           " WHERE originator_id = ? AND originator_version = ?",
-                           (LEGACY_MAGIC + bytes.fromhex(ref.key_id) + stored.state[body:],
-                            stored.originator_id if tx.dialect == "postgres" else stored.originator_id.hex,
-                            stored.originator_version))
+                tx.execute(
+                    f"UPDATE {recorder.events_table_name} SET state = ?"  # type: ignore[attr-defined]
+                    " WHERE originator_id = ? AND originator_version = ?",
+                    (
+                        LEGACY_MAGIC + bytes.fromhex(ref.key_id) + stored.state[body:],
+                        stored.originator_id if tx.dialect == "postgres" else stored.originator_id.hex,
+                        stored.originator_version,
+                    ),
+                )
 
 
 @pytest.fixture
@@ -112,8 +116,9 @@ def test_the_migration_runs_once(migrated: Store, settings: Settings) -> None:
     migrated.keys._migrate()
     if migrated.db.dialect == "postgres":  # the key's name is a new store's, not "..._pkey1"
         with migrated.db.transaction(write=False) as tx:
-            assert tx.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'hub_data_keys'::regclass"
-                              " AND contype = 'p'").all() == [("hub_data_keys_pkey",)]
+            assert tx.execute(
+                "SELECT conname FROM pg_constraint WHERE conrelid = 'hub_data_keys'::regclass AND contype = 'p'"
+            ).all() == [("hub_data_keys_pkey",)]
     migrated.close()
     again = open_store(settings)
     try:

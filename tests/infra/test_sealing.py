@@ -36,13 +36,16 @@ def test_every_seal_takes_a_fresh_nonce() -> None:
     assert len({seal(key, b"same", b"aad")[:NONCE_BYTES] for _ in range(50)}) == 50
 
 
-@pytest.mark.parametrize(("key", "plaintext", "aad"), [
-    (bytes(KEY_BYTES - 1), b"p", b"a"),
-    (bytes(KEY_BYTES + 1), b"p", b"a"),
-    (bytearray(KEY_BYTES), b"p", b"a"),
-    (bytes(KEY_BYTES), "p", b"a"),
-    (bytes(KEY_BYTES), b"p", None),
-])
+@pytest.mark.parametrize(
+    ("key", "plaintext", "aad"),
+    [
+        (bytes(KEY_BYTES - 1), b"p", b"a"),
+        (bytes(KEY_BYTES + 1), b"p", b"a"),
+        (bytearray(KEY_BYTES), b"p", b"a"),
+        (bytes(KEY_BYTES), "p", b"a"),
+        (bytes(KEY_BYTES), b"p", None),
+    ],
+)
 def test_wrong_types_and_key_sizes_are_refused(key: object, plaintext: object, aad: object) -> None:
     with pytest.raises(TypeError):
         seal(key, plaintext, aad)  # type: ignore[arg-type]

@@ -69,8 +69,14 @@ def _note(store: Store, bsn: str = BSN, naam: str = NAME) -> Note:
 
 def _forms(value: str) -> list[bytes]:
     raw = value.encode()
-    return [raw, raw.hex().encode(), base64.b64encode(raw), base64.urlsafe_b64encode(raw),
-            value.upper().encode(), value.lower().encode()]
+    return [
+        raw,
+        raw.hex().encode(),
+        base64.b64encode(raw),
+        base64.urlsafe_b64encode(raw),
+        value.upper().encode(),
+        value.lower().encode(),
+    ]
 
 
 def _all_bytes_sqlite(database_url: str) -> bytes:
@@ -81,8 +87,9 @@ def _all_bytes_sqlite(database_url: str) -> bytes:
 def _all_bytes_postgres(database_url: str) -> bytes:
     chunks: list[bytes] = []
     with psycopg.connect(database_url) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")]
+        tables = [
+            r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
+        ]
         for table in tables:
             for row in conn.execute(f'SELECT * FROM "{table}"'):
                 chunks.extend(v if isinstance(v, bytes) else str(v).encode() for v in row)
@@ -135,8 +142,7 @@ def test_ciphertext_moved_to_another_record_fails_clearly(store: Store) -> None:
     flipped = bytearray(stored_a.state)
     flipped[-1] ^= 1
     with pytest.raises(TamperedRecord):
-        store.records.mapper.to_domain_event(
-            StoredEvent(a.id, 1, stored_a.topic, bytes(flipped)))
+        store.records.mapper.to_domain_event(StoredEvent(a.id, 1, stored_a.topic, bytes(flipped)))
 
 
 def test_a_header_naming_another_pupils_key_fails_clearly(store: Store) -> None:
@@ -149,11 +155,13 @@ def test_a_header_naming_another_pupils_key_fails_clearly(store: Store) -> None:
     with pytest.raises(TamperedRecord, match="does not authenticate"):
         store.records.mapper.to_domain_event(StoredEvent(a.id, 1, stored_a.topic, swapped))
     key_id_end = len(MAGIC) + 16
-    for broken in (stored_a.state[:key_id_end + 5],                        # pupil cut short
-                   stored_a.state[:key_id_end] + b"\x02\xff\xfe" + stored_a.state[body_a:],  # not UTF-8
-                   stored_a.state[:key_id_end] + b"\x00" + stored_a.state[body_a:],  # no pupil
-                   stored_a.state[:key_id_end] + b"\x02a\x00" + stored_a.state[body_a:],  # not printable
-                   b"KH\x03" + stored_a.state[3:]):                         # unknown version
+    for broken in (
+        stored_a.state[: key_id_end + 5],  # pupil cut short
+        stored_a.state[:key_id_end] + b"\x02\xff\xfe" + stored_a.state[body_a:],  # not UTF-8
+        stored_a.state[:key_id_end] + b"\x00" + stored_a.state[body_a:],  # no pupil
+        stored_a.state[:key_id_end] + b"\x02a\x00" + stored_a.state[body_a:],  # not printable
+        b"KH\x03" + stored_a.state[3:],
+    ):  # unknown version
         with pytest.raises(TamperedRecord, match="no Ketenhub header"):
             store.records.mapper.to_domain_event(StoredEvent(a.id, 1, stored_a.topic, broken))
 
@@ -187,7 +195,8 @@ def test_shred_one_pupil_leaves_others_readable(store: Store) -> None:
 
 
 def test_a_first_push_committed_while_a_shred_runs_is_erased_and_listed(
-        pg_cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pg_cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """PostgreSQL reads each statement of a shred in its own snapshot: a pupil's first key
     committed just before the DELETE must be shredded *and* listed (a read answers erased, and
     a restore re-applies it), never deleted unlisted (a read answering "unknown key"). SQLite
@@ -287,7 +296,8 @@ def test_a_new_key_under_a_purpose_key_rotated_away_elsewhere_is_refused(setting
 
 
 def test_a_purposes_first_write_and_a_rotation_elsewhere_do_not_deadlock(
-        settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The first write of a purpose makes its purpose key; a rotation by another process starts
     just then. The rotation must wait for the write (or the write for it), never each for the
     other: on PostgreSQL the writer's lock on the key table is taken before the purpose key is
@@ -340,7 +350,8 @@ class Transfer(Note):
 
 
 def test_a_process_left_on_a_rotated_master_makes_no_purpose_key_and_no_rotation(
-        settings: Settings, store: Store) -> None:
+    settings: Settings, store: Store
+) -> None:
     _note(store)
     operator = open_store(settings)
     try:
@@ -403,9 +414,11 @@ def test_a_failed_write_leaves_no_orphan_key(store: Store) -> None:
 
 
 def test_a_write_failing_in_python_inside_the_recorder_commits_nothing(
-        store: Store, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: Store, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The PostgreSQL recorder catches a failed insert to keep its pipeline quiet: the side writes
     already sent (a new pupil's key, the access-log entry) must still roll back with it."""
+
     def broken(*_args: object, **_kwargs: object) -> None:
         raise ValueError("a parameter the driver cannot adapt")
 
@@ -433,8 +446,7 @@ def test_rotation_rewraps_keys_and_keeps_records_readable(store: Store) -> None:
     assert store.keys.rotate("verzuimmelding") == 1
     with store.db.transaction(write=False) as tx:
         after = tx.execute("SELECT wrapped, kek_version FROM hub_data_keys").all()
-        versions = tx.execute("SELECT version FROM hub_purpose_keys WHERE purpose = ?",
-                              ("verzuimmelding",)).all()
+        versions = tx.execute("SELECT version FROM hub_purpose_keys WHERE purpose = ?", ("verzuimmelding",)).all()
     assert before[0][0] != after[0][0] and after[0][1] == before[0][1] + 1
     assert versions == [(2,)]  # the old purpose key is gone
     (stored_after,) = store.records.recorder.select_events(note.id)
@@ -483,8 +495,13 @@ def test_pseudonyms_are_keyed(store: Store, settings: Settings, tmp_path: Path) 
     assert p == store.pseudonyms.of("bsn", BSN)
     assert p != store.pseudonyms.of("onderwijsnummer", BSN)
     assert p not in {hashlib.sha256(BSN.encode()).hexdigest(), hashlib.blake2b(BSN.encode()).hexdigest()}
-    other = Settings(database_url=f"sqlite:///{tmp_path}/other.sqlite", master_key_file=tmp_path / "m",
-                     pepper_file=tmp_path / "p", signing_key_file=tmp_path / "s", _env_file=None)
+    other = Settings(
+        database_url=f"sqlite:///{tmp_path}/other.sqlite",
+        master_key_file=tmp_path / "m",
+        pepper_file=tmp_path / "p",
+        signing_key_file=tmp_path / "s",
+        _env_file=None,
+    )
     second = open_store(other)
     try:
         assert second.pseudonyms.of("bsn", BSN) != p

@@ -31,12 +31,25 @@ def fill(hub, pupils: int) -> None:
             subject = f"{n:064x}"
             first, second = (OLD, OLD) if n % 5 == 0 else (OLD, NEW) if n % 5 == 1 else (NEW, NEW)
             for i, changed in enumerate((first, second)):
-                tx.execute("INSERT INTO hub_directory (seq, record_id, kind, purpose, owner_org, subject, gemeente,"
-                           " changed_at) VALUES (?,?,?,?,?,?,?,?)",
-                           (2 * n + i + 1, uuid.uuid4().hex, "verzuimmelding", "verzuimmelding",
-                            "school:12AB00", subject, "GM0479", changed))
-            tx.execute("INSERT INTO hub_data_keys (key_id, purpose, subject, kek_version, wrapped, created_at)"
-                       " VALUES (?,?,?,?,?,?)", (uuid.uuid4().hex, "verzuimmelding", subject, 1, b"x" * 72, OLD))
+                tx.execute(
+                    "INSERT INTO hub_directory (seq, record_id, kind, purpose, owner_org, subject, gemeente,"
+                    " changed_at) VALUES (?,?,?,?,?,?,?,?)",
+                    (
+                        2 * n + i + 1,
+                        uuid.uuid4().hex,
+                        "verzuimmelding",
+                        "verzuimmelding",
+                        "school:12AB00",
+                        subject,
+                        "GM0479",
+                        changed,
+                    ),
+                )
+            tx.execute(
+                "INSERT INTO hub_data_keys (key_id, purpose, subject, kek_version, wrapped, created_at)"
+                " VALUES (?,?,?,?,?,?)",
+                (uuid.uuid4().hex, "verzuimmelding", subject, 1, b"x" * 72, OLD),
+            )
 
 
 def measure(database_url: str, var: Path, pupils: int) -> None:
@@ -49,9 +62,11 @@ def measure(database_url: str, var: Path, pupils: int) -> None:
         t1 = time.perf_counter()
         erased = sweep.run(now)
         t2 = time.perf_counter()
-        print(f"{database_url.split(':')[0]:<10} pupils={pupils} records={2 * pupils} "
-              f"expired={len(found)} dry-run={t1 - t0:.2f}s run={t2 - t1:.2f}s "
-              f"({len(erased) / (t2 - t1):.0f} keys/s) log={hub.persistence.access_log.size()}")
+        print(
+            f"{database_url.split(':')[0]:<10} pupils={pupils} records={2 * pupils} "
+            f"expired={len(found)} dry-run={t1 - t0:.2f}s run={t2 - t1:.2f}s "
+            f"({len(erased) / (t2 - t1):.0f} keys/s) log={hub.persistence.access_log.size()}"
+        )
     finally:
         hub.close()
 

@@ -32,12 +32,15 @@ def test_reapplied_shred_list_erases_what_a_restore_brought_back(hub: Hub, setti
     register(Role.LEERPLICHT, "GM0479")
     school = register(Role.SCHOOL, "12AB00").client
     erased_bsn = new_bsn()
-    erased, kept = (school.post("/v1/verzuimmeldingen", json=melding_body(b)).json()["id"]
-                    for b in (erased_bsn, new_bsn()))
+    erased, kept = (
+        school.post("/v1/verzuimmeldingen", json=melding_body(b)).json()["id"] for b in (erased_bsn, new_bsn())
+    )
     subject = hub.store.pseudonyms.of("bsn", erased_bsn)
     with hub.store.db.transaction(write=False) as tx:  # the nightly key backup, taken before the shred
-        backup = tx.execute("SELECT key_id, purpose, subject, kek_version, wrapped, created_at FROM hub_data_keys"
-                            " WHERE subject = ?", (subject,)).all()
+        backup = tx.execute(
+            "SELECT key_id, purpose, subject, kek_version, wrapped, created_at FROM hub_data_keys WHERE subject = ?",
+            (subject,),
+        ).all()
 
     hub_cli(settings, "keys", "shred", "--purpose", "verzuimmelding", "--pupil", erased_bsn)
     shred_list = tmp_path / "shred-list.json"
@@ -48,8 +51,11 @@ def test_reapplied_shred_list_erases_what_a_restore_brought_back(hub: Hub, setti
     with hub.store.db.transaction() as tx:  # restore the old key table: the key and no shred record
         tx.execute("DELETE FROM hub_shredded")
         for row in backup:
-            tx.execute("INSERT INTO hub_data_keys (key_id, purpose, subject, kek_version, wrapped, created_at)"
-                       " VALUES (?,?,?,?,?,?)", row)
+            tx.execute(
+                "INSERT INTO hub_data_keys (key_id, purpose, subject, kek_version, wrapped, created_at)"
+                " VALUES (?,?,?,?,?,?)",
+                row,
+            )
     assert _status(school, erased) == 200  # what the shred list is for
 
     out = json.loads(hub_cli(settings, "backup", "reapply-shreds", str(shred_list), "--json").output)
@@ -85,8 +91,9 @@ def test_the_documented_backup_and_restore(pg_cluster: Cluster, tmp_path: Path) 
     signed_client(hub, app, Role.LEERPLICHT, "GM0479")
     school = signed_client(hub, app, Role.SCHOOL, "12AB00")
     erased_bsn = new_bsn()
-    erased, kept = (school.post("/v1/verzuimmeldingen", json=melding_body(b)).json()["id"]
-                    for b in (erased_bsn, new_bsn()))
+    erased, kept = (
+        school.post("/v1/verzuimmeldingen", json=melding_body(b)).json()["id"] for b in (erased_bsn, new_bsn())
+    )
     url = settings.database_url
     data_dump, key_dump = tmp_path / "data.dump", tmp_path / "keys.dump"
     _pg(pg_cluster, "pg_dump", "-Fc", *(f"--exclude-table-data={t}" for t in KEY_TABLES), "-f", str(data_dump), url)
@@ -105,16 +112,17 @@ def test_the_documented_backup_and_restore(pg_cluster: Cluster, tmp_path: Path) 
     # shreds, API.
     admin = pg_cluster.new_database()
     apply_roles(admin)
-    _pg(pg_cluster, "pg_restore", "--no-owner", "--role=ketenhub_owner", "--exit-on-error", "-d", admin,
-        str(data_dump))
-    _pg(pg_cluster, "pg_restore", "--data-only", "--role=ketenhub_owner", "--exit-on-error", "-d", admin,
-        str(key_dump))
+    _pg(pg_cluster, "pg_restore", "--no-owner", "--role=ketenhub_owner", "--exit-on-error", "-d", admin, str(data_dump))
+    _pg(pg_cluster, "pg_restore", "--data-only", "--role=ketenhub_owner", "--exit-on-error", "-d", admin, str(key_dump))
     as_owner = make_settings(admin.replace("postgres@", "ketenhub_owner@", 1), tmp_path / "var")
     hub_cli(as_owner, "db", "migrate")
     apply_roles(admin)
     owner = build_hub(as_owner)
-    api = build_hub(as_owner.model_copy(update={
-        "database_url": admin.replace("postgres@", "ketenhub_api@", 1), "create_tables": False}))
+    api = build_hub(
+        as_owner.model_copy(
+            update={"database_url": admin.replace("postgres@", "ketenhub_api@", 1), "create_tables": False}
+        )
+    )
     try:
         school = client_of(owner, create_app(api), "school:12AB00")
         assert _status(school, erased) == 200  # the restore brought the shredded key back

@@ -56,8 +56,7 @@ def test_erases_only_pupils_whose_records_all_expired(hub: Hub, settings, school
 
     out = json.loads(hub_cli(settings, "retention", "run", "--json").output)
     subject = hub.store.pseudonyms.of("bsn", gone)
-    assert [(e["doel"], e["pseudoniem"], e["records"]) for e in out["erased"]] == [
-        ("verzuimmelding", subject, [old])]
+    assert [(e["doel"], e["pseudoniem"], e["records"]) for e in out["erased"]] == [("verzuimmelding", subject, [old])]
     assert _statuses(school, old, kept_old, kept_new, recent) == [410, 200, 200, 200]
 
     [entry] = _erasures(hub)
@@ -147,10 +146,13 @@ def test_a_push_in_flight_keeps_the_key(pg_cluster, tmp_path) -> None:
         result: list[object] = []
         with psycopg.connect(settings.database_url) as writer:
             writer.execute("SELECT key_id FROM hub_data_keys WHERE subject = %s FOR SHARE", (subject,))
-            writer.execute("UPDATE hub_directory SET changed_at = %s WHERE record_id = %s",
-                           ("2030-01-01T00:00:00.000Z", record.replace("-", "")))
-            sweep = threading.Thread(target=lambda: result.append(
-                RetentionSweep(hub.store.db).run(datetime(2030, 6, 1, tzinfo=UTC))))
+            writer.execute(
+                "UPDATE hub_directory SET changed_at = %s WHERE record_id = %s",
+                ("2030-01-01T00:00:00.000Z", record.replace("-", "")),
+            )
+            sweep = threading.Thread(
+                target=lambda: result.append(RetentionSweep(hub.store.db).run(datetime(2030, 6, 1, tzinfo=UTC)))
+            )
             sweep.start()
             time.sleep(0.5)
             assert sweep.is_alive(), "the sweep must wait for the write that holds the key"
@@ -197,8 +199,10 @@ def test_a_push_committing_during_a_sqlite_sweep_neither_fails_it_nor_loses_its_
         writer = sqlite3.connect(f"{tmp_path}/hub.sqlite", isolation_level=None)
         try:
             writer.execute("BEGIN IMMEDIATE")
-            writer.execute("UPDATE hub_directory SET changed_at = ? WHERE record_id = ?",
-                           ("2030-01-01T00:00:00.000Z", record.replace("-", "")))
+            writer.execute(
+                "UPDATE hub_directory SET changed_at = ? WHERE record_id = ?",
+                ("2030-01-01T00:00:00.000Z", record.replace("-", "")),
+            )
             sweeping = threading.Thread(target=sweep)
             sweeping.start()
             time.sleep(0.5)

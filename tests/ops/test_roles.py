@@ -98,8 +98,9 @@ def history(owner: Hub, api: Hub) -> dict[str, int]:
     app = create_app(api)
     school = signed_client(owner, app, Role.SCHOOL, "12AB00")  # parties are registered by the operator
     leerplicht = signed_client(owner, app, Role.LEERPLICHT, "GM0479")
-    pushed = school.post("/v1/verzuimmeldingen", json=melding_body(new_bsn()),
-                         headers={"Idempotency-Key": "roles-0001"})
+    pushed = school.post(
+        "/v1/verzuimmeldingen", json=melding_body(new_bsn()), headers={"Idempotency-Key": "roles-0001"}
+    )
     mid = pushed.json().get("id")
     replayed = school.post("/v1/verzuimmeldingen", json=melding_body(), headers={"Idempotency-Key": "roles-0002"})
     return {
@@ -113,8 +114,14 @@ def history(owner: Hub, api: Hub) -> dict[str, int]:
 
 
 def test_the_api_role_runs_the_api(history: dict[str, int]) -> None:
-    assert history == {"push": 201, "second push": 201, "correction": 200, "leerplicht action": 201,
-                       "status": 200, "log size": history["log size"]}
+    assert history == {
+        "push": 201,
+        "second push": 201,
+        "correction": 200,
+        "leerplicht action": 201,
+        "status": 200,
+        "log size": history["log size"],
+    }
     assert history["log size"] >= 4
 
 
@@ -123,8 +130,10 @@ def test_the_api_role_cannot_rewrite_history(roles_db: RolesDb, history: dict[st
     with psycopg.connect(roles_db.url("ketenhub_owner"), autocommit=True) as conn:
         before = {t: _count(conn, t) for t in ("hub_access_log", "hub_events", "hub_data_keys")}
     assert all(before.values())
-    with (psycopg.connect(roles_db.url("ketenhub_api"), autocommit=True) as conn,
-          pytest.raises(psycopg.errors.InsufficientPrivilege)):
+    with (
+        psycopg.connect(roles_db.url("ketenhub_api"), autocommit=True) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
         conn.execute(statement)
     with psycopg.connect(roles_db.url("ketenhub_owner"), autocommit=True) as conn:
         assert {t: _count(conn, t) for t in before} == before
@@ -134,10 +143,13 @@ def test_the_auditor_reads_the_log_and_nothing_else(roles_db: RolesDb) -> None:
     with psycopg.connect(roles_db.url("ketenhub_auditor"), autocommit=True) as conn:
         for table in ("hub_access_log", "hub_tree_heads", "hub_access_state", "hub_orgs", "hub_shredded"):
             _count(conn, table)
-        for statement in ("SELECT COUNT(*) FROM hub_events", "SELECT COUNT(*) FROM hub_data_keys",
-                          "SELECT COUNT(*) FROM hub_directory", "DELETE FROM hub_access_log",
-                          "INSERT INTO hub_tree_heads (size, root, signed_at, key_id, signature)"
-                          " VALUES (0, '', '', '', '')"):
+        for statement in (
+            "SELECT COUNT(*) FROM hub_events",
+            "SELECT COUNT(*) FROM hub_data_keys",
+            "SELECT COUNT(*) FROM hub_directory",
+            "DELETE FROM hub_access_log",
+            "INSERT INTO hub_tree_heads (size, root, signed_at, key_id, signature) VALUES (0, '', '', '', '')",
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
 
@@ -151,7 +163,9 @@ def test_operator_commands_run_as_the_owner(roles_db: RolesDb, owner: Hub) -> No
 
 def test_every_hub_table_is_named_in_the_grants(roles_db: RolesDb) -> None:
     with psycopg.connect(roles_db.admin_url, autocommit=True) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").fetchall()]
+        tables = [
+            r[0]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").fetchall()
+        ]
     named = set(re.findall(r"'(hub_[a-z_]+)'", ROLES_SQL))
     assert tables and not set(tables) - named, f"decide the grants of {sorted(set(tables) - named)}"

@@ -29,8 +29,9 @@ def test_a_pupils_shred_logs_one_erasure_without_the_operators_words(hub: Hub, s
     bsn = new_bsn()
     assert school.post("/v1/verzuimmeldingen", json=melding_body(bsn)).status_code == 201
     before = hub.persistence.access_log.size()
-    hub_cli(settings, "keys", "shred", "--purpose", "verzuimmelding", "--pupil", bsn,
-            "--reason", "onrechtmatig-verwerkt")
+    hub_cli(
+        settings, "keys", "shred", "--purpose", "verzuimmelding", "--pupil", bsn, "--reason", "onrechtmatig-verwerkt"
+    )
     [erased] = _erasures(hub, before)
     assert erased.subject == hub.store.pseudonyms.of("bsn", bsn) and erased.purpose == "verzuimmelding"
     assert erased.legal_basis and erased.decision == "erased"
@@ -45,8 +46,11 @@ def test_a_free_text_reason_is_refused_and_nothing_is_shredded(hub: Hub, setting
     school = register(Role.SCHOOL, "12AB00").client
     bsn = new_bsn()
     record = school.post("/v1/verzuimmeldingen", json=melding_body(bsn)).json()["id"]
-    result = CliRunner().invoke(app, ["keys", "shred", "--purpose", "verzuimmelding", "--pupil", bsn,
-                                      "--reason", "verzoek van moeder Jansen"], env=env_of(settings))
+    result = CliRunner().invoke(
+        app,
+        ["keys", "shred", "--purpose", "verzuimmelding", "--pupil", bsn, "--reason", "verzoek van moeder Jansen"],
+        env=env_of(settings),
+    )
     assert result.exit_code == 2 and "verzoek-betrokkene" in result.output
     assert _shred_reasons(hub) == [] and school.get(f"/v1/verzuimmeldingen/{record}").status_code == 200
 

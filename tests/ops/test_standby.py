@@ -50,8 +50,9 @@ def test_verify_inzage_and_replay_run_on_a_hot_standby(pg_cluster: Cluster, tmp_
         verified = json.loads(hub_cli(replica, "audit", "verify", "--json", HUB_CREATE_TABLES="false").output)
         assert verified["ok"] and verified["entries_checked"] == size == 6  # 3 writes, 3 disclosures
         assert verified["heads_checked"] >= 1
-        inzage = json.loads(hub_cli(replica, "audit", "inzage", "--pupil", bsn, "--json",
-                                    HUB_CREATE_TABLES="false").output)
+        inzage = json.loads(
+            hub_cli(replica, "audit", "inzage", "--pupil", bsn, "--json", HUB_CREATE_TABLES="false").output
+        )
         assert len(inzage["regels"]) == 2  # the school's write and leerplicht's disclosure
         hub_cli(replica, "audit", "replay", HUB_CREATE_TABLES="false")
     finally:

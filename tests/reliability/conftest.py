@@ -21,27 +21,48 @@ _DATA = re.compile(r"<!-- figures\n(.*?)\n-->", re.S)
 
 # Sections in document order: a title and what the section shows.
 SECTIONS: dict[str, tuple[str, str]] = {
-    "crash": ("Crash safety", "`hub serve` (real uvicorn) SIGKILLed at random moments while three threads push and "
-              "correct meldingen over signed HTTP; afterwards every acknowledged write is read back, events, "
-              "directory rows, access-log write entries and idempotency records are checked against each other, "
-              "unacknowledged pushes are retried with their Idempotency-Key, and the access log is verified "
-              "(chain, Merkle tree, signed tree head). tests/reliability/test_crash_safety.py"),
-    "concurrency": ("Concurrency", "Parallel corrections of one melding and parallel identical pushes with one "
-                    "Idempotency-Key, threads against the real server. tests/reliability/test_concurrency.py"),
-    "fuzz": ("API fuzzing", "schemathesis over the published OpenAPI, every operation, valid and invalid data, each "
-             "request signed (RFC 9421); checks: no 5xx, and status code, content type and body conform to the "
-             "schema. tests/reliability/test_fuzzing.py"),
-    "hostile": ("Hostile input", "Huge bodies, deep JSON, invalid UTF-8, NaN/Infinity, negative and enormous "
-                "numbers, SQL and path injection in every identifier, path id and query, bad Idempotency-Keys; each "
-                "must be a 4xx problem+json with no row written. Header smuggling is tried on the real server. "
-                "tests/reliability/test_hostile_input.py, test_smuggling.py"),
-    "authz": ("Authorization matrix", "Every /v1 route × every role, the expected status of each cell; a route "
-              "without a row fails the test. tests/reliability/test_authz_matrix.py"),
-    "keys": ("Keys", "A lost or wrong master key stops the hub; a rotation while pushes go on loses nothing. "
-             "tests/reliability/test_keys.py"),
-    "logs": ("Secrets never in logs", "Every route for every role plus refusals and errors under capture of "
-             "structlog, stdlib (uvicorn, httpx, eventsourcing) and the process's output; the killed server's "
-             "output is checked too. tests/reliability/test_no_secrets_in_logs.py"),
+    "crash": (
+        "Crash safety",
+        "`hub serve` (real uvicorn) SIGKILLed at random moments while three threads push and "
+        "correct meldingen over signed HTTP; afterwards every acknowledged write is read back, events, "
+        "directory rows, access-log write entries and idempotency records are checked against each other, "
+        "unacknowledged pushes are retried with their Idempotency-Key, and the access log is verified "
+        "(chain, Merkle tree, signed tree head). tests/reliability/test_crash_safety.py",
+    ),
+    "concurrency": (
+        "Concurrency",
+        "Parallel corrections of one melding and parallel identical pushes with one "
+        "Idempotency-Key, threads against the real server. tests/reliability/test_concurrency.py",
+    ),
+    "fuzz": (
+        "API fuzzing",
+        "schemathesis over the published OpenAPI, every operation, valid and invalid data, each "
+        "request signed (RFC 9421); checks: no 5xx, and status code, content type and body conform to the "
+        "schema. tests/reliability/test_fuzzing.py",
+    ),
+    "hostile": (
+        "Hostile input",
+        "Huge bodies, deep JSON, invalid UTF-8, NaN/Infinity, negative and enormous "
+        "numbers, SQL and path injection in every identifier, path id and query, bad Idempotency-Keys; each "
+        "must be a 4xx problem+json with no row written. Header smuggling is tried on the real server. "
+        "tests/reliability/test_hostile_input.py, test_smuggling.py",
+    ),
+    "authz": (
+        "Authorization matrix",
+        "Every /v1 route × every role, the expected status of each cell; a route "
+        "without a row fails the test. tests/reliability/test_authz_matrix.py",
+    ),
+    "keys": (
+        "Keys",
+        "A lost or wrong master key stops the hub; a rotation while pushes go on loses nothing. "
+        "tests/reliability/test_keys.py",
+    ),
+    "logs": (
+        "Secrets never in logs",
+        "Every route for every role plus refusals and errors under capture of "
+        "structlog, stdlib (uvicorn, httpx, eventsourcing) and the process's output; the killed server's "
+        "output is checked too. tests/reliability/test_no_secrets_in_logs.py",
+    ),
 }
 
 

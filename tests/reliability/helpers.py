@@ -63,8 +63,10 @@ def events_table(hub: Hub) -> str:
 def table_counts(hub: Hub) -> dict[str, int]:
     """Rows in the event table and every side table a write touches."""
     with hub.store.db.transaction(write=False) as tx:
-        return {t: int(tx.execute(f"SELECT COUNT(*) FROM {t}").one()[0])  # type: ignore[index]
-                for t in (events_table(hub), *WRITE_TABLES)}
+        return {
+            t: int(tx.execute(f"SELECT COUNT(*) FROM {t}").one()[0])  # type: ignore[index]
+            for t in (events_table(hub), *WRITE_TABLES)
+        }
 
 
 def settings_for(database_url: str, var: Path, **extra: Any) -> Settings:
@@ -75,16 +77,18 @@ def settings_for(database_url: str, var: Path, **extra: Any) -> Settings:
 def hub_env(settings: Settings, **extra: str) -> dict[str, str]:
     """The HUB_* environment that makes a subprocess open the same store as `settings`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update({
-        "HUB_DATABASE_URL": settings.database_url,
-        "HUB_VAR_DIR": str(settings.var_dir),
-        "HUB_MASTER_KEY_FILE": str(settings.master_key_file),
-        "HUB_PEPPER_FILE": str(settings.pepper_file),
-        "HUB_SIGNING_KEY_FILE": str(settings.signing_key_file),
-        "HUB_LOG_FORMAT": "json",
-        "HUB_LOG_LEVEL": "DEBUG",
-        **extra,
-    })
+    env.update(
+        {
+            "HUB_DATABASE_URL": settings.database_url,
+            "HUB_VAR_DIR": str(settings.var_dir),
+            "HUB_MASTER_KEY_FILE": str(settings.master_key_file),
+            "HUB_PEPPER_FILE": str(settings.pepper_file),
+            "HUB_SIGNING_KEY_FILE": str(settings.signing_key_file),
+            "HUB_LOG_FORMAT": "json",
+            "HUB_LOG_LEVEL": "DEBUG",
+            **extra,
+        }
+    )
     return env
 
 
@@ -166,7 +170,10 @@ class Server:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [str(HUB_BIN), "serve", "--port", str(self.port)],
-                env=hub_env(self.settings), cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
+                env=hub_env(self.settings),
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         self.starts += 1

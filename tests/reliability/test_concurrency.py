@@ -33,8 +33,9 @@ def live(database_url: str, tmp_path: Path):
         yield server, hub, creds
 
 
-def race(n: int, call: Callable[[httpx.Client, int], httpx.Response], base_url: str,
-         creds: Credentials) -> list[httpx.Response]:
+def race(
+    n: int, call: Callable[[httpx.Client, int], httpx.Response], base_url: str, creds: Credentials
+) -> list[httpx.Response]:
     """Run `call` in n threads released at the same moment, each with its own connection."""
     barrier = threading.Barrier(n)
     results: list[Any] = [None] * n
@@ -59,8 +60,10 @@ def race(n: int, call: Callable[[httpx.Client, int], httpx.Response], base_url: 
 
 def versions_of(hub, record_id: str) -> list[int]:
     with hub.store.db.transaction(write=False) as tx:
-        rows = tx.execute(f"SELECT originator_version FROM {events_table(hub)} WHERE originator_id = ? "
-                          "ORDER BY originator_version", (_stored_id(hub, record_id),)).all()
+        rows = tx.execute(
+            f"SELECT originator_version FROM {events_table(hub)} WHERE originator_id = ? ORDER BY originator_version",
+            (_stored_id(hub, record_id),),
+        ).all()
     return [int(r[0]) for r in rows]
 
 
@@ -75,9 +78,14 @@ def test_parallel_corrections_never_lose_an_update(live, figures, database_url) 
     with httpx.Client(base_url=server.base_url, auth=creds.auth(), timeout=30.0) as client:
         for _ in range(ROUNDS):
             mid = client.post("/v1/verzuimmeldingen", json=melding_body()).json()["id"]
-            answers = race(THREADS, lambda c, i, mid=mid: c.post(
-                f"/v1/verzuimmeldingen/{mid}/correcties", json={"uren": 17 + i, "reden": "telfout"}),
-                server.base_url, creds)
+            answers = race(
+                THREADS,
+                lambda c, i, mid=mid: c.post(
+                    f"/v1/verzuimmeldingen/{mid}/correcties", json={"uren": 17 + i, "reden": "telfout"}
+                ),
+                server.base_url,
+                creds,
+            )
             statuses.update(r.status_code for r in answers)
             assert {r.status_code for r in answers} <= {200, 409}, [r.text for r in answers]
             won = [r.json()["versie"] for r in answers if r.status_code == 200]
@@ -90,10 +98,14 @@ def test_parallel_corrections_never_lose_an_update(live, figures, database_url) 
             final = client.get(f"/v1/verzuimmeldingen/{mid}").json()
             assert final["versie"] == 1 + len(won)
     backend = "postgres" if database_url.startswith("postgres") else "sqlite"
-    figures.record(f"concurrency.{backend}.corrections",
-                   f"parallel corrections ({ROUNDS} meldingen × {THREADS} threads, {backend})", ROUNDS * THREADS)
-    figures.record(f"concurrency.{backend}.won", f"acknowledged, each an event at its own version ({backend})",
-                   statuses[200])
+    figures.record(
+        f"concurrency.{backend}.corrections",
+        f"parallel corrections ({ROUNDS} meldingen × {THREADS} threads, {backend})",
+        ROUNDS * THREADS,
+    )
+    figures.record(
+        f"concurrency.{backend}.won", f"acknowledged, each an event at its own version ({backend})", statuses[200]
+    )
     figures.record(f"concurrency.{backend}.conflicts", f"answered 409 ({backend})", statuses[409])
     figures.record(f"concurrency.{backend}.lost", f"lost updates ({backend})", 0)
 
@@ -104,8 +116,14 @@ def test_parallel_identical_pushes_make_one_record(live, figures, database_url) 
     for _ in range(ROUNDS):
         body, key = melding_body(), f"race-{uuid.uuid4().hex}"
         before = table_counts(hub)
-        answers = race(THREADS, lambda c, i, body=body, key=key: c.post(
-            "/v1/verzuimmeldingen", json=body, headers={"Idempotency-Key": key}), server.base_url, creds)
+        answers = race(
+            THREADS,
+            lambda c, i, body=body, key=key: c.post(
+                "/v1/verzuimmeldingen", json=body, headers={"Idempotency-Key": key}
+            ),
+            server.base_url,
+            creds,
+        )
         after = table_counts(hub)
         assert [r.status_code for r in answers] == [201] * THREADS, [r.text for r in answers]
         assert len({r.json()["id"] for r in answers}) == 1, "one key, several records"
@@ -113,8 +131,11 @@ def test_parallel_identical_pushes_make_one_record(live, figures, database_url) 
         grown = {t: after[t] - before[t] for t in after}
         assert grown[events_table(hub)] == grown["hub_directory"] == grown["hub_idempotency"] == 1, grown
     backend = "postgres" if database_url.startswith("postgres") else "sqlite"
-    figures.record(f"concurrency.{backend}.idem_pushes",
-                   f"identical pushes with one key ({ROUNDS} keys × {THREADS} threads, {backend})", ROUNDS * THREADS)
+    figures.record(
+        f"concurrency.{backend}.idem_pushes",
+        f"identical pushes with one key ({ROUNDS} keys × {THREADS} threads, {backend})",
+        ROUNDS * THREADS,
+    )
     figures.record(f"concurrency.{backend}.idem_records", f"records they created ({backend})", ROUNDS)
     figures.record(f"concurrency.{backend}.idem_replays", f"answered as replays ({backend})", replays)
 
@@ -122,8 +143,9 @@ def test_parallel_identical_pushes_make_one_record(live, figures, database_url) 
 def test_first_pushes_on_a_new_store_race_cleanly(database_url: str, tmp_path: Path) -> None:
     """The first writes of a new store race to create the purpose key: each must still succeed."""
     with live_hub(settings_for(database_url, tmp_path / "var"), tmp_path) as (server, _hub, creds):
-        answers = race(THREADS, lambda c, i: c.post("/v1/verzuimmeldingen", json=melding_body()),
-                       server.base_url, creds)
+        answers = race(
+            THREADS, lambda c, i: c.post("/v1/verzuimmeldingen", json=melding_body()), server.base_url, creds
+        )
     assert [r.status_code for r in answers] == [201] * THREADS, [r.text[:120] for r in answers]
 
 
@@ -132,6 +154,10 @@ def test_parallel_first_pushes_for_one_pupil_all_succeed(live) -> None:
     server, _hub, creds = live
     for _ in range(3):
         bsn = new_bsn()
-        answers = race(THREADS, lambda c, i, bsn=bsn: c.post("/v1/verzuimmeldingen", json=melding_body(bsn)),
-                       server.base_url, creds)
+        answers = race(
+            THREADS,
+            lambda c, i, bsn=bsn: c.post("/v1/verzuimmeldingen", json=melding_body(bsn)),
+            server.base_url,
+            creds,
+        )
         assert [r.status_code for r in answers] == [201] * THREADS, [r.text[:120] for r in answers]

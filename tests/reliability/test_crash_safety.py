@@ -78,8 +78,9 @@ def writer(base_url: str, creds: Credentials, ledger: Ledger, stop: threading.Ev
                         ledger.corrections_tried[target] += 1
                         # Each correction of a record a value never sent for it before: always a change.
                         hours = 16 + ledger.corrections_tried[target]
-                    r = client.post(f"/v1/verzuimmeldingen/{target}/correcties",
-                                    json={"uren": hours, "reden": "telfout"})
+                    r = client.post(
+                        f"/v1/verzuimmeldingen/{target}/correcties", json={"uren": hours, "reden": "telfout"}
+                    )
                     if r.status_code == 200:
                         with ledger.lock:
                             ledger.corrections_acked[target] += 1
@@ -141,8 +142,14 @@ def check_consistency(settings, ledger: Ledger) -> dict[str, int]:
     hub = build_hub(settings)
     try:
         with hub.store.db.transaction(write=False) as tx:
-            events = Counter({str(uuid.UUID(str(r[0]))): int(r[1]) for r in tx.execute(
-                f"SELECT originator_id, COUNT(*) FROM {events_table(hub)} GROUP BY originator_id").all()})
+            events = Counter(
+                {
+                    str(uuid.UUID(str(r[0]))): int(r[1])
+                    for r in tx.execute(
+                        f"SELECT originator_id, COUNT(*) FROM {events_table(hub)} GROUP BY originator_id"
+                    ).all()
+                }
+            )
             directory = {str(uuid.UUID(str(r[0]))) for r in tx.execute("SELECT record_id FROM hub_directory").all()}
             answers = int(tx.execute("SELECT COUNT(*) FROM hub_idempotency").one()[0])  # type: ignore[index]
         writes = Counter(e.record_id for e in write_entries(hub))
@@ -176,8 +183,9 @@ def test_sigkill_loses_nothing(database_url: str, tmp_path: Path, figures) -> No
         # The first push alone: the race of the very first writes is test_concurrency's to show.
         ledger = Ledger([Push("first-push", melding_body(new_bsn()))])
         with httpx.Client(base_url=server.base_url, auth=creds.auth(), timeout=30.0) as client:
-            r = client.post("/v1/verzuimmeldingen", json=ledger.pushes[0].body,
-                            headers={"Idempotency-Key": "first-push"})
+            r = client.post(
+                "/v1/verzuimmeldingen", json=ledger.pushes[0].body, headers={"Idempotency-Key": "first-push"}
+            )
             assert r.status_code == 201, r.text
             ledger.pushes[0].record_id = r.json()["id"]
         run_with_kills(server, creds, KILLS[backend], rng, ledger)
@@ -200,8 +208,14 @@ def test_sigkill_loses_nothing(database_url: str, tmp_path: Path, figures) -> No
     assert after["records"] == len(ledger.pushes) == len({p.record_id for p in ledger.pushes}), "duplicates"
     cli = None
     if audit_cli_available():
-        r = subprocess.run([str(HUB_BIN), "audit", "verify"], env=hub_env(settings), cwd=tmp_path,
-                           capture_output=True, text=True, timeout=300)
+        r = subprocess.run(
+            [str(HUB_BIN), "audit", "verify"],
+            env=hub_env(settings),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert r.returncode == 0, r.stdout + r.stderr
         cli = "hub audit verify"
     assert server.kills >= KILLS[backend]
@@ -209,22 +223,33 @@ def test_sigkill_loses_nothing(database_url: str, tmp_path: Path, figures) -> No
     for push in ledger.pushes:  # what the server printed, over all its lives
         assert push.body["leerling"]["bsn"] not in log
     assert "Noor Testkind" not in log and "Traceback" not in log
-    secrets = [settings.master_key_file.read_bytes(), settings.pepper_file.read_bytes(),
-               settings.signing_key_file.read_bytes(), creds.seed]
+    secrets = [
+        settings.master_key_file.read_bytes(),
+        settings.pepper_file.read_bytes(),
+        settings.signing_key_file.read_bytes(),
+        creds.seed,
+    ]
     assert not [form for secret in secrets for form in encodings(secret) if form in log], "key material in the log"
 
     label = f"({backend})"
     figures.record(f"crash.{backend}.kills", f"SIGKILLs survived {label}", server.kills)
-    figures.record(f"crash.{backend}.acked", f"pushes acknowledged before a retry {label}",
-                   len(ledger.pushes) - len(unacked))
-    figures.record(f"crash.{backend}.unacked", f"pushes cut off by a kill, retried with their key {label}",
-                   len(unacked))
+    figures.record(
+        f"crash.{backend}.acked", f"pushes acknowledged before a retry {label}", len(ledger.pushes) - len(unacked)
+    )
+    figures.record(
+        f"crash.{backend}.unacked", f"pushes cut off by a kill, retried with their key {label}", len(unacked)
+    )
     figures.record(f"crash.{backend}.replayed", f"of those, already committed (replayed) {label}", replayed)
-    figures.record(f"crash.{backend}.corrections", f"corrections acknowledged {label}",
-                   sum(ledger.corrections_acked.values()))
-    figures.record(f"crash.{backend}.records", f"records after retries (= pushes, no duplicates) {label}",
-                   after["records"])
+    figures.record(
+        f"crash.{backend}.corrections", f"corrections acknowledged {label}", sum(ledger.corrections_acked.values())
+    )
+    figures.record(
+        f"crash.{backend}.records", f"records after retries (= pushes, no duplicates) {label}", after["records"]
+    )
     figures.record(f"crash.{backend}.lost", f"acknowledged writes lost {label}", 0)
-    figures.record(f"crash.{backend}.verified", f"access-log entries verified {label}"
-                   + (f", also by `{cli}`" if cli else ""), after["entries"])
+    figures.record(
+        f"crash.{backend}.verified",
+        f"access-log entries verified {label}" + (f", also by `{cli}`" if cli else ""),
+        after["entries"],
+    )
     assert before["records"] <= after["records"]

@@ -41,7 +41,9 @@ def database_url(tmp_path) -> str:
 def _send(client: httpx.Client, case: Any) -> httpx.Response | None:
     kwargs = case.as_transport_kwargs(base_url="http://testserver")
     request: dict[str, Any] = {
-        "method": kwargs["method"], "url": kwargs["url"], "params": kwargs.get("params") or None,
+        "method": kwargs["method"],
+        "url": kwargs["url"],
+        "params": kwargs.get("params") or None,
         "headers": {k: v for k, v in (kwargs.get("headers") or {}).items() if k.lower() != "connection"},
     }
     if "json" in kwargs:
@@ -55,13 +57,25 @@ def _send(client: httpx.Client, case: Any) -> httpx.Response | None:
         return None  # not expressible as an HTTP request (e.g. a header name with a space)
 
 
-def fuzz(strategy: Any, examples: int, client: httpx.Client, label: str, cases: Counter[str],
-         failures: dict[tuple[str, str], str], unsendable: Counter[str]) -> Any:
+def fuzz(
+    strategy: Any,
+    examples: int,
+    client: httpx.Client,
+    label: str,
+    cases: Counter[str],
+    failures: dict[tuple[str, str], str],
+    unsendable: Counter[str],
+) -> Any:
     """A hypothesis test sending `examples` cases of one operation; counts and failures go to the arguments."""
 
     @given(case=strategy)
-    @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case: Any) -> None:
         response = _send(client, case)
         if response is None:
@@ -74,8 +88,10 @@ def fuzz(strategy: Any, examples: int, client: httpx.Client, label: str, cases: 
             for failure in group.exceptions:
                 key = (label, getattr(failure, "title", type(failure).__name__))
                 sent = response.request
-                failures.setdefault(key, f"{response.status_code} {response.text[:160]} <- {sent.method} {sent.url} "
-                                         f"{sent.content[:300]!r}")
+                failures.setdefault(
+                    key,
+                    f"{response.status_code} {response.text[:160]} <- {sent.method} {sent.url} {sent.content[:300]!r}",
+                )
 
     return run
 
@@ -100,8 +116,10 @@ def test_schemathesis_finds_no_5xx_and_no_schema_breach(world: World, app, figur
         fuzz(st.one_of(strategies), EXAMPLES * len(strategies), client, label, cases, failures, unsendable)()
 
     total = sum(cases.values())
-    print(f"\nschemathesis: {total} cases over {len(operations)} operations "
-          f"({sum(unsendable.values())} not expressible as HTTP)")
+    print(
+        f"\nschemathesis: {total} cases over {len(operations)} operations "
+        f"({sum(unsendable.values())} not expressible as HTTP)"
+    )
     figures.record("fuzz.operations", "operations fuzzed", len(operations))
     figures.record("fuzz.cases", "cases generated and sent (signed)", total)
     figures.record("fuzz.server_errors", "5xx answers", sum(1 for _, title in failures if "Server error" in title))

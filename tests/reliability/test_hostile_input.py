@@ -22,7 +22,7 @@ from tests.reliability.test_authz_matrix import PATH_VALUES, ROLES, Row, World, 
 SQL_AND_PATH = (
     "' OR '1'='1",
     "1; DROP TABLE stored_events; --",
-    "\" OR 1=1 --",
+    '" OR 1=1 --',
     "' UNION SELECT key_id, wrapped FROM hub_data_keys --",
     "../../../../etc/passwd",
     "..\\..\\windows\\win.ini",
@@ -71,15 +71,19 @@ def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 def _sub_schema(spec: dict[str, Any], schema: dict[str, Any], path: tuple[Any, ...]) -> dict[str, Any]:
     schema = _resolve(spec, schema)
     for part in path:
-        schema = _resolve(spec, schema.get("items", {}) if isinstance(part, int) else
-                          schema.get("properties", {}).get(part, {}))
+        schema = _resolve(
+            spec, schema.get("items", {}) if isinstance(part, int) else schema.get("properties", {}).get(part, {})
+        )
     return schema
 
 
 def is_identifier(schema: dict[str, Any]) -> bool:
     """A constrained string: an identifier, code, date or enumerated value (not free text)."""
     return any(k in schema for k in ("pattern", "enum", "const")) or schema.get("format") in (
-        "uuid", "date", "date-time")
+        "uuid",
+        "date",
+        "date-time",
+    )
 
 
 def leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
@@ -127,8 +131,9 @@ BODY_CASES: dict[str, Callable[[dict[str, Any], int], bytes]] = {
 }
 
 
-def body_attempts(spec: dict[str, Any], method: str, url: str, path: str, body: dict[str, Any],
-                  limit: int) -> Iterator[Attempt]:
+def body_attempts(
+    spec: dict[str, Any], method: str, url: str, path: str, body: dict[str, Any], limit: int
+) -> Iterator[Attempt]:
     ctype = (("content-type", "application/json"),)
     for name, make in BODY_CASES.items():
         allowed = (413,) if name == "huge body" else ()
@@ -147,8 +152,9 @@ def body_attempts(spec: dict[str, Any], method: str, url: str, path: str, body: 
                 yield Attempt(f"{where}={token[:24]}", method, url, raw_json(body, leaf, token), ctype)
         elif isinstance(value, str) and is_identifier(_sub_schema(spec, schema, leaf)):
             for hostile in SQL_AND_PATH:
-                yield Attempt(f"{where}={hostile[:24]!r}", method, url,
-                              json.dumps(_with(body, leaf, hostile)).encode(), ctype)
+                yield Attempt(
+                    f"{where}={hostile[:24]!r}", method, url, json.dumps(_with(body, leaf, hostile)).encode(), ctype
+                )
 
 
 def _acceptable_number(schema: dict[str, Any], token: str) -> bool:
@@ -172,19 +178,29 @@ def route_attempts(spec: dict[str, Any], world: World, method: str, path: str, l
     for name in params:
         for hostile in SQL_AND_PATH:
             bad = path.format(**{**values, name: quote(hostile, safe="")})
-            yield Attempt(f"{{{name}}}={hostile[:24]!r}", method, bad,
-                          json.dumps(row.body(world)).encode() if row.body else None,
-                          (("content-type", "application/json"),))
+            yield Attempt(
+                f"{{{name}}}={hostile[:24]!r}",
+                method,
+                bad,
+                json.dumps(row.body(world)).encode() if row.body else None,
+                (("content-type", "application/json"),),
+            )
     operation = spec["paths"][path][method.lower()]
     for param in operation.get("parameters", []):
         if param["in"] == "query":
             for hostile in QUERY_VALUES:
-                yield Attempt(f"?{param['name']}={hostile[:24]!r}", method,
-                              f"{url}?{param['name']}={quote(hostile, safe='')}")
+                yield Attempt(
+                    f"?{param['name']}={hostile[:24]!r}", method, f"{url}?{param['name']}={quote(hostile, safe='')}"
+                )
         if param["in"] == "header" and param["name"].lower() == "idempotency-key" and row.body:
             for hostile in IDEMPOTENCY_KEYS:
-                yield Attempt(f"Idempotency-Key={hostile[:24]!r}", method, url, json.dumps(row.body(world)).encode(),
-                              (("content-type", "application/json"), ("idempotency-key", hostile)))
+                yield Attempt(
+                    f"Idempotency-Key={hostile[:24]!r}",
+                    method,
+                    url,
+                    json.dumps(row.body(world)).encode(),
+                    (("content-type", "application/json"), ("idempotency-key", hostile)),
+                )
     if row.body is not None:
         yield from body_attempts(spec, method, url, path, row.body(world), limit)
 
@@ -209,8 +225,10 @@ def test_hostile_inputs_are_refused(world: World, app, hub, figures, database_ur
             problem = r.headers.get("content-type", "").startswith(PROBLEM_JSON)
             if not (ok and problem) or before != after:
                 changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
-                failures.append(f"{method} {path} [{attempt.name}]: {r.status_code} "
-                                f"{r.headers.get('content-type')} {r.text[:120]!r} written={changed}")
+                failures.append(
+                    f"{method} {path} [{attempt.name}]: {r.status_code} "
+                    f"{r.headers.get('content-type')} {r.text[:120]!r} written={changed}"
+                )
     backend = "postgres" if database_url.startswith("postgres") else "sqlite"
     figures.record(f"hostile.{backend}.tried", f"hostile requests tried ({backend})", tried)
     figures.record(f"hostile.{backend}.routes", f"routes covered ({backend})", routes)
@@ -232,8 +250,9 @@ def test_null_in_every_body_field_is_never_a_5xx(world: World, app) -> None:
         row = row_for(method, path)
         if row is None or row.body is None:
             continue
-        schema = _resolve(spec, spec["paths"][path][method.lower()]["requestBody"]["content"]["application/json"]
-                          ["schema"])
+        schema = _resolve(
+            spec, spec["paths"][path][method.lower()]["requestBody"]["content"]["application/json"]["schema"]
+        )
         values = {name: PATH_VALUES[name](world) for name in path_params(path)}
         for prop in schema.get("properties", {}):
             body = {**row.body(world), prop: None}

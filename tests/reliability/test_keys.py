@@ -58,8 +58,14 @@ def filled(database_url: str, tmp_path: Path):
 
 def serve_once(settings, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Start `hub serve` and return how it ended (a refusal ends it at once)."""
-    return subprocess.run([str(HUB_BIN), "serve", "--port", str(free_port())], env=hub_env(settings), cwd=cwd,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [str(HUB_BIN), "serve", "--port", str(free_port())],
+        env=hub_env(settings),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_lost_master_key_file_stops_the_hub_clearly(filled, tmp_path: Path) -> None:
@@ -166,8 +172,9 @@ def test_rotation_while_pushing_loses_nothing(database_url: str, tmp_path: Path,
     assert versions == (1,)
     backend = "postgres" if database_url.startswith("postgres") else "sqlite"
     figures.record(f"keys.{backend}.rotations", f"rotations while 3 threads pushed ({backend})", rotations)
-    figures.record(f"keys.{backend}.pushes", f"pushes acknowledged meanwhile, all readable after restart ({backend})",
-                   len(acked))
+    figures.record(
+        f"keys.{backend}.pushes", f"pushes acknowledged meanwhile, all readable after restart ({backend})", len(acked)
+    )
     figures.record(f"keys.{backend}.refused", f"pushes answered 409 meanwhile, to be retried ({backend})", len(refused))
 
 
@@ -182,8 +189,10 @@ def test_a_rolled_back_purpose_key_never_wraps_a_stored_key(database_url: str, t
     # A stray row where the first write's access-log entry goes makes that transaction fail
     # late, after the purpose key was made in it (as a deadlock or lost race would).
     with first.store.db.transaction() as tx:
-        tx.execute("INSERT INTO hub_access_log (seq, subject, body, prev_hash, entry_hash) VALUES (0, NULL, ?, ?, ?)",
-                   (b"{}", b"\0" * 32, b"\0" * 32))
+        tx.execute(
+            "INSERT INTO hub_access_log (seq, subject, body, prev_hash, entry_hash) VALUES (0, NULL, ?, ?, ?)",
+            (b"{}", b"\0" * 32, b"\0" * 32),
+        )
     try:
         with client_for(first, creds) as a, client_for(second, creds) as b:
             assert a.post("/v1/verzuimmeldingen", json=melding_body()).status_code >= 400
@@ -221,8 +230,14 @@ def test_master_rotation_rewraps_purpose_keys_and_touches_no_data(filled, tmp_pa
     hub.close()
     old = settings.master_key_file.read_bytes()
     new_file = tmp_path / "master-2.key"
-    ran = subprocess.run([str(HUB_BIN), "keys", "rotate-master", "--new-key-file", str(new_file), "--yes"],
-                         env=hub_env(settings), cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    ran = subprocess.run(
+        [str(HUB_BIN), "keys", "rotate-master", "--new-key-file", str(new_file), "--yes"],
+        env=hub_env(settings),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert ran.returncode == 0, ran.stderr[-800:]
     assert "re-wrapped 1 purpose key(s)" in ran.stdout
     assert new_file.stat().st_mode & 0o777 == 0o600 and new_file.read_bytes() != old

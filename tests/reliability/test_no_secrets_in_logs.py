@@ -73,10 +73,14 @@ def test_no_identifier_name_or_key_in_any_log(world: World, hub, capfd, caplog, 
         school.post("/v1/verzuimmeldingen", json=melding_body(bsn, naam="Sanne Geheimnaam")),
         school.post("/v1/verzuimmeldingen", json=melding_body("123456789", naam="Bram Foutnummer")),  # 422
         school.post("/v1/verzuimmeldingen", json=melding_body(new_bsn(), toelichting="x" * 300_000)),  # 413
-        school.post("/v1/verzuimmeldingen", content=b'{"leerling": {"bsn": "' + bsn.encode() + b'"',
-                    headers={"content-type": "application/json"}),  # 400
+        school.post(
+            "/v1/verzuimmeldingen",
+            content=b'{"leerling": {"bsn": "' + bsn.encode() + b'"',
+            headers={"content-type": "application/json"},
+        ),  # 400
         httpx.Client(transport=school._transport, base_url="http://testserver").post(  # 401: unsigned
-            "/v1/verzuimmeldingen", json=melding_body(bsn)),
+            "/v1/verzuimmeldingen", json=melding_body(bsn)
+        ),
     ]
     sent(extra[-1].request)
     hub.store.keys.shred("verzuimmelding", hub.store.pseudonyms.of("bsn", bsn), "test")
@@ -88,15 +92,22 @@ def test_no_identifier_name_or_key_in_any_log(world: World, hub, capfd, caplog, 
     logs = "\n".join([out, err, caplog.text, *(str(r.__dict__) for r in caplog.records)])
     access_log = b"\n".join(e.body for e in AccessLogStore(hub.store.db).entries()).decode()
     secrets = hub.store.secrets
-    keys = {"master key": secrets.master_key, "pepper": secrets.pepper, "hub signing seed": secrets.signing_seed,
-            **{f"seed of {name}": p.seed for name, p in world.parties.items()}}
+    keys = {
+        "master key": secrets.master_key,
+        "pepper": secrets.pepper,
+        "hub signing seed": secrets.signing_seed,
+        **{f"seed of {name}": p.seed for name, p in world.parties.items()},
+    }
     assert sent.identifiers and sent.names and logs.strip(), "nothing was sent or logged: the test tests nothing"
     leaks = [f"pupil number {v}" for v in sent.identifiers if v in logs or v in access_log]
     leaks += [f"name {v!r}" for v in sent.names if v in logs or v in access_log]
     leaks += [f"{what} ({form[:6]}…)" for what, secret in keys.items() for form in encodings(secret) if form in logs]
     figures.record("logs.operations", "API operations run under capture", operations)
     figures.record("logs.lines", "log lines captured", len(logs.splitlines()))
-    figures.record("logs.secrets", "distinct secrets looked for (numbers, names, keys × encodings)",
-                   len(sent.identifiers) + len(sent.names) + sum(len(encodings(s)) for s in keys.values()))
+    figures.record(
+        "logs.secrets",
+        "distinct secrets looked for (numbers, names, keys × encodings)",
+        len(sent.identifiers) + len(sent.names) + sum(len(encodings(s)) for s in keys.values()),
+    )
     figures.record("logs.leaks", "found in a log line or the access log", len(leaks))
     assert not leaks, leaks

@@ -33,8 +33,9 @@ from tests.reliability.helpers import (
 def signed_push(creds: Credentials, base_url: str) -> tuple[str, list[tuple[str, str]], bytes]:
     """The request line target, headers and body of a valid signed push (as the client would send it)."""
     body = json.dumps(melding_body()).encode()
-    request = httpx.Request("POST", f"{base_url}/v1/verzuimmeldingen", content=body,
-                            headers={"content-type": "application/json"})
+    request = httpx.Request(
+        "POST", f"{base_url}/v1/verzuimmeldingen", content=body, headers={"content-type": "application/json"}
+    )
     signed = next(creds.auth().auth_flow(request))
     headers = [(k, v) for k, v in signed.headers.items() if k.lower() not in ("content-length", "host")]
     return "/v1/verzuimmeldingen", headers, body
@@ -54,29 +55,39 @@ def chunked(body: bytes) -> bytes:
 
 CASES: dict[str, Callable[[str, list[tuple[str, str]], bytes, str], bytes]] = {
     "duplicate content-length": lambda t, h, b, host: frame(
-        t, h, b, host, f"Content-Length: {len(b)}\r\nContent-Length: {len(b) + 30}\r\n"),
+        t, h, b, host, f"Content-Length: {len(b)}\r\nContent-Length: {len(b) + 30}\r\n"
+    ),
     "negative content-length": lambda t, h, b, host: frame(t, h, b, host, "Content-Length: -1\r\n"),
     "content-length 1e3": lambda t, h, b, host: frame(t, h, b, host, "Content-Length: 1e3\r\n"),
     "content-length plus": lambda t, h, b, host: frame(t, h, b, host, f"Content-Length: +{len(b)}\r\n"),
     "CL.TE with hidden request": lambda t, h, b, host: frame(
-        t, h, chunked(b) + SECOND, host, f"Content-Length: {len(b) + 10}\r\nTransfer-Encoding: chunked\r\n"),
+        t, h, chunked(b) + SECOND, host, f"Content-Length: {len(b) + 10}\r\nTransfer-Encoding: chunked\r\n"
+    ),
     "TE.CL with hidden request": lambda t, h, b, host: frame(
-        t, h, chunked(b) + SECOND, host, f"Transfer-Encoding: chunked\r\nContent-Length: {len(b)}\r\n"),
+        t, h, chunked(b) + SECOND, host, f"Transfer-Encoding: chunked\r\nContent-Length: {len(b)}\r\n"
+    ),
     "transfer-encoding xchunked": lambda t, h, b, host: frame(
-        t, h, chunked(b), host, "Transfer-Encoding: xchunked\r\n"),
+        t, h, chunked(b), host, "Transfer-Encoding: xchunked\r\n"
+    ),
     "transfer-encoding chunked, identity": lambda t, h, b, host: frame(
-        t, h, chunked(b), host, "Transfer-Encoding: chunked, identity\r\n"),
+        t, h, chunked(b), host, "Transfer-Encoding: chunked, identity\r\n"
+    ),
     "space before colon": lambda t, h, b, host: frame(t, h, b, host, f"Content-Length : {len(b)}\r\n"),
     "bare CR in a header value": lambda t, h, b, host: frame(
-        t, h, b, host, f"Content-Length: {len(b)}\r\nX-Injected: a\rContent-Length: 0\r\n"),
+        t, h, b, host, f"Content-Length: {len(b)}\r\nX-Injected: a\rContent-Length: 0\r\n"
+    ),
     "bare LF in a header value": lambda t, h, b, host: frame(
-        t, h, b, host, f"Content-Length: {len(b)}\r\nX-Injected: a\nContent-Length: 0\r\n"),
+        t, h, b, host, f"Content-Length: {len(b)}\r\nX-Injected: a\nContent-Length: 0\r\n"
+    ),
     "NUL in a header value": lambda t, h, b, host: frame(
-        t, h, b, host, f"Content-Length: {len(b)}\r\nX-Injected: a\0b\r\n"),
+        t, h, b, host, f"Content-Length: {len(b)}\r\nX-Injected: a\0b\r\n"
+    ),
     "huge header": lambda t, h, b, host: frame(
-        t, h, b, host, f"Content-Length: {len(b)}\r\nX-Big: {'a' * 200_000}\r\n"),
+        t, h, b, host, f"Content-Length: {len(b)}\r\nX-Big: {'a' * 200_000}\r\n"
+    ),
     "body longer than declared, hidden request": lambda t, h, b, host: frame(
-        t, h, b + SECOND, host, f"Content-Length: {len(b)}\r\nContent-Length: {len(b) + len(SECOND)}\r\n"),
+        t, h, b + SECOND, host, f"Content-Length: {len(b)}\r\nContent-Length: {len(b) + len(SECOND)}\r\n"
+    ),
 }
 
 
@@ -107,8 +118,9 @@ def statuses(reply: bytes) -> list[tuple[int, str]]:
     found = []
     for part in reply.split(b"HTTP/1.1 ")[1:]:
         head = part.split(b"\r\n\r\n", 1)[0].decode("latin-1")
-        ctype = next((ln.split(":", 1)[1].strip() for ln in head.split("\r\n")[1:]
-                      if ln.lower().startswith("content-type:")), "")
+        ctype = next(
+            (ln.split(":", 1)[1].strip() for ln in head.split("\r\n")[1:] if ln.lower().startswith("content-type:")), ""
+        )
         found.append((int(head[:3]), ctype))
     return found
 
@@ -128,8 +140,12 @@ def test_a_correct_raw_push_is_accepted(live) -> None:
     """The baseline: the same framing without a defect writes, so a refusal below is the defect's."""
     server, _hub, creds = live
     target, headers, body = signed_push(creds, server.base_url)
-    reply = exchange(server.port, frame(target, headers, body, f"127.0.0.1:{server.port}",
-                                        f"Content-Length: {len(body)}\r\nConnection: close\r\n"))
+    reply = exchange(
+        server.port,
+        frame(
+            target, headers, body, f"127.0.0.1:{server.port}", f"Content-Length: {len(body)}\r\nConnection: close\r\n"
+        ),
+    )
     assert [s for s, _ in statuses(reply)] == [201], reply[:300]
 
 
