@@ -28,11 +28,12 @@ from audit.inzage import InzageLine, inzage_lines
 from audit.replay import ReplayReport, judge, unreplayable
 from audit.treehead import TreeHead
 from audit.verify import VerifyReport, verify_log
-from consent import policy
-from consent.policy import ConsentState, SubjectContext
+from consent.policy import decide
 from consent.receipts import receipt_claims
+from consent.request import ConsentState, DisclosureRequest, SubjectContext
 from domain.consent import Consent
 from domain.parties import Organisation, Role
+from domain.records import PupilRecord
 
 PAGE = 500  # entries per GET /v1/audit/log answer at most
 # Entry times are kept to the millisecond: state up to the end of that millisecond is "at" it.
@@ -185,7 +186,7 @@ def context_of(found: DirectoryEntry | None, subject: str | None) -> SubjectCont
     )
 
 
-def at_moment(p: Persistence, record_id: UUID, moment: datetime) -> Any | None:
+def at_moment(p: Persistence, record_id: UUID, moment: datetime) -> PupilRecord | None:
     """The record as it stood at `moment` (the last version saved by then), None if it did not exist yet."""
     try:
         record = p.load(record_id)
@@ -243,7 +244,7 @@ def replay(
         if org is None or org.role.value != entry.role:
             findings.append(unreplayable(stored.seq, entry, f"{entry.org_id} is not a registered {entry.role}"))
             continue
-        decision = policy.decide(_rebuilt(p, entry, org, moment, issuer))
+        decision = decide(_rebuilt(p, entry, org, moment, issuer))
         withheld = {name: reason.value for name, reason in decision.withheld.items()}
         finding = judge(stored.seq, entry, frozenset(decision.released), withheld)
         if finding is not None:
@@ -251,9 +252,7 @@ def replay(
     return ReplayReport(disclosures, tuple(findings))
 
 
-def _rebuilt(
-    p: Persistence, entry: AccessEntry, org: Organisation, moment: datetime, issuer: str
-) -> policy.DisclosureRequest:
+def _rebuilt(p: Persistence, entry: AccessEntry, org: Organisation, moment: datetime, issuer: str) -> DisclosureRequest:
     """The DisclosureRequest of a logged disclosure, built as the pull built it (adapters.disclosure)."""
     record_id = _uuid(entry.record_id)
     record = at_moment(p, record_id, moment) if record_id else None

@@ -26,8 +26,11 @@ from adapters.errors import Forbidden
 from adapters.ports import Persistence, RecordGone, RecordMissing, Requester
 from audit.entries import AccessEntry, Action
 from consent import policy
-from consent.policy import ConsentState, Decision, DisclosureRequest, Outcome, SubjectContext
+from consent.decision import Decision, Outcome
 from consent.receipts import ReceiptClaims, ReceiptError, verify_receipt
+from consent.refusals import Reason
+from consent.request import ConsentState, DisclosureRequest, SubjectContext, consent_failure_at
+from consent.request import Requester as PolicyRequester
 from domain.consent import Consent
 from domain.parties import Role
 
@@ -71,13 +74,13 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def policy_requester(who: Requester) -> policy.Requester:
+def policy_requester(who: Requester) -> PolicyRequester:
     """The requester as the policy sees it: leerplicht serves its own gemeente, a jeugdteam its gemeente."""
     org = who.org
     gemeenten = {org.code} if org.role is Role.LEERPLICHT else set()
     if org.gemeente:
         gemeenten.add(org.gemeente)
-    return policy.Requester(org.org_id, org.role, frozenset(gemeenten))
+    return PolicyRequester(org.org_id, org.role, frozenset(gemeenten))
 
 
 def consent_state(p: Persistence, consent_id: UUID, version: int | None = None) -> ConsentState | None:
@@ -125,8 +128,8 @@ def _mismatch(
         return "wrong_pupil"
     if state is None or state.subject != claims.sub:
         return "consent_unknown"
-    failure = policy.consent_failure_at(state, at)
-    if failure is policy.Reason.CONSENT_WITHDRAWN:
+    failure = consent_failure_at(state, at)
+    if failure is Reason.CONSENT_WITHDRAWN:
         return "withdrawn"
     return None if failure is None else "consent_expired"
 

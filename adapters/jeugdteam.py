@@ -17,8 +17,8 @@ from adapters.common import require_role
 from adapters.disclosure import check_receipt, decide, now, withheld_view
 from adapters.errors import Forbidden
 from adapters.leerplicht import melding_values, released
-from adapters.ports import Persistence, RecordGone, Requester
-from consent.policy import SubjectContext
+from adapters.ports import Persistence, RecordGone, Requester, load_as
+from consent.request import SubjectContext
 from domain.parties import Role
 from domain.verzuimmelding import Verzuimmelding
 
@@ -83,7 +83,7 @@ def _meldingen(p: Persistence, subject: str) -> list[Verzuimmelding]:
         if entry.kind != "verzuimmelding":
             continue
         try:
-            found.append(p.load(entry.record_id))
+            found.append(load_as(p, Verzuimmelding, entry.record_id))
         except RecordGone:
             continue
     return found

@@ -19,9 +19,10 @@ from adapters.answers import Answer
 from adapters.common import Strict, domain_refusal, require_role, write_entry
 from adapters.disclosure import check_receipt, decide, now, withheld_view
 from adapters.errors import Forbidden, NotFound
-from adapters.ports import DirectoryEntry, Persistence, RecordGone, Requester
+from adapters.ports import DirectoryEntry, Persistence, RecordGone, Requester, load_as
 from adapters.school.verzuim import BASIS, KIND, PATHS
-from consent.policy import Decision, SubjectContext
+from consent.decision import Decision
+from consent.request import SubjectContext
 from domain.errors import DomainError
 from domain.parties import Role
 from domain.verzuim import MasRoute
@@ -100,7 +101,7 @@ def feed(p: Persistence, who: Requester, gemeente: str, after: int, limit: int) 
     entries = []
     for seq, entry in p.feed(KIND, gemeente, after, limit):
         try:
-            melding: Verzuimmelding = p.load(entry.record_id)
+            melding = load_as(p, Verzuimmelding, entry.record_id)
         except RecordGone:
             items.append({"id": str(entry.record_id), "cursor": seq, "gewist": True})
             continue
@@ -172,7 +173,7 @@ def _history(p: Persistence, gemeente: str, subject: str) -> list[dict[str, Any]
         if entry.kind != KIND or entry.gemeente != gemeente:
             continue
         try:
-            m: Verzuimmelding = p.load(entry.record_id)
+            m = load_as(p, Verzuimmelding, entry.record_id)
         except RecordGone:
             continue
         history.append(
@@ -191,7 +192,7 @@ def _of_my_gemeente(p: Persistence, who: Requester, record_id: UUID) -> tuple[Ve
     entry = p.directory_entry(record_id)
     if entry is None or entry.kind != KIND or entry.gemeente != who.org.code:
         raise NotFound(f"no verzuimmelding {record_id} for {who.org.code}")
-    return p.load(record_id), entry
+    return load_as(p, Verzuimmelding, record_id), entry
 
 
 def record_actie(p: Persistence, who: Requester, record_id: UUID, body: ActieIn) -> Answer:

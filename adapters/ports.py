@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from audit.entries import AccessEntry
 from domain.parties import Organisation
+from domain.records import PupilRecord
+
+R = TypeVar("R", bound=PupilRecord)
 
 
 class RecordGone(Exception):
@@ -65,7 +68,7 @@ class Persistence(Protocol):
 
     def pseudonym(self, kind: str, value: str) -> str: ...
 
-    def load(self, record_id: UUID, version: int | None = None) -> Any: ...
+    def load(self, record_id: UUID, version: int | None = None) -> PupilRecord: ...
 
     def commit(
         self,
@@ -100,3 +103,14 @@ class Requester:
     actor: str | None
     request_id: str
     trace_id: str | None
+
+
+def load_as(p: Persistence, kind: type[R], record_id: UUID, version: int | None = None) -> R:
+    """The record `record_id` (at `version`), which the caller's directory row says is a `kind`.
+
+    A record of another kind is no record of the kind asked for: RecordMissing.
+    """
+    record = p.load(record_id, version)
+    if not isinstance(record, kind):
+        raise RecordMissing(f"{record_id} is no {kind.__name__}")
+    return record

@@ -8,6 +8,7 @@ counts of 1 to 4 are hidden, and enough others that none can be derived
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -15,11 +16,12 @@ from adapters.answers import Answer
 from adapters.common import require_role
 from adapters.disclosure import decide
 from adapters.errors import Invalid
-from adapters.ports import Persistence, RecordGone, Requester
+from adapters.ports import Persistence, RecordGone, Requester, load_as
 from consent.monitoring import suppress_small_cells
-from consent.policy import SubjectContext
+from consent.request import SubjectContext
 from domain.parties import Role
 from domain.verzuim import VerzuimKind
+from domain.verzuimmelding import Verzuimmelding
 
 PURPOSE = "swv-monitoring"
 FIELDS = ("aggregaat.verzuimmeldingen", "aggregaat.thuiszitters")
@@ -66,13 +68,13 @@ def monitoring(p: Persistence, who: Requester, schools: list[str], start: date, 
     return Answer(200, body)
 
 
-def _meldingen(p: Persistence, schools: list[str]) -> Any:
+def _meldingen(p: Persistence, schools: list[str]) -> Iterator[tuple[Verzuimmelding, str]]:
     for school in schools:
         after = 0
         while page := p.owned("verzuimmelding", school, after, _PAGE):
             for _, entry in page:
                 try:
-                    yield p.load(entry.record_id), school
+                    yield load_as(p, Verzuimmelding, entry.record_id), school
                 except RecordGone:
                     continue
             after = page[-1][0]

@@ -18,11 +18,11 @@ from adapters.answers import Answer, Idempotency, once
 from adapters.common import LeerlingId, Strict, write_entry
 from adapters.disclosure import now
 from adapters.errors import Conflict, Forbidden, Invalid, NotFound
-from adapters.ports import DirectoryEntry, Persistence, Requester
+from adapters.ports import DirectoryEntry, Persistence, Requester, load_as
 from consent.receipts import Notary
 from domain.consent import Consent, ConsentError, ConsentGiver
 from domain.parties import Role
-from domain.purposes import ConsentMethod, LegalBasis
+from domain.purpose import ConsentMethod, LegalBasis
 
 KIND = "toestemming"
 RECORDERS = frozenset({Role.SCHOOL, Role.SWV})
@@ -126,7 +126,7 @@ def _own(p: Persistence, who: Requester, consent_id: UUID) -> Consent:
     entry = p.directory_entry(consent_id)
     if entry is None or entry.kind != KIND or entry.owner_org != who.org.org_id:
         raise NotFound(f"no toestemming {consent_id} recorded by you")
-    return p.load(consent_id)
+    return load_as(p, Consent, consent_id)
 
 
 def status(p: Persistence, notary: Notary, who: Requester, consent_id: UUID) -> Answer:

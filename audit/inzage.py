@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit.entries import AccessEntry, Action
-from domain.purposes import category_of
+from domain.fields import category_of
 
 # What each kind of access meant for the pupil, as a parent reads it.
 ACTION_NL: Mapping[Action, str] = {

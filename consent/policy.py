@@ -16,147 +16,29 @@ answers so the decision can be explained and replayed later:
 A field that is not released is always listed in `withheld` with its reason.
 The function is pure and deterministic: the same request gives the same decision,
 which is what `hub audit replay` relies on.
+
+This module holds `decide` and its steps; what it is asked is `consent.request`,
+what it answers `consent.decision`, and the reasons it gives `consent.refusals`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
 from uuid import UUID
 
+from consent.decision import Decision, Outcome, Weighing
 from consent.receipts import ReceiptClaims, numeric_date
-from domain.consent import Consent
-from domain.purposes import (
-    PURPOSES,
-    Category,
-    LegalBasis,
-    Purpose,
-    Relation,
-    Role,
-    category_of,
-    warm_key,
-)
+from consent.refusals import REASONS, Criterion, Reason
+from consent.request import ConsentState, DisclosureRequest, Requester, SubjectContext, consent_failure_at
+from domain.catalogue import PURPOSES
+from domain.fields import Category, category_of, warm_key
+from domain.parties import Role
+from domain.purpose import LegalBasis, Purpose, Relation
 
 POLICY_VERSION = "1"  # bump when a rule changes, so replays can tell which rules applied
 
-
-# ---------------------------------------------------------------------------
-# Outcomes, tests and reasons (as data)
-# ---------------------------------------------------------------------------
-
-
-class Outcome(StrEnum):
-    """allow: everything asked; partial: some, or a substitute; deny: nothing."""
-
-    ALLOW = "allow"
-    PARTIAL = "partial"
-    DENY = "deny"
-
-
-class Criterion(StrEnum):
-    """The three questions of the afwegingskader (004 ch. 15)."""
-
-    PROPORTIONALITEIT = "proportionaliteit"
-    SUBSIDIARITEIT = "subsidiariteit"
-    DOELMATIGHEID = "doelmatigheid"
-
-
-class Reason(StrEnum):
-    """Why a field was withheld; `REASONS` gives the criterion and the words."""
-
-    UNKNOWN_PURPOSE = "unknown_purpose"
-    UNKNOWN_FIELD = "unknown_field"
-    NOT_A_RECIPIENT = "not_a_recipient"
-    OUTSIDE_MINIMAL_SET = "outside_minimal_set"
-    NOT_OWN_RECORD = "not_own_record"
-    OUTSIDE_CONSENT = "outside_consent"
-    NO_ACTIVE_ROLE = "no_active_role"
-    NO_CONSENT = "no_consent"
-    CONSENT_MISMATCH = "consent_mismatch"
-    CONSENT_WITHDRAWN = "consent_withdrawn"
-    CONSENT_EXPIRED = "consent_expired"
-    CONSENT_NOT_YET_VALID = "consent_not_yet_valid"
-    NOT_NAMED_IN_CONSENT = "not_named_in_consent"
-    RECEIPT_MISSING = "receipt_missing"
-    WRONG_PURPOSE = "wrong_purpose"
-    WRONG_RECIPIENT = "wrong_recipient"
-    RECEIPT_MISMATCH = "receipt_mismatch"
-    RECEIPT_NOT_VALID_NOW = "receipt_not_valid_now"
-    RETENTION_EXPIRED = "retention_expired"
-    RETENTION_UNKNOWN = "retention_unknown"
-
-
-@dataclass(frozen=True)
-class ReasonText:
-    """The criterion a reason belongs to and its short Dutch and English wording."""
-
-    criterion: Criterion
-    nl: str
-    en: str
-
-
-_P, _D = Criterion.PROPORTIONALITEIT, Criterion.DOELMATIGHEID
-
-REASONS: Mapping[Reason, ReasonText] = MappingProxyType(
-    {
-        Reason.UNKNOWN_PURPOSE: ReasonText(_P, "onbekend doel", "unknown purpose"),
-        Reason.UNKNOWN_FIELD: ReasonText(_P, "onbekend gegeven", "unknown field"),
-        Reason.NOT_A_RECIPIENT: ReasonText(
-            _P, "deze rol ontvangt niets voor dit doel", "this role receives nothing for this purpose"
-        ),
-        Reason.OUTSIDE_MINIMAL_SET: ReasonText(
-            _P, "valt buiten de minimale gegevensset", "outside the purpose's minimal set"
-        ),
-        Reason.NOT_OWN_RECORD: ReasonText(
-            _P,
-            "geen dossier van de eigen gemeente, school of SWV",
-            "not a record of the requester's own gemeente, school or SWV",
-        ),
-        Reason.OUTSIDE_CONSENT: ReasonText(_P, "valt buiten de gegeven toestemming", "not covered by the consent"),
-        Reason.NO_ACTIVE_ROLE: ReasonText(
-            _D, "de vrager heeft geen actieve rol in deze casus", "requester has no active role in this case"
-        ),
-        Reason.NO_CONSENT: ReasonText(_D, "er is geen toestemming", "there is no consent"),
-        Reason.CONSENT_MISMATCH: ReasonText(
-            _D,
-            "de toestemming geldt een ander doel of een andere leerling",
-            "the consent covers another purpose or pupil",
-        ),
-        Reason.CONSENT_WITHDRAWN: ReasonText(_D, "de toestemming is ingetrokken", "the consent has been withdrawn"),
-        Reason.CONSENT_EXPIRED: ReasonText(_D, "de toestemming is verlopen", "the consent has expired"),
-        Reason.CONSENT_NOT_YET_VALID: ReasonText(
-            _D, "de toestemming geldt nog niet", "the consent is not yet in force"
-        ),
-        Reason.NOT_NAMED_IN_CONSENT: ReasonText(
-            _D, "de vrager staat niet in de toestemming", "requester is not named in the consent"
-        ),
-        Reason.RECEIPT_MISSING: ReasonText(_D, "geen toestemmingsbewijs getoond", "no consent receipt presented"),
-        Reason.WRONG_PURPOSE: ReasonText(
-            _D, "het toestemmingsbewijs geldt een ander doel", "the receipt is for another purpose"
-        ),
-        Reason.WRONG_RECIPIENT: ReasonText(
-            _D, "het toestemmingsbewijs noemt de vrager niet", "the receipt does not name the requester"
-        ),
-        Reason.RECEIPT_MISMATCH: ReasonText(
-            _D,
-            "het toestemmingsbewijs hoort bij een andere toestemming",
-            "the receipt belongs to another consent",
-        ),
-        Reason.RECEIPT_NOT_VALID_NOW: ReasonText(
-            _D, "het toestemmingsbewijs is nu niet geldig", "the receipt is not valid now"
-        ),
-        Reason.RETENTION_EXPIRED: ReasonText(_D, "de bewaartermijn is verstreken", "the retention period has passed"),
-        Reason.RETENTION_UNKNOWN: ReasonText(
-            _D,
-            "de laatste wijziging is onbekend, dus de bewaartermijn ook",
-            "last change unknown, so the retention period cannot be checked",
-        ),
-    }
-)
 
 # Proportionaliteit, "only the requester's own records": which relation makes a
 # record one of a role's own. Auditors have none: they read the access log.
@@ -169,175 +51,6 @@ ROLE_SCOPE: Mapping[Role, frozenset[Relation]] = MappingProxyType(
         Role.AUDITOR: frozenset(),
     }
 )
-
-
-# ---------------------------------------------------------------------------
-# The request
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Requester:
-    """The organisation asking, as authenticated by its own key."""
-
-    org_id: str
-    role: Role
-    gemeenten: frozenset[str] = frozenset()  # CBS codes served (leerplicht, jeugdteam)
-
-
-@dataclass(frozen=True)
-class SubjectContext:
-    """What the hub knows about the record asked for (no plaintext identifiers)."""
-
-    subject: str | None = None  # pupil pseudonym; None for aggregate views
-    woongemeente: str | None = None  # CBS code of the pupil's home gemeente
-    school: str | None = None  # school of registration; for an overdracht the sending school
-    receiving_school: str | None = None
-    swv: str | None = None  # SWV of the school / region
-    recorded_by: str | None = None  # organisation that recorded the record
-
-
-@dataclass(frozen=True)
-class ConsentState:
-    """The consent as the hub knows it now; it beats any receipt already handed out."""
-
-    consent_id: UUID
-    purpose: str
-    subject: str
-    recorded_by: str
-    recipients: frozenset[str]
-    categories: frozenset[str]
-    valid_from: datetime
-    valid_until: datetime
-    withdrawn_at: datetime | None = None
-    items: frozenset[str] = frozenset()
-
-    @classmethod
-    def of(cls, consent: Consent) -> ConsentState:
-        """The snapshot of a Consent aggregate."""
-        return cls(
-            consent_id=consent.id,
-            purpose=consent.purpose,
-            subject=consent.subject,
-            recorded_by=consent.recorded_by,
-            recipients=frozenset(consent.recipients),
-            categories=frozenset(consent.categories),
-            valid_from=consent.valid_from,
-            valid_until=consent.valid_until,
-            withdrawn_at=consent.withdrawn_at,
-            items=frozenset(consent.items),
-        )
-
-    def is_valid_at(self, moment: datetime) -> bool:
-        """Not withdrawn by `moment` and `moment` within the validity period."""
-        return consent_failure_at(self, moment) is None
-
-
-def consent_failure_at(state: ConsentState, moment: datetime) -> Reason | None:
-    """Why `state` gives no basis at `moment`, or None when it does."""
-    if state.withdrawn_at is not None and moment >= state.withdrawn_at:
-        return Reason.CONSENT_WITHDRAWN
-    if moment >= state.valid_until:
-        return Reason.CONSENT_EXPIRED
-    if moment < state.valid_from:
-        return Reason.CONSENT_NOT_YET_VALID
-    return None
-
-
-@dataclass(frozen=True)
-class DisclosureRequest:
-    """One request for data: who, for which purpose, about which record, which fields."""
-
-    requester: Requester
-    purpose: str
-    context: SubjectContext
-    fields: frozenset[str]
-    now: datetime
-    receipt: ReceiptClaims | None = None  # verified by consent.receipts.verify_receipt
-    consent: ConsentState | None = None
-    record_last_changed: datetime | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "fields", frozenset(self.fields))
-        if not self.fields:
-            raise ValueError("a disclosure request names at least one field")
-        if self.now.tzinfo is None or self.now.utcoffset() is None:
-            raise ValueError("now must be timezone-aware")
-
-
-# ---------------------------------------------------------------------------
-# The decision
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Weighing:
-    """The answer to one question of the afwegingskader, with its reasons."""
-
-    criterion: Criterion
-    passed: bool
-    reden: str  # Dutch
-    reason: str  # English
-    codes: tuple[Reason, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "passed": self.passed,
-            "reden": self.reden,
-            "reason": self.reason,
-            "codes": [c.value for c in self.codes],
-        }
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What may be released, what is withheld and why, and the recorded afweging."""
-
-    outcome: Outcome
-    purpose: str
-    requester: str
-    role: Role
-    subject: str | None
-    released: frozenset[str]
-    withheld: Mapping[str, Reason]
-    substitute: frozenset[str]  # released instead of what was asked (also in `released`)
-    grounds: Mapping[str, LegalBasis]  # the basis of each released field
-    proportionaliteit: Weighing
-    subsidiariteit: Weighing
-    doelmatigheid: Weighing
-    legal_basis: tuple[LegalBasis, ...]
-    consent_id: UUID | None
-    decided_at: datetime
-    policy_version: str = POLICY_VERSION
-
-    def to_dict(self) -> dict[str, Any]:
-        """The `afweging` object the API returns and the access log records."""
-        return {
-            "policy_version": self.policy_version,
-            "decided_at": self.decided_at.isoformat(),
-            "purpose": self.purpose,
-            "requester": {"org_id": self.requester, "role": self.role.value},
-            "subject": self.subject,
-            "outcome": self.outcome.value,
-            "released": sorted(self.released),
-            "substitute": sorted(self.substitute),
-            "withheld": {
-                name: {
-                    "code": reason.value,
-                    "reden": REASONS[reason].nl,
-                    "reason": REASONS[reason].en,
-                }
-                for name, reason in sorted(self.withheld.items())
-            },
-            "grounds": {name: basis.value for name, basis in sorted(self.grounds.items())},
-            "legal_basis": [b.value for b in self.legal_basis],
-            "consent_id": str(self.consent_id) if self.consent_id else None,
-            Criterion.PROPORTIONALITEIT.value: self.proportionaliteit.to_dict(),
-            Criterion.SUBSIDIARITEIT.value: self.subsidiariteit.to_dict(),
-            Criterion.DOELMATIGHEID.value: self.doelmatigheid.to_dict(),
-        }
-
 
 # ---------------------------------------------------------------------------
 # Named rules
@@ -568,6 +281,7 @@ def _decision(
         legal_basis=tuple(sorted(set(released.values()))),
         consent_id=consent_id,
         decided_at=request.now,
+        policy_version=POLICY_VERSION,
     )
 
 
@@ -680,21 +394,15 @@ def decide(request: DisclosureRequest) -> Decision:
     )
 
 
+# DisclosureRequest, Requester and SubjectContext are re-exported for
+# infra/benchmarks/policy.py, which still imports them from here.
 __all__ = [
     "POLICY_VERSION",
-    "REASONS",
     "ROLE_SCOPE",
-    "ConsentState",
-    "Criterion",
-    "Decision",
     "DisclosureRequest",
-    "Outcome",
-    "Reason",
     "Requester",
     "SubjectContext",
-    "Weighing",
     "consent_failure",
-    "consent_failure_at",
     "covered_by_consent",
     "decide",
     "is_recorder",

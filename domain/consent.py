@@ -12,17 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING
 
-from domain.purposes import (
-    Category,
-    ConsentMethod,
-    Purpose,
-    UnknownPurposeError,
-    add_years,
-    get_purpose,
-    is_warm_key,
-)
+from domain.fields import Category, is_warm_key
+from domain.purpose import ConsentMethod, Purpose, add_years
+from domain.purposes import UnknownPurposeError, get_purpose
 from domain.records import PupilRecord
 
 # AVG art. 8 / UAVG art. 5: below 16 the parent or guardian consents; from 16 the
@@ -105,6 +99,26 @@ class Consent(PupilRecord):
         # skip PupilRecord.__init__ (purpose and subject would never be set).
         super().__init__(purpose, subject)
 
+    if TYPE_CHECKING:
+        # The state the events' `apply` set, declared for the type checker only: a
+        # class-level annotation would make eventsourcing turn it into a dataclass field.
+        recorded_by: str
+        recipients: tuple[str, ...]
+        categories: tuple[str, ...]
+        items: tuple[str, ...]
+        valid_from: datetime
+        valid_until: datetime
+        given_by: ConsentGiver
+        given_by_name: str
+        given_on: date
+        method: ConsentMethod
+        form_reference: str
+        pupil_age: int
+        status: ConsentStatus
+        withdrawn_at: datetime | None
+        withdrawal_reason: str | None
+        expired_at: datetime | None
+
     class Given(PupilRecord.Created):
         """The consent was given and recorded."""
 
@@ -121,7 +135,7 @@ class Consent(PupilRecord):
         form_reference: str
         pupil_age: int  # on the day given: lets an auditor re-check the 16+ rule
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Consent) -> None:
             aggregate.recorded_by = self.recorded_by
             aggregate.recipients = tuple(self.recipients)
             aggregate.categories = tuple(self.categories)
@@ -145,7 +159,7 @@ class Consent(PupilRecord):
         reason: str
         at: datetime
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Consent) -> None:
             aggregate.status = ConsentStatus.INGETROKKEN
             aggregate.withdrawn_at = self.at
             aggregate.withdrawal_reason = self.reason
@@ -155,12 +169,12 @@ class Consent(PupilRecord):
 
         at: datetime
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Consent) -> None:
             aggregate.status = ConsentStatus.VERLOPEN
             aggregate.expired_at = self.at
 
     @classmethod
-    def start(  # type: ignore[override]
+    def start(  # type: ignore[override]  # purpose is a keyword: one Consent serves every purpose
         cls,
         subject: str,
         *,

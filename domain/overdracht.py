@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.errors import InvalidTransition, InvalidValue, NotEditable, WrongParty
 from domain.identifiers import PupilId, PupilIdKind, SchoolVestiging, ensure_pseudonym, parse_school
@@ -186,6 +186,17 @@ class Overdracht(PupilRecord):
         # See Verzuimmelding.__init__: keeps PupilRecord.__init__ in the chain.
         super().__init__(purpose, subject)
 
+    if TYPE_CHECKING:
+        # The state the events' `apply` set, declared for the type checker only: a
+        # class-level annotation would make eventsourcing turn it into a dataclass field.
+        _leerling: dict[str, Any]  # Leerling.to_event()
+        _sending_school: str
+        _receiving_school: str
+        _rapport: dict[str, Any]  # OnderwijskundigRapport.to_event()
+        _warm_items: list[dict[str, Any]]  # WarmItem.to_event() each
+        _status: str
+        _close_reason: str | None
+
     class Created(PupilRecord.Created):
         """The sending school drafted the overdracht (concept)."""
 
@@ -195,7 +206,7 @@ class Overdracht(PupilRecord):
         rapport: dict[str, Any]
         warm_items: list[dict[str, Any]]
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Overdracht) -> None:
             aggregate._leerling = dict(self.leerling)
             aggregate._sending_school = self.sending_school
             aggregate._receiving_school = self.receiving_school
@@ -209,7 +220,7 @@ class Overdracht(PupilRecord):
 
         rapport: dict[str, Any]
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Overdracht) -> None:
             aggregate._rapport = dict(self.rapport)
 
     class WarmItemAdded(PupilRecord.Event):
@@ -217,7 +228,7 @@ class Overdracht(PupilRecord):
 
         item: dict[str, Any]
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Overdracht) -> None:
             aggregate._warm_items = [*aggregate._warm_items, dict(self.item)]
 
     class WarmItemRemoved(PupilRecord.Event):
@@ -225,19 +236,19 @@ class Overdracht(PupilRecord):
 
         key: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Overdracht) -> None:
             aggregate._warm_items = [i for i in aggregate._warm_items if i["key"] != self.key]
 
     class Verstuurd(PupilRecord.Event):
         """The sending school sent the overdracht."""
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Overdracht) -> None:
             aggregate._status = OverdrachtStatus.VERSTUURD.value
 
     class Ontvangen(PupilRecord.Event):
         """The receiving school confirmed receipt."""
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Overdracht) -> None:
             aggregate._status = OverdrachtStatus.ONTVANGEN.value
 
     class Gesloten(PupilRecord.Event):
@@ -245,7 +256,7 @@ class Overdracht(PupilRecord):
 
         reason: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Overdracht) -> None:
             aggregate._status = OverdrachtStatus.GESLOTEN.value
             aggregate._close_reason = self.reason
 

@@ -8,8 +8,9 @@ pair without looking anything up; erasing that key erases the record.
 from __future__ import annotations
 
 from typing import Any, ClassVar, Self
+from uuid import UUID
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, CanMutateAggregate
 
 
 class PupilRecord(Aggregate):
@@ -35,5 +36,5 @@ class PupilRecord(Aggregate):
             raise TypeError(f"{cls.__name__} declares no PURPOSE")
         return cls._create(cls.Created, purpose=cls.PURPOSE, subject=subject, **kwargs)
 
-    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def trigger_event(self, event_class: type[CanMutateAggregate[UUID]], **kwargs: Any) -> None:
         super().trigger_event(event_class, purpose=self.purpose, subject=self.subject, **kwargs)

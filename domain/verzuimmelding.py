@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from domain.errors import InvalidIdentifier, InvalidValue, RecordWithdrawn, WrongParty
 from domain.identifiers import (
@@ -149,6 +149,15 @@ class MeldingDetails:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+class ActieState(TypedDict):
+    """A recorded MAS route as the aggregate keeps it (JSON-friendly, see `LeerplichtActie`)."""
+
+    route: str
+    note: str
+    by_gemeente: str
+    recorded_at: datetime
+
+
 @dataclass(frozen=True)
 class LeerplichtActie:
     """An action leerplicht recorded on a melding (MAS route, note, which gemeente, when)."""
@@ -177,11 +186,13 @@ def _date(value: object, field: str) -> date:
 
 
 def _enum(enum: type[E], value: object, field: str) -> E:
-    try:
-        return enum(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum)
-        raise InvalidValue(field, f"must be one of: {allowed}") from None
+    if isinstance(value, str):  # a member is a str too
+        try:
+            return enum(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(m.value for m in enum)
+    raise InvalidValue(field, f"must be one of: {allowed}")
 
 
 def _school_actions(values: Iterable[object]) -> tuple[SchoolActie, ...]:
@@ -294,6 +305,16 @@ class Verzuimmelding(PupilRecord):
         # a generated argument-less __init__ that would skip PupilRecord.__init__.
         super().__init__(purpose, subject)
 
+    if TYPE_CHECKING:
+        # The state the events' `apply` set, declared for the type checker only: a
+        # class-level annotation would make eventsourcing turn it into a dataclass field.
+        _fields: dict[str, Any]  # the event values of MELDING_FIELDS (see MeldingDetails.to_event)
+        _classified_kind: str
+        _protocol_name: str
+        _status: str
+        _actions: list[ActieState]
+        _withdrawal_reason: str | None
+
     class Created(PupilRecord.Created):
         """Gemeld: the school filed the melding."""
 
@@ -315,7 +336,7 @@ class Verzuimmelding(PupilRecord):
         classified_kind: str
         protocol_name: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Verzuimmelding) -> None:
             aggregate._fields = {name: getattr(self, name) for name in MELDING_FIELDS}
             aggregate._fields["school_actions"] = list(self.school_actions)
             aggregate._classified_kind = self.classified_kind
@@ -333,7 +354,7 @@ class Verzuimmelding(PupilRecord):
         classified_kind: str
         protocol_name: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Verzuimmelding) -> None:
             aggregate._fields = {**aggregate._fields, **self.changes}
             aggregate._classified_kind = self.classified_kind
             aggregate._protocol_name = self.protocol_name
@@ -343,7 +364,7 @@ class Verzuimmelding(PupilRecord):
 
         reason: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Verzuimmelding) -> None:
             aggregate._status = MeldingStatus.INGETROKKEN.value
             aggregate._withdrawal_reason = self.reason
 
@@ -354,7 +375,7 @@ class Verzuimmelding(PupilRecord):
         note: str
         by_gemeente: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Verzuimmelding) -> None:
             aggregate._actions = [
                 *aggregate._actions,
                 {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from fastapi import Request
-from http_message_signatures.structures import CaseInsensitiveDict
 
 from adapters.ports import Requester
 from domain.parties import Organisation
@@ -54,7 +53,7 @@ def _check(hub: Hub, message: Message, body: bytes) -> Caller:
 async def authenticated(request: Request) -> Caller:
     """FastAPI dependency on every /v1 route: verify the signature, name the caller."""
     body = await request.body()
-    message = Message(request.method, str(request.url), CaseInsensitiveDict(request.headers.items()))
+    message = Message.of(request.method, str(request.url), request.headers.items())
     hub: Hub = request.app.state.hub
     caller = await hub.threads.run(_check, hub, message, body)
     request.state.caller = caller

@@ -7,7 +7,7 @@ import json
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TypedDict
 
 import typer
 from nacl.signing import SigningKey
@@ -136,12 +136,25 @@ def org_add_key(
     typer.echo(f"added {key_id}")
 
 
+class _KeyRow(TypedDict):
+    id: str
+    ingetrokken: str | None
+
+
+class _OrgRow(TypedDict):
+    organisatie: str
+    rol: str
+    naam: str
+    gemeente: str | None
+    sleutels: list[_KeyRow]
+
+
 @org_app.command("list")
 def org_list(as_json: JsonFlag = False) -> None:
     """List organisations and their keys."""
     hub = _hub()
     try:
-        rows = [
+        rows: list[_OrgRow] = [
             {
                 "organisatie": o.org_id,
                 "rol": o.role.value,

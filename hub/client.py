@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Generator
 
 import httpx
-from http_message_signatures.structures import CaseInsensitiveDict
 
 from hub.signatures import ACTOR_HEADER, Message, sign_message
 
@@ -27,7 +26,7 @@ class SignatureAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if self.actor and ACTOR_HEADER not in request.headers:
             request.headers[ACTOR_HEADER] = self.actor
-        message = Message(request.method, str(request.url), CaseInsensitiveDict(request.headers.items()))
+        message = Message.of(request.method, str(request.url), request.headers.items())
         sign_message(message, key_id=self.key_id, seed=self._seed, body=request.content)
         for name in ("content-digest", "signature-input", "signature"):
             if name in message.headers:

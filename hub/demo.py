@@ -107,10 +107,15 @@ def _register(hub: Hub, base_url: str) -> dict[str, Partner]:
 def _check(r: httpx.Response, *expected: int) -> dict[str, Any]:
     if r.status_code not in expected:
         raise RuntimeError(f"{r.request.method} {r.request.url.path} answered {r.status_code}: {r.text}")
-    return r.json()
+    body = r.json()
+    if not isinstance(body, dict):
+        raise RuntimeError(f"{r.request.method} {r.request.url.path} answered no JSON object: {r.text}")
+    return body
 
 
-def _consent(bsn: str, purpose: str, recipients: list[str], categories: list[str], items: list[str]) -> dict:
+def _consent(
+    bsn: str, purpose: str, recipients: list[str], categories: list[str], items: list[str]
+) -> dict[str, object]:
     start = datetime.now(UTC) - timedelta(minutes=1)
     return {
         "leerling": {"bsn": bsn, "geboortedatum": "2013-05-01"},

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -49,6 +49,12 @@ class Message:
     method: str
     url: str
     headers: CaseInsensitiveDict
+
+    @classmethod
+    def of(cls, method: str, url: str, headers: Iterable[tuple[str, str]]) -> Message:
+        """The message with `headers` looked up case-insensitively, as the signature library reads them."""
+        # http-message-signatures leaves CaseInsensitiveDict unannotated.
+        return cls(method, url, CaseInsensitiveDict(headers))  # type: ignore[no-untyped-call]
 
 
 class _OneKey(HTTPSignatureKeyResolver):
@@ -119,9 +125,12 @@ def _parse_params(headers: Mapping[str, str]) -> _Params:
         parsed = http_sf.parse(headers["signature-input"].encode(), tltype="dictionary")
     except Exception as e:
         raise SignatureRejected("signature_malformed", f"Signature-Input is not a structured field: {e}") from e
-    if len(parsed) != 1:
+    if not isinstance(parsed, dict) or len(parsed) != 1:
         raise SignatureRejected("signature_malformed", "send exactly one signature")
-    ((_components, params),) = parsed.values()
+    (member,) = parsed.values()
+    if not isinstance(member, tuple):  # http_sf gives every member as (value, parameters)
+        raise SignatureRejected("signature_malformed", "the signature has no parameters")
+    _components, params = member
     key_id, created, nonce = params.get("keyid"), params.get("created"), params.get("nonce")
     if not isinstance(key_id, str) or not key_id:
         raise SignatureRejected("signature_malformed", "the signature has no keyid parameter")

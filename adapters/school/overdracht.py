@@ -27,14 +27,15 @@ from adapters.common import (
 )
 from adapters.disclosure import Presented, check_receipt, decide, now, withheld_view
 from adapters.errors import NotFound
-from adapters.ports import DirectoryEntry, Persistence, Requester
-from consent.policy import SubjectContext
+from adapters.ports import DirectoryEntry, Persistence, Requester, load_as
+from consent.request import SubjectContext
 from domain.errors import DomainError
+from domain.fields import FIELDS, Category, warm_field, warm_key
 from domain.identifiers import PupilId
 from domain.overdracht import Leerling as DomainLeerling
 from domain.overdracht import OnderwijskundigRapport, Overdracht, OverdrachtStatus, WarmItem
 from domain.parties import Role, organisation_id
-from domain.purposes import FIELDS, Category, LegalBasis, warm_field, warm_key
+from domain.purpose import LegalBasis
 
 KIND = "overdracht"
 PURPOSE = Overdracht.PURPOSE
@@ -185,7 +186,7 @@ def _party(p: Persistence, who: Requester, record_id: UUID) -> tuple[Overdracht,
     missing = NotFound(f"no overdracht {record_id} for you")
     if entry is None or entry.kind != KIND or who.org.org_id not in (entry.owner_org, entry.receiver_org):
         raise missing
-    o: Overdracht = p.load(record_id)
+    o = load_as(p, Overdracht, record_id)
     sender = entry.owner_org == who.org.org_id
     if not sender and o.status is OverdrachtStatus.CONCEPT:
         raise missing

@@ -25,7 +25,7 @@ from adapters.common import (
     write_entry,
 )
 from adapters.errors import Invalid, NotFound
-from adapters.ports import DirectoryEntry, Persistence, Requester
+from adapters.ports import DirectoryEntry, Persistence, Requester, load_as
 from domain.errors import DomainError
 from domain.parties import Role
 from domain.protocol import Verzuimprotocol
@@ -195,7 +195,7 @@ def _own(p: Persistence, who: Requester, record_id: UUID) -> Verzuimmelding:
     entry = p.directory_entry(record_id)
     if entry is None or entry.kind != KIND or entry.owner_org != who.org.org_id:
         raise NotFound(f"no verzuimmelding {record_id} of yours")
-    return p.load(record_id)
+    return load_as(p, Verzuimmelding, record_id)
 
 
 def status(p: Persistence, who: Requester, record_id: UUID) -> Answer:

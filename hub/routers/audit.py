@@ -9,11 +9,11 @@ from fastapi.responses import JSONResponse
 
 from adapters import audit
 from hub.container import Hub
-from hub.routers.common import CallerDep, answer, answer_long_read
+from hub.routers.common import CallerDep, Responses, answer, answer_long_read
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
-REFUSALS = {
+REFUSALS: Responses = {
     403: {"description": "Only an auditor may do this"},
     422: {"description": "A size or sequence number outside the log; `fouten` names the parameter"},
 }
@@ -21,7 +21,8 @@ Size = Annotated[int, Query(ge=0, le=2**62)]
 
 
 def _hub(request: Request) -> Hub:
-    return request.app.state.hub
+    hub: Hub = request.app.state.hub  # starlette's State holds untyped attributes
+    return hub
 
 
 @router.get("/boomkoppen", summary="Signed tree heads of the access log (published)", responses=REFUSALS)

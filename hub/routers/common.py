@@ -15,6 +15,9 @@ from infra.idempotency import request_hash
 
 CallerDep = Annotated[Caller, Depends(authenticated)]
 
+# The `responses=` of a route: status code → OpenAPI response object (FastAPI's own type).
+Responses = dict[int | str, dict[str, Any]]
+
 
 async def idempotency(
     request: Request,

@@ -10,11 +10,11 @@ from fastapi.responses import JSONResponse
 
 from adapters.disclosure import RECEIPT_HEADER
 from adapters.school import overdracht
-from hub.routers.common import CallerDep, IdempotencyDep, answer, persistence
+from hub.routers.common import CallerDep, IdempotencyDep, Responses, answer, persistence
 
 router = APIRouter(prefix="/overdrachten", tags=["overdrachten"])
 
-REFUSALS = {
+REFUSALS: Responses = {
     403: {"description": "Not a school, not the signing school, or a consent receipt refused (`reden`)"},
     404: {"description": "No such overdracht for this school (also: a concept, for the receiver)"},
     409: {"description": "Conflict: not allowed in this state, idempotency key reused, concurrent change"},

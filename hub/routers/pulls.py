@@ -10,12 +10,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from adapters import jeugdteam, leerplicht, swv
-from hub.routers.common import CallerDep, answer, persistence
+from hub.routers.common import CallerDep, Responses, answer, persistence
 from hub.routers.overdrachten import ReceiptHeader
 
 router = APIRouter()
 
-REFUSALS = {
+REFUSALS: Responses = {
     403: {"description": "Wrong role or gemeente, or a consent receipt refused (`reden` says why)"},
     404: {"description": "No such record for this organisation"},
     410: {"description": "The record was erased"},

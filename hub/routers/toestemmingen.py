@@ -10,12 +10,12 @@ from fastapi.responses import JSONResponse
 
 from adapters import toestemming
 from consent.receipts import jwks
-from hub.routers.common import CallerDep, IdempotencyDep, answer, persistence
+from hub.routers.common import CallerDep, IdempotencyDep, Responses, answer, persistence
 
 router = APIRouter(prefix="/toestemmingen", tags=["toestemmingen"])
 keys_router = APIRouter(tags=["toestemmingen"])
 
-REFUSALS = {
+REFUSALS: Responses = {
     403: {"description": "Only a school or SWV records consent"},
     404: {"description": "No such consent recorded by this organisation"},
     409: {"description": "Conflict: already withdrawn or expired, idempotency key reused"},

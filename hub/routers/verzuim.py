@@ -10,11 +10,11 @@ from fastapi.responses import JSONResponse
 
 from adapters import leerplicht
 from adapters.school import verzuim as school
-from hub.routers.common import CallerDep, IdempotencyDep, answer, persistence, protocol_of
+from hub.routers.common import CallerDep, IdempotencyDep, Responses, answer, persistence, protocol_of
 
 router = APIRouter(prefix="/verzuimmeldingen", tags=["verzuimmeldingen"])
 
-REFUSALS = {
+REFUSALS: Responses = {
     403: {"description": "The signing organisation may not do this"},
     404: {"description": "No such melding for this organisation"},
     409: {"description": "Conflict: idempotency key reused, withdrawn melding, concurrent change"},

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from consent.policy import ConsentState, DisclosureRequest, Requester, SubjectContext
 from consent.receipts import ReceiptClaims, numeric_date
+from consent.request import ConsentState, DisclosureRequest, Requester, SubjectContext
 from domain.consent import Consent
-from domain.purposes import Role
+from domain.parties import Role
 
 NOW = datetime(2025, 10, 1, 12, 0, tzinfo=UTC)
 PUPIL = "ps_9c1e4b7f"  # an opaque pseudonym, as infra/pseudonym gives it

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from eventsourcing.application import Application
 
-from consent.policy import ConsentState
+from consent.request import ConsentState
 from domain.consent import (
     SELF_CONSENT_AGE,
     Consent,

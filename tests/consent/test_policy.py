@@ -8,17 +8,14 @@ from datetime import timedelta
 
 import pytest
 
-from consent.policy import (
-    REASONS,
-    Criterion,
-    Decision,
-    DisclosureRequest,
-    Outcome,
-    Reason,
-    decide,
-)
-from domain.purposes import PURPOSES, LegalBasis, fields_in
-from domain.purposes import Category as C
+from consent.decision import Decision, Outcome
+from consent.policy import decide
+from consent.refusals import REASONS, Criterion, Reason
+from consent.request import DisclosureRequest
+from domain.catalogue import PURPOSES
+from domain.fields import Category as C
+from domain.fields import fields_in
+from domain.purpose import LegalBasis
 from tests.consent.factories import (
     AUDITOR,
     CASE_FILE,

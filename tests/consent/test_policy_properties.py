@@ -15,20 +15,14 @@ from uuid import UUID
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
-from consent.policy import (
-    REASONS,
-    ConsentState,
-    Criterion,
-    DisclosureRequest,
-    Reason,
-    Requester,
-    SubjectContext,
-    consent_failure_at,
-    decide,
-    is_recorder,
-)
+from consent.policy import decide, is_recorder
 from consent.receipts import ReceiptClaims, numeric_date
-from domain.purposes import FIELDS, PURPOSES, Category, LegalBasis, Role, category_of, warm_key
+from consent.refusals import REASONS, Criterion, Reason
+from consent.request import ConsentState, DisclosureRequest, Requester, SubjectContext, consent_failure_at
+from domain.catalogue import PURPOSES
+from domain.fields import FIELDS, Category, category_of, warm_key
+from domain.parties import Role
+from domain.purpose import LegalBasis
 from tests.consent.factories import (
     CONSENT_ID,
     GEMEENTE,

@@ -6,22 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.purposes import (
-    FIELDS,
-    PURPOSES,
-    WARM_ITEMS,
-    Category,
-    LegalBasis,
-    Role,
-    UnknownPurposeError,
-    add_years,
-    category_of,
-    check_purpose,
-    get_purpose,
-    purposes_table,
-    warm_field,
-    warm_key,
-)
+from domain.catalogue import PURPOSES
+from domain.fields import FIELDS, WARM_ITEMS, Category, category_of, warm_field, warm_key
+from domain.parties import Role
+from domain.purpose import LegalBasis, add_years, check_purpose
+from domain.purposes import UnknownPurposeError, get_purpose, purposes_table
 
 # purpose, basis, senders, recipients, consent needed for (categories)
 TABLE = [
