@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 from nacl.signing import SigningKey
 
 from consent.receipts import Notary
-from infra import nonces, orgs, persistence
 from infra.logging import configure
 from infra.nonces import NonceLedger
 from infra.orgs import OrgRegistry
@@ -21,7 +20,6 @@ from infra.persistence import StorePersistence
 from infra.settings import Settings
 from infra.store import Store, open_store
 
-SIDE_TABLES: tuple[str, ...] = (*orgs.TABLES, *nonces.TABLES, *persistence.TABLES)
 T = TypeVar("T")
 
 
@@ -76,7 +74,7 @@ class Hub:
 def build_hub(settings: Settings | None = None) -> Hub:
     settings = settings or Settings()
     configure(settings.log_format, settings.log_level)
-    store = open_store(settings, extra_tables=SIDE_TABLES)
+    store = open_store(settings)
     return Hub(
         settings=settings,
         store=store,

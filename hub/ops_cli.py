@@ -1,4 +1,4 @@
-"""Operator sub-commands of `hub`: config docs, db migrate, retention, backup shred list."""
+"""Operator sub-commands of `hub`: config docs, db migrate|status, retention, backup shred list."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from hub.container import Hub, build_hub
+from infra import migrate
 from infra.retention import RetentionSweep, parse_moment, reapply_shreds
 from infra.settings import Settings
 
@@ -74,9 +75,22 @@ def config_docs(
 
 @db_app.command("migrate")
 def db_migrate() -> None:
-    """Create or migrate every table; run as the owner role before the API starts."""
-    build_hub(Settings(create_tables=True)).close()
-    typer.echo("schema up to date")
+    """Upgrade the schema to this release's head revision (a new store: create it); run as the
+    owner role, with the API stopped, before the API starts."""
+    settings = Settings(create_tables=True)
+    build_hub(settings).close()
+    typer.echo(f"schema at revision {migrate.current(settings.database_url)} (head)")
+
+
+@db_app.command("status")
+def db_status(
+    check: Annotated[bool, typer.Option("--check", help="Exit with 1 unless the schema is at the head")] = False,
+) -> None:
+    """Print the store's schema revision and this release's head revision."""
+    current, head = migrate.current(Settings().database_url), migrate.head()
+    typer.echo(f"current: {current or 'none (run `hub db migrate`)'}\nhead:    {head}")
+    if check and current != head:
+        raise typer.Exit(1)
 
 
 def _hub() -> Hub:

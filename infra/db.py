@@ -1,26 +1,72 @@
 """A thin, dialect-neutral handle on the event store's own database.
 
-The hub's side tables (keys, organisations, nonces, idempotency records, the
-access log) live in the same database as the events, so that a push and its
-log entry commit together. SQL is written once with `?` placeholders and
-translated for PostgreSQL; row values come back as plain tuples on both.
+The hub's side tables (keys, organisations, nonces, idempotency records, the access log,
+declared in infra/schema.py) live in the same database as the events, so that a push and its
+log entry commit together, on the connection and in the transaction the event recorder holds.
+Statements are SQLAlchemy Core constructs, compiled once per dialect into the driver's own SQL
+(`Statement`); row values come back as plain tuples on both backends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Literal
 
-Dialect = Literal["sqlite", "postgres"]
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.dialects.sqlite.base import SQLiteDialect
+from sqlalchemy.engine import Dialect as SQLDialect
+from sqlalchemy.sql import ClauseElement
 
-# What differs between the two backends; DDL uses the names on the left. WITHOUT_ROWID
-# keeps a SQLite table in its primary-key B-tree alone (one B-tree less to write per row).
-_TYPES: dict[Dialect, dict[str, str]] = {
-    "sqlite": {"BLOB": "BLOB", "BIGINT": "INTEGER", "TIMESTAMP": "TEXT", "WITHOUT_ROWID": "WITHOUT ROWID"},
-    "postgres": {"BLOB": "BYTEA", "BIGINT": "BIGINT", "TIMESTAMP": "TEXT", "WITHOUT_ROWID": ""},
+Dialect = Literal["sqlite", "postgres"]
+Params = Mapping[str, Any]
+
+# The drivers' own parameter styles; PGDialect renders no casts (the psycopg dialect would add one
+# per parameter), so the SQL sent is what a hand-written statement would be.
+_DIALECTS: dict[Dialect, SQLDialect] = {
+    "sqlite": SQLiteDialect(paramstyle="qmark"),
+    "postgres": PGDialect(paramstyle="format"),
 }
+# The dialect's own INSERT, for ON CONFLICT clauses.
+INSERTS = {"sqlite": sqlite.insert, "postgres": postgresql.insert}
+
+
+class Statement:
+    """A Core statement, compiled once per dialect: SQL text and the order of its named parameters.
+
+    Built from a clause, or from a function of the dialect for statements whose form differs
+    (ON CONFLICT through the dialect's INSERT, RETURNING on PostgreSQL only).
+    """
+
+    __slots__ = ("_build", "_compiled")
+
+    def __init__(self, build: ClauseElement | Callable[[Dialect], ClauseElement]) -> None:
+        self._build = build
+        self._compiled: dict[Dialect, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
+
+    def compiled(self, dialect: Dialect) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+        """(SQL, parameter names in order, values of the parameters the statement fixes itself)."""
+        found = self._compiled.get(dialect)
+        if found is None:
+            clause = self._build if isinstance(self._build, ClauseElement) else self._build(dialect)
+            compiled = clause.compile(dialect=_DIALECTS[dialect])
+            names = tuple(compiled.positiontup or ())
+            fixed = {n: b.effective_value for n, b in compiled.binds.items() if not b.required and n in names}
+            found = self._compiled[dialect] = (compiled.string, names, fixed)
+        return found
+
+    def bind(self, dialect: Dialect, params: Params) -> tuple[str, tuple[Any, ...]]:
+        sql, names, fixed = self.compiled(dialect)
+        values = {**fixed, **params} if fixed else params
+        try:
+            return sql, tuple(values[n] for n in names)
+        except KeyError as e:
+            raise TypeError(f"statement parameter {e.args[0]!r} not given") from None
+
+    def sql(self, dialect: Dialect) -> str:
+        return self.compiled(dialect)[0]
 
 
 @lru_cache(maxsize=512)
@@ -35,18 +81,27 @@ class Tx:
         self._cursor = cursor
         self.dialect = dialect
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Tx:
-        if self.dialect == "postgres":
-            self._cursor.execute(_for_postgres(sql), tuple(params))
-        else:
-            self._cursor.execute(sql, tuple(params))
+    def execute(self, statement: Statement | str, params: Params | Sequence[Any] = ()) -> Tx:
+        """Run a `Statement` with named parameters, or a raw SQL string (locks, settings, tests)
+        with positional `?` parameters."""
+        self._cursor.execute(*self._bound(statement, params))
         return self
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            self._cursor.executemany(
-                _for_postgres(sql) if self.dialect == "postgres" else sql, [tuple(r) for r in rows]
-            )
+    def _bound(self, statement: Statement | str, params: Params | Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
+        if isinstance(statement, Statement):
+            assert isinstance(params, Mapping), "a Statement takes its parameters by name"
+            return statement.bind(self.dialect, params)
+        return (_for_postgres(statement) if self.dialect == "postgres" else statement), tuple(params)
+
+    def executemany(self, statement: Statement | str, rows: Sequence[Params] | Sequence[Sequence[Any]]) -> None:
+        """One statement for many rows: named parameters for a `Statement`, positional for raw SQL."""
+        if not rows:
+            return
+        if isinstance(statement, Statement):
+            sql, names, fixed = statement.compiled(self.dialect)
+            self._cursor.executemany(sql, [tuple({**fixed, **r}[n] for n in names) for r in rows])  # type: ignore[call-overload]
+        else:
+            self._cursor.executemany(self._bound(statement, ())[0], [tuple(r) for r in rows])
 
     def one(self) -> tuple[Any, ...] | None:
         row = self._cursor.fetchone()
@@ -58,24 +113,25 @@ class Tx:
     # Inside the event recorder's PostgreSQL pipeline a statement whose rows are read at once
     # costs a round trip of its own; sent now and read after the pipeline's sync, it rides
     # along with the events' round trip. SQLite has no round trips: it reads at once.
-    def rows_later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], list[tuple[Any, ...]]]:
+    def rows_later(self, statement: Statement, params: Params) -> Callable[[], list[tuple[Any, ...]]]:
         """Run a query now; the returned callable reads its rows (once)."""
         if self.dialect == "postgres":
             cursor = self._cursor.connection.cursor()
-            cursor.execute(_for_postgres(sql), tuple(params))
+            cursor.execute(*statement.bind(self.dialect, params))
             return lambda: _drain(cursor)
-        rows = self.execute(sql, params).all()
+        rows = self.execute(statement, params).all()
         return lambda: rows
 
-    def inserted_later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], bool]:
+    def inserted_later(self, statement: Statement, params: Params) -> Callable[[], bool]:
         """Run an INSERT of at most one row (… ON CONFLICT DO NOTHING, or INSERT … SELECT …
-        WHERE); the returned callable tells whether it inserted. PostgreSQL reads a RETURNING
-        row, as a row count is unknown in a pipeline until read; SQLite reads the count, since
-        a RETURNING clause doubles such a statement's cost there."""
+        WHERE); the returned callable tells whether it inserted. On PostgreSQL the statement
+        must return a row when it inserts (RETURNING), as a row count is unknown in a pipeline
+        until read; SQLite reads the count, since a RETURNING clause doubles such a statement's
+        cost there."""
         if self.dialect == "postgres":
-            rows = self.rows_later(f"{sql} RETURNING 1", params)
+            rows = self.rows_later(statement, params)
             return lambda: bool(rows())
-        made = self.execute(sql, params).rowcount() == 1
+        made = self.execute(statement, params).rowcount() == 1
         return lambda: made
 
     def rowcount(self) -> int:
@@ -142,14 +198,3 @@ class Database:
         else:
             with self._datastore.get_connection(commit=True) as connection:
                 connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    def ddl(self, statement: str) -> str:
-        """Translate one CREATE statement written with the neutral type names."""
-        for neutral, concrete in _TYPES[self.dialect].items():
-            statement = statement.replace(f" {neutral}", f" {concrete}")
-        return statement
-
-    def create(self, statements: Sequence[str]) -> None:
-        with self.transaction() as tx:
-            for statement in statements:
-                tx.execute(self.ddl(statement))

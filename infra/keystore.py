@@ -21,38 +21,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from infra import keysql as sql
 from infra.db import Database, Tx
 from infra.sealing import KEY_BYTES, SealError, new_key, seal, unseal
 
-# One B-tree, keyed by (pupil, purpose): the primary key is the "one key per pupil and purpose"
-# rule, and events find their key by the pupil their header names. The first layout's second
-# B-tree (a key-id primary key beside a unique (purpose, subject) index) put more pages in every
-# new pupil's commit, for SQLite's WAL and PostgreSQL's indexes alike.
-_DATA_KEYS = (
-    "CREATE TABLE IF NOT EXISTS hub_data_keys ("
-    " subject TEXT NOT NULL, purpose TEXT NOT NULL, key_id TEXT NOT NULL,"
-    " kek_version BIGINT NOT NULL, wrapped BLOB NOT NULL, created_at TEXT NOT NULL,"
-    " PRIMARY KEY (subject, purpose)) WITHOUT_ROWID"
-)
-# The pupils of the key ids that version 0x01 event headers name alone (see KeyStore._migrate).
-_KEY_IDS = (
-    "CREATE TABLE IF NOT EXISTS hub_key_ids ("
-    " key_id TEXT PRIMARY KEY, subject TEXT NOT NULL, purpose TEXT NOT NULL) WITHOUT_ROWID"
-)
-TABLES = (
-    "CREATE TABLE IF NOT EXISTS hub_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS hub_purpose_keys ("
-    " purpose TEXT NOT NULL, version BIGINT NOT NULL, wrapped BLOB NOT NULL,"
-    " created_at TEXT NOT NULL, PRIMARY KEY (purpose, version))",
-    _DATA_KEYS,
-    _KEY_IDS,
-    "CREATE TABLE IF NOT EXISTS hub_shredded ("
-    " key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, subject TEXT NOT NULL,"
-    " shredded_at TEXT NOT NULL, reason TEXT NOT NULL)",
-)
-
 _MASTER_CHECK = b"ketenhub master key check v1"
 _CHECK_AAD = b"master-check"
+_CHECK_NAME = "master_check"
 # Keys for other stores, by label: derived from the master until its first rotation, stored
 # wrapped in hub_meta from then on (so the key outlives the master it was derived from).
 SUB_KEYS = ("idempotency",)
@@ -144,19 +119,14 @@ def destroy_keys(
     SELECT) before it reads another snapshot on PostgreSQL, and a pupil's first key committed in
     between would be deleted without a shred row, reading "unknown" instead of "erased" and
     missing from the list a restore re-applies."""
-    where, params = (
-        ("purpose = ?", [purpose]) if subject is None else ("subject = ? AND purpose = ?", [subject, purpose])
-    )
-    gone = [
-        (str(k), str(p), str(s))
-        for k, p, s in tx.execute(
-            f"DELETE FROM hub_data_keys WHERE {where} RETURNING key_id, purpose, subject", params
-        ).all()
-    ]
+    if subject is None:
+        deleted = tx.execute(sql.DELETE_PURPOSE_KEYS, {"purpose": purpose})
+    else:
+        deleted = tx.execute(sql.DELETE_PUPIL_KEY, {"subject": subject, "purpose": purpose})
+    gone = [(str(k), str(p), str(s)) for k, p, s in deleted.all()]
     tx.executemany(
-        "INSERT INTO hub_shredded (key_id, purpose, subject, shredded_at, reason)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [(k, p, s, shredded_at, reason) for k, p, s in gone],
+        sql.SHRED_INSERT,
+        [{"key_id": k, "purpose": p, "subject": s, "shredded_at": shredded_at, "reason": reason} for k, p, s in gone],
     )
     return gone
 
@@ -178,79 +148,22 @@ class KeyStore:
         self._guard = threading.Lock()
 
     # -- set-up -------------------------------------------------------------------
-    def create_tables(self) -> None:
-        if self._has_first_layout():
-            self._migrate()
-        self._db.create(TABLES)
-
-    def check_layout(self) -> None:
-        """For a process that may not migrate (HUB_CREATE_TABLES=false): refuse a store whose key
-        table still has its first layout, before anything reads it as the new one."""
-        if self._has_first_layout():
-            raise KeyStoreError(
-                "the key table has its layout from before 2026-11-29: run `hub db migrate` "
-                "as the owner role first (docs/operations.md, Upgrades)"
-            )
-
-    def _has_first_layout(self) -> bool:
-        with self._db.transaction(write=False) as tx:
-            return self._first_layout(tx)
-
-    @staticmethod
-    def _first_layout(tx: Tx) -> bool:
-        """Whether hub_data_keys still has its first layout (keyed by key id, unique per
-        (purpose, subject)): such a store has no hub_key_ids table yet."""
-        if tx.dialect == "postgres":
-            tx.execute("SELECT to_regclass('hub_data_keys') IS NOT NULL AND to_regclass('hub_key_ids') IS NULL")
-            return bool(tx.one()[0])  # type: ignore[index]
-        names = {
-            str(r[0])
-            for r in tx.execute("SELECT name FROM sqlite_master WHERE name IN ('hub_data_keys', 'hub_key_ids')").all()
-        }
-        return names == {"hub_data_keys"}
-
-    def _migrate(self) -> None:
-        """Re-key the data keys by (pupil, purpose), in one transaction; the pupil of every
-        existing key id goes to hub_key_ids, for the events whose header names the key id alone.
-        No key or event changes. The API must be stopped meanwhile (docs/operations.md)."""
-        with self._db.transaction() as tx:
-            self._lock_keys(tx, "ACCESS EXCLUSIVE")
-            if not self._first_layout(tx):  # another process migrated while this one waited
-                return
-            tx.execute("ALTER TABLE hub_data_keys RENAME TO hub_data_keys_v1")
-            if tx.dialect == "postgres":  # so the new table's key gets the name a new store's has
-                tx.execute("ALTER INDEX IF EXISTS hub_data_keys_pkey RENAME TO hub_data_keys_v1_pkey")
-            tx.execute(self._db.ddl(_DATA_KEYS))
-            tx.execute(self._db.ddl(_KEY_IDS))
-            columns = "subject, purpose, key_id, kek_version, wrapped, created_at"
-            tx.execute(f"INSERT INTO hub_data_keys ({columns}) SELECT {columns} FROM hub_data_keys_v1")
-            tx.execute(
-                "INSERT INTO hub_key_ids (key_id, subject, purpose)"
-                " SELECT key_id, subject, purpose FROM hub_data_keys_v1"
-            )
-            tx.execute("DROP TABLE hub_data_keys_v1")
-
     def check_master_key(self) -> None:
         """Refuse a master key other than the one the store was created with."""
         with self._db.transaction() as tx:
             if not self._require_master(tx):
-                tx.execute(
-                    "INSERT INTO hub_meta (name, value) VALUES (?, ?)",
-                    ("master_check", seal(self._master, _MASTER_CHECK, _CHECK_AAD)),
-                )
+                check = seal(self._master, _MASTER_CHECK, _CHECK_AAD)
+                tx.execute(sql.META_INSERT, {"name": _CHECK_NAME, "value": check})
 
     def is_initialised(self) -> bool:
         """Whether this database already holds a master-key check (so holds data)."""
         with self._db.transaction(write=False) as tx:
-            return tx.execute("SELECT 1 FROM hub_meta WHERE name = ?", ("master_check",)).one() is not None
+            return tx.execute(sql.META_VALUE, {"name": _CHECK_NAME}).one() is not None
 
     # -- purpose keys -------------------------------------------------------------
     def _newest_kek(self, tx: Tx, purpose: str) -> tuple[int, bytes, bytes] | None:
         """The newest stored purpose key as (version, wrapped, key), if there is one."""
-        row = tx.execute(
-            "SELECT version, wrapped FROM hub_purpose_keys WHERE purpose = ? ORDER BY version DESC LIMIT 1",
-            (purpose,),
-        ).one()
+        row = tx.execute(sql.NEWEST_KEK, {"purpose": purpose}).one()
         if row is None:
             return None
         version, wrapped = int(row[0]), bytes(row[1])
@@ -262,7 +175,7 @@ class KeyStore:
         anything is sealed under the master: a process left running through a master rotation
         elsewhere would otherwise make a purpose key under the old master (unreadable after its
         restart), and a second rotation would silently replace the first one's key."""
-        row = tx.execute("SELECT value FROM hub_meta WHERE name = ?", ("master_check",)).one()
+        row = tx.execute(sql.META_VALUE, {"name": _CHECK_NAME}).one()
         if row is None:
             return False
         try:
@@ -282,11 +195,8 @@ class KeyStore:
         self._require_master(tx)
         kek = new_key()
         wrapped = seal(self._master, kek, _kek_aad(purpose, version))
-        made = tx.execute(
-            "INSERT INTO hub_purpose_keys (purpose, version, wrapped, created_at) VALUES (?,?,?,?)"
-            " ON CONFLICT DO NOTHING RETURNING version",
-            (purpose, version, wrapped, _now()),
-        ).one()
+        row = {"purpose": purpose, "version": version, "wrapped": wrapped, "created_at": _now()}
+        made = tx.execute(sql.KEK_INSERT, row).one()
         if made is not None:
             return version, wrapped, kek
         stored = self._wrapped_kek(tx, purpose, version)
@@ -313,10 +223,7 @@ class KeyStore:
 
     @staticmethod
     def _wrapped_kek(tx: Tx, purpose: str, version: int) -> bytes:
-        row = tx.execute(
-            "SELECT wrapped FROM hub_purpose_keys WHERE purpose = ? AND version = ?",
-            (purpose, version),
-        ).one()
+        row = tx.execute(sql.WRAPPED_KEK, {"purpose": purpose, "version": version}).one()
         if row is None:
             raise UnknownKey(f"purpose key {purpose} v{version} is missing")
         return bytes(row[0])
@@ -368,14 +275,8 @@ class KeyStore:
         others = sorted((r for r in refs if r.key_id not in made), key=lambda r: r.key_id)
         live: Callable[[], list[tuple[Any, ...]]] = list
         if others:
-            lock = " FOR SHARE" if tx.dialect == "postgres" else ""
-            # Key ids are random and 128 bits: the pupils narrow the search to the primary key,
-            # the ids pick the rows (a row-value IN (VALUES ...) costs a third more on SQLite).
-            marks = ",".join("?" * len(others))
-            live = tx.rows_later(
-                f"SELECT key_id FROM hub_data_keys WHERE subject IN ({marks}) AND key_id IN ({marks}){lock}",
-                [r.subject for r in others] + [r.key_id for r in others],
-            )
+            params = sql.live_key_params([r.subject for r in others], [r.key_id for r in others])
+            live = tx.rows_later(sql.live_keys(len(others)), params)
 
         def confirm() -> None:
             refused = [key for key in pending if not made[key.key_id]()]
@@ -410,25 +311,18 @@ class KeyStore:
             else:
                 self._current[key.purpose] = current
         version, wrapped, kek = current
-        share = " FOR SHARE" if tx.dialect == "postgres" else ""
+        dek = seal(kek, key.key, _dek_aad(key.key_id, key.purpose, key.subject))
         return tx.inserted_later(
-            "INSERT INTO hub_data_keys (key_id, purpose, subject, kek_version, wrapped, created_at)"
-            " SELECT ?,?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM hub_shredded WHERE key_id = ?)"
-            " AND EXISTS (SELECT 1 FROM hub_purpose_keys WHERE purpose = ? AND version = ?"
-            f" AND wrapped = ?{share})"
-            " ON CONFLICT DO NOTHING",
-            (
-                key.key_id,
-                key.purpose,
-                key.subject,
-                version,
-                seal(kek, key.key, _dek_aad(key.key_id, key.purpose, key.subject)),
-                _now(),
-                key.key_id,
-                key.purpose,
-                version,
-                wrapped,
-            ),
+            sql.DATA_KEY_INSERT,
+            {
+                "key_id": key.key_id,
+                "purpose": key.purpose,
+                "subject": key.subject,
+                "version": version,
+                "wrapped": dek,
+                "created_at": _now(),
+                "kek_wrapped": wrapped,
+            },
         )
 
     def _replace(self, tx: Tx, stale: set[str]) -> None:
@@ -451,10 +345,7 @@ class KeyStore:
                 self._pending.pop(key.key_id, None)
 
     def _select_key(self, tx: Tx, purpose: str, subject: str) -> DataKey | None:
-        row = tx.execute(
-            "SELECT key_id, kek_version, wrapped FROM hub_data_keys WHERE subject = ? AND purpose = ?",
-            (subject, purpose),
-        ).one()
+        row = tx.execute(sql.DATA_KEY, {"subject": subject, "purpose": purpose}).one()
         if row is None:
             return None
         return self._unwrap_dek(tx, str(row[0]), purpose, subject, int(row[1]), bytes(row[2]))
@@ -468,21 +359,13 @@ class KeyStore:
         key_id = ref.key_id
         with self._db.transaction(write=False) as tx:
             if ref.subject is None:  # a version 0x01 header: the pupil is in hub_key_ids
-                tx.execute(
-                    "SELECT k.purpose, k.subject, k.kek_version, k.wrapped FROM hub_key_ids i"
-                    " JOIN hub_data_keys k ON k.subject = i.subject AND k.purpose = i.purpose"
-                    " AND k.key_id = i.key_id WHERE i.key_id = ?",
-                    (key_id,),
-                )
+                tx.execute(sql.KEY_BY_LEGACY_ID, {"key_id": key_id})
             else:
-                tx.execute(
-                    "SELECT purpose, subject, kek_version, wrapped FROM hub_data_keys WHERE subject = ? AND key_id = ?",
-                    (ref.subject, key_id),
-                )
+                tx.execute(sql.KEY_BY_ID_AND_PUPIL, {"subject": ref.subject, "key_id": key_id})
             row = tx.one()
             if row is not None:
                 return self._unwrap_dek(tx, key_id, str(row[0]), str(row[1]), int(row[2]), bytes(row[3]))
-            gone = tx.execute("SELECT purpose, shredded_at FROM hub_shredded WHERE key_id = ?", (key_id,)).one()
+            gone = tx.execute(sql.SHRED_OF, {"key_id": key_id}).one()
         if gone is not None:
             raise RecordErased(key_id, str(gone[0]), str(gone[1]))
         raise UnknownKey(f"data key {key_id} is unknown to this key store")
@@ -498,7 +381,7 @@ class KeyStore:
                 self._lock_keys(tx)
             destroyed = destroy_keys(tx, purpose, subject, _now(), reason)
             if subject is None:
-                tx.execute("DELETE FROM hub_purpose_keys WHERE purpose = ?", (purpose,))
+                tx.execute(sql.KEKS_DELETE, {"purpose": purpose})
             subjects = sorted({s for _k, _p, s in destroyed})
             if log is not None and subjects:
                 log(tx, subjects)
@@ -513,20 +396,18 @@ class KeyStore:
         """New purpose key; every data key of the purpose re-wrapped under it; events untouched."""
         with self._db.transaction() as tx:
             self._lock_keys(tx)
-            row = tx.execute("SELECT MAX(version) FROM hub_purpose_keys WHERE purpose = ?", (purpose,)).one()
+            row = tx.execute(sql.NEWEST_VERSION, {"purpose": purpose}).one()
             old_version = int(row[0]) if row and row[0] is not None else 0
             version, _wrapped, kek = self._new_kek(tx, purpose, old_version + 1)
-            rows = tx.execute(
-                "SELECT key_id, subject, kek_version, wrapped FROM hub_data_keys WHERE purpose = ?",
-                (purpose,),
-            ).all()
+            rows = tx.execute(sql.DATA_KEYS_OF_PURPOSE, {"purpose": purpose}).all()
             for key_id, subject, kek_version, wrapped in rows:
                 dek = self._unwrap_dek(tx, str(key_id), purpose, str(subject), int(kek_version), bytes(wrapped))
+                rewrapped = seal(kek, dek.key, _dek_aad(dek.key_id, purpose, dek.subject))
                 tx.execute(
-                    "UPDATE hub_data_keys SET kek_version = ?, wrapped = ? WHERE subject = ? AND purpose = ?",
-                    (version, seal(kek, dek.key, _dek_aad(dek.key_id, purpose, dek.subject)), dek.subject, purpose),
+                    sql.DATA_KEY_REWRAP,
+                    {"version": version, "new_wrapped": rewrapped, "subject": dek.subject, "purpose": purpose},
                 )
-            tx.execute("DELETE FROM hub_purpose_keys WHERE purpose = ? AND version < ?", (purpose, version))
+            tx.execute(sql.KEKS_OLDER_DELETE, {"purpose": purpose, "version": version})
         self._keks = {k: v for k, v in self._keks.items() if k[0] != purpose or k[1] == version}
         self._current.pop(purpose, None)
         return len(rows)
@@ -539,7 +420,7 @@ class KeyStore:
     def _sub_key_in(self, tx: Tx, label: str) -> bytes:
         if label not in SUB_KEYS:
             raise KeyError(label)
-        row = tx.execute("SELECT value FROM hub_meta WHERE name = ?", (_sub_name(label),)).one()
+        row = tx.execute(sql.META_VALUE, {"name": _sub_name(label)}).one()
         if row is None:
             return derive_key(self._master, label.encode())
         return self._open(bytes(row[0]), _sub_name(label).encode(), f"the {label} key")
@@ -558,26 +439,16 @@ class KeyStore:
             if not self._require_master(tx):  # ... nor this rotation follow another one unseen
                 raise KeyStoreError("this store has no master-key check: nothing to rotate")
             subs = {label: self._sub_key_in(tx, label) for label in SUB_KEYS}
-            rows = [
-                (str(p), int(v), bytes(w))
-                for p, v, w in tx.execute("SELECT purpose, version, wrapped FROM hub_purpose_keys").all()
-            ]
+            rows = [(str(p), int(v), bytes(w)) for p, v, w in tx.execute(sql.ALL_KEKS, {}).all()]
             for purpose, version, wrapped in rows:
                 kek = self._unwrap_kek(purpose, version, wrapped)
-                tx.execute(
-                    "UPDATE hub_purpose_keys SET wrapped = ? WHERE purpose = ? AND version = ?",
-                    (seal(new_master, kek, _kek_aad(purpose, version)), purpose, version),
-                )
+                rewrapped = seal(new_master, kek, _kek_aad(purpose, version))
+                tx.execute(sql.KEK_REWRAP, {"new_wrapped": rewrapped, "purpose": purpose, "version": version})
             for label, key in subs.items():
-                tx.execute(
-                    "INSERT INTO hub_meta (name, value) VALUES (?, ?)"
-                    " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                    (_sub_name(label), seal(new_master, key, _sub_name(label).encode())),
-                )
-            tx.execute(
-                "UPDATE hub_meta SET value = ? WHERE name = ?",
-                (seal(new_master, _MASTER_CHECK, _CHECK_AAD), "master_check"),
-            )
+                name = _sub_name(label)
+                tx.execute(sql.META_UPSERT, {"name": name, "value": seal(new_master, key, name.encode())})
+            check = seal(new_master, _MASTER_CHECK, _CHECK_AAD)
+            tx.execute(sql.META_SET, {"new_value": check, "name": _CHECK_NAME})
         self._master = new_master
         self._keks, self._current = {}, {}
         return len(rows)
@@ -585,5 +456,5 @@ class KeyStore:
     def shredded_key_ids(self) -> list[tuple[str, str, str]]:
         """The shred list (key id, purpose, shredded at): kept beside backups, applied after restore."""
         with self._db.transaction(write=False) as tx:
-            rows = tx.execute("SELECT key_id, purpose, shredded_at FROM hub_shredded ORDER BY shredded_at").all()
+            rows = tx.execute(sql.SHRED_LIST, {}).all()
         return [(str(a), str(b), str(c)) for a, b, c in rows]

@@ -9,12 +9,12 @@ from typing import Any
 
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import JSONTranscoder, Mapper, Recording
-from eventsourcing.utils import strtobool
 from sqlalchemy.engine import make_url
 
 from infra.db import Database, Dialect
 from infra.keystore import KeyStore, StaleKey
 from infra.mapper import DateAsISO, SealingMapper, key_context
+from infra.migrate import require_head, upgrade
 from infra.pseudonym import PEPPER_BYTES, Pseudonymiser
 from infra.sealing import KEY_BYTES
 from infra.secretfiles import SecretMissing, read_or_create
@@ -93,8 +93,6 @@ class Records(HubSQLite, Application):
         dialect: Dialect = "postgres" if "postgres" in type(self.factory).__module__ else "sqlite"
         self.db = Database(self.factory.datastore, dialect)  # type: ignore[attr-defined]
         self.keys = KeyStore(self.db, self._master_key)
-        if strtobool(self.env.get("CREATE_TABLE") or "yes"):
-            self.keys.create_tables()
         return SealingMapper(self.construct_transcoder(), self.keys)
 
 
@@ -162,17 +160,18 @@ def _probe_is_new(env: dict[str, str]) -> bool:
 
 
 def open_store(settings: Settings, extra_tables: tuple[str, ...] = ()) -> Store:
-    """Open (and on first run create) the store that `settings` names."""
+    """Open the store that `settings` names: migrated to the head revision first where this process
+    may run DDL (HUB_CREATE_TABLES), else refused unless it is there already."""
     # A least-privilege role may run no DDL at all (infra/deploy/postgres-roles.sql).
     env = {**persistence_env(settings.database_url), "CREATE_TABLE": "yes" if settings.create_tables else "no"}
+    if settings.create_tables:
+        upgrade(settings.database_url)
+    else:
+        require_head(settings.database_url)
     secrets = load_secrets(settings, store_is_new=_probe_is_new(env))
     records = Records(env, master_key=secrets.master_key)
     try:
         records.keys.check_master_key()
-        if settings.create_tables:
-            records.db.create(extra_tables)
-        else:
-            records.keys.check_layout()
     except Exception:
         records.close()
         raise

@@ -72,6 +72,8 @@ BEGIN
     ('hub_key_ids',      'SELECT',                              'ketenhub_api'),
     ('hub_shredded',     'SELECT',                              'ketenhub_api'),
     ('hub_meta',         'SELECT',                              'ketenhub_api'),
+    -- The schema's revision (Alembic's version table): the API refuses to start unless it is the head.
+    ('hub_alembic_version', 'SELECT',                           'ketenhub_api'),
     -- Parties are registered by operators (hub org ...); the API only reads them.
     ('hub_orgs',         'SELECT',                              'ketenhub_api'),
     ('hub_org_keys',     'SELECT',                              'ketenhub_api'),

@@ -31,8 +31,7 @@ from domain.consent import Consent, ConsentStatus
 from domain.identifiers import PupilId, PupilIdKind, generate_test_bsn
 from domain.overdracht import Leerling, OnderwijskundigRapport, Overdracht, WarmItem
 from domain.parties import Organisation, Role
-from domain.purposes import add_years
-from infra import persistence
+from domain.purpose import add_years
 from infra.persistence import StorePersistence
 from infra.store import open_store
 from tests.conftest import make_settings
@@ -71,7 +70,7 @@ class ConsentLifecycle(RuleBasedStateMachine):
     def start(self) -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="ketenhub-machine-")
         var = Path(self.tmp.name)
-        self.store = open_store(make_settings(f"sqlite:///{var}/hub.sqlite", var), extra_tables=persistence.TABLES)
+        self.store = open_store(make_settings(f"sqlite:///{var}/hub.sqlite", var))
         self.p = StorePersistence(self.store)
         self.notary = Notary(SigningKey.generate(), "hub-test")
         bsn = generate_test_bsn(random.Random(7))

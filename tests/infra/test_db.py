@@ -21,7 +21,8 @@ def db(database_url: str, tmp_path: Path) -> Iterator[Database]:
             name = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
             conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = on')
     hub = build_hub(make_settings(database_url, tmp_path / "var"))
-    hub.store.db.create(["CREATE TABLE IF NOT EXISTS t_db (k TEXT PRIMARY KEY)"])
+    with hub.store.db.transaction() as tx:
+        tx.execute("CREATE TABLE IF NOT EXISTS t_db (k TEXT PRIMARY KEY)")
     yield hub.store.db
     hub.close()
 

@@ -1,12 +1,16 @@
-"""A store made before the key table was keyed by pupil (2026-11-29) migrates on open, and its
-events, whose headers name the key id alone (version 0x01), stay readable and erasable."""
+"""A store made before the key table was keyed by pupil (2026-11-29) upgrades through the
+migrations (`hub db migrate`, or on open where the process may migrate), and its events, whose
+headers name the key id alone (version 0x01), stay readable and erasable."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
-from infra.keystore import KeyStoreError, RecordErased
+from infra.keystore import RecordErased
 from infra.mapper import LEGACY_MAGIC, MAGIC, key_ref_of
+from infra.migrate import VERSION_TABLE, SchemaOutOfDate, current, head, upgrade
 from infra.settings import Settings
 from infra.store import Store, open_store
 from tests.infra.test_store import Note, _note
@@ -14,23 +18,27 @@ from tests.infra.test_store import Note, _note
 BSNS = ("999990007", "999990032", "999990044")
 
 # The key table's first layout: keyed by key id, one key per (purpose, subject) by a UNIQUE index.
-_FIRST_LAYOUT = (
-    "CREATE TABLE hub_data_keys (key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, subject TEXT NOT NULL,"
-    " kek_version BIGINT NOT NULL, wrapped BLOB NOT NULL, created_at TEXT NOT NULL, UNIQUE (purpose, subject))"
-    " WITHOUT_ROWID"
-)
+_FIRST_LAYOUT = {
+    "sqlite": "CREATE TABLE hub_data_keys (key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, subject TEXT NOT NULL,"
+    " kek_version INTEGER NOT NULL, wrapped BLOB NOT NULL, created_at TEXT NOT NULL, UNIQUE (purpose, subject))"
+    " WITHOUT ROWID",
+    "postgres": "CREATE TABLE hub_data_keys (key_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, subject TEXT NOT NULL,"
+    " kek_version BIGINT NOT NULL, wrapped BYTEA NOT NULL, created_at TEXT NOT NULL, UNIQUE (purpose, subject))",
+}
 _COLUMNS = "key_id, purpose, subject, kek_version, wrapped, created_at"
 
 
 def _as_first_layout(store: Store, notes: list[Note]) -> None:
-    """Turn a new store into one made by the release before: first key-table layout, no
-    hub_key_ids, and every event's header the version 0x01 one (magic and key id only)."""
+    """Turn a new store into one made by a release before 2026-11-29: first key-table layout, no
+    hub_key_ids, no schema version, and every event's header the version 0x01 one (magic and key
+    id only)."""
     recorder = store.records.recorder
     with store.db.transaction() as tx:
         rows = tx.execute(f"SELECT {_COLUMNS} FROM hub_data_keys").all()
         tx.execute("DROP TABLE hub_data_keys")
         tx.execute("DROP TABLE hub_key_ids")
-        tx.execute(store.db.ddl(_FIRST_LAYOUT))  # under its own name, so PostgreSQL names its index as then
+        tx.execute(f"DROP TABLE {VERSION_TABLE}")
+        tx.execute(_FIRST_LAYOUT[tx.dialect])  # under its own name, so PostgreSQL names its index as then
         tx.executemany(f"INSERT INTO hub_data_keys ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", rows)
         for note in notes:
             for stored in recorder.select_events(note.id):
@@ -101,7 +109,7 @@ def test_a_process_that_may_not_migrate_refuses_the_old_layout(settings: Setting
     notes = [_note(first, bsn=BSNS[0])]
     _as_first_layout(first, notes)
     first.close()
-    with pytest.raises(KeyStoreError, match="hub db migrate"):
+    with pytest.raises(SchemaOutOfDate, match="hub db migrate"):
         open_store(settings.model_copy(update={"create_tables": False}))
     open_store(settings).close()  # the owner's migration
     api = open_store(settings.model_copy(update={"create_tables": False}))
@@ -111,19 +119,36 @@ def test_a_process_that_may_not_migrate_refuses_the_old_layout(settings: Setting
         api.close()
 
 
-def test_the_migration_runs_once(migrated: Store, settings: Settings) -> None:
-    # Two processes that both saw the old layout: the second migrates nothing once it has the lock.
-    migrated.keys._migrate()
-    if migrated.db.dialect == "postgres":  # the key's name is a new store's, not "..._pkey1"
-        with migrated.db.transaction(write=False) as tx:
-            assert tx.execute(
-                "SELECT conname FROM pg_constraint WHERE conrelid = 'hub_data_keys'::regclass AND contype = 'p'"
-            ).all() == [("hub_data_keys_pkey",)]
-    migrated.close()
-    again = open_store(settings)
+def test_two_processes_migrating_at_once_migrate_once(settings: Settings) -> None:
+    """Two owners' `hub db migrate` racing on a store of the first layout: one re-keys, the other
+    waits for its lock and then finds the head revision, so nothing is copied twice."""
+    first = open_store(settings)
+    notes = [_note(first, bsn=bsn) for bsn in BSNS[:2]]
+    _as_first_layout(first, notes)
+    first.close()
+    failures: list[BaseException] = []
+
+    def migrate() -> None:
+        try:
+            upgrade(settings.database_url)
+        except BaseException as e:  # reported below, in the test's own thread
+            failures.append(e)
+
+    racers = [threading.Thread(target=migrate) for _ in range(2)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+    assert failures == []
+    assert current(settings.database_url) == head()
+    again = open_store(settings.model_copy(update={"create_tables": False}))
     try:
         with again.db.transaction(write=False) as tx:
             assert tx.execute("SELECT COUNT(*) FROM hub_key_ids").one() == (2,)
-        assert again.records.repository.get(migrated.notes[0].id).naam == "Fleur O."  # type: ignore[attr-defined]
+            if tx.dialect == "postgres":  # the key's name is a new store's, not "..._pkey1"
+                assert tx.execute(
+                    "SELECT conname FROM pg_constraint WHERE conrelid = 'hub_data_keys'::regclass AND contype = 'p'"
+                ).all() == [("hub_data_keys_pkey",)]
+        assert again.records.repository.get(notes[0].id).bsn == BSNS[0]
     finally:
         again.close()

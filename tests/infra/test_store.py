@@ -16,7 +16,8 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 from domain.records import PupilRecord
-from infra.db import Tx
+from infra import keysql
+from infra.db import Statement, Tx
 from infra.keystore import KeyStore, MasterKeyMismatch, RecordErased, StaleKey
 from infra.mapper import MAGIC, TamperedRecord, UnsealedEvent, key_ref_of
 from infra.pgcluster import Cluster
@@ -208,8 +209,8 @@ def test_a_first_push_committed_while_a_shred_runs_is_erased_and_listed(
         subject, pushed, logged = shredder.pseudonyms.of("bsn", BSN), [], []
         execute = Tx.execute
 
-        def push_first(tx: Tx, sql: str, params=()):  # type: ignore[no-untyped-def]
-            if sql.startswith("DELETE FROM hub_data_keys") and not pushed:
+        def push_first(tx: Tx, sql: Statement | str, params=()):  # type: ignore[no-untyped-def]
+            if sql is keysql.DELETE_PUPIL_KEY and not pushed:
                 racer = threading.Thread(target=lambda: pushed.append(_note(pusher)))
                 racer.start()
                 racer.join()

@@ -1,0 +1,98 @@
+"""Schema versions: Alembic upgrades a store to the head revision; an API process checks it is there.
+
+Migrations run on a connection of their own (SQLAlchemy, from `HUB_DATABASE_URL`), as the owner
+role, before the API starts (`hub db migrate`); the API itself runs no DDL and only reads the
+version table. The version table is `hub_alembic_version`, so the roles script covers it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine, event
+from sqlalchemy.engine import make_url
+
+from infra.schema import metadata
+
+VERSION_TABLE = "hub_alembic_version"
+_SCRIPTS = Path(__file__).parent / "migrations"
+
+
+class SchemaOutOfDate(Exception):
+    """The store's schema is not at this release's head revision: `hub db migrate` first."""
+
+
+def owns(table: str) -> bool:
+    """Whether a table is the hub's own (declared in infra/schema.py) or its version table."""
+    return table in metadata.tables or table == VERSION_TABLE
+
+
+def _config(connection: Connection | None = None) -> Config:
+    """A configuration of its own per run: Alembic hands the connection over in its attributes."""
+    config = Config()
+    config.set_main_option("script_location", str(_SCRIPTS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@lru_cache(maxsize=1)
+def head() -> str:
+    """The newest revision this release knows."""
+    found = ScriptDirectory.from_config(_config()).get_current_head()
+    assert found is not None, "infra/migrations/versions holds no revision"
+    return found
+
+
+def _sqlalchemy_url(database_url: str) -> Any:
+    url = make_url(database_url)
+    return url.set(drivername="postgresql+psycopg") if url.get_backend_name() == "postgresql" else url
+
+
+@contextmanager
+def connect(database_url: str) -> Iterator[Connection]:
+    """A connection of its own for migrations. On SQLite the driver's own transaction handling is
+    off and every transaction begins IMMEDIATE, so DDL is transactional and a second migrating
+    process waits for the first instead of failing (SQLAlchemy's documented pysqlite recipe)."""
+    url = _sqlalchemy_url(database_url)
+    sqlite = url.get_backend_name() == "sqlite"
+    engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {"connect_timeout": 10})
+    if sqlite:
+        event.listen(engine, "connect", lambda dbapi, _record: setattr(dbapi, "isolation_level", None))
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def upgrade(database_url: str) -> None:
+    """Bring the store to the head revision (a new store: create every table; an older one: migrate)."""
+    with connect(database_url) as connection:
+        command.upgrade(_config(connection), "head")
+
+
+def current(database_url: str) -> str | None:
+    """The store's revision (None: a store made before versions were kept, or an empty one)."""
+    with connect(database_url) as connection:
+        return MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
+
+
+def require_head(database_url: str) -> None:
+    """For a process that may not migrate (HUB_CREATE_TABLES=false): refuse a store whose schema is
+    not this release's, before anything reads it."""
+    found = current(database_url)
+    if found != head():
+        raise SchemaOutOfDate(
+            f"the store's schema is at revision {found or 'none'}, this release needs {head()}: "
+            "run `hub db migrate` as the owner role first (docs/operations.md, Upgrades)"
+        )
