@@ -10,8 +10,10 @@ import logging
 
 import structlog
 
+from infra.settings import LogFormat, LogLevelName
 
-def configure(log_format: str = "console", level: str = "INFO") -> None:
+
+def configure(log_format: LogFormat = "console", level: LogLevelName = "INFO") -> None:
     renderer = (
         structlog.processors.JSONRenderer() if log_format == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )
