@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hub.bench import bench_app
-from infra.benchmarks import machine, report
-from infra.benchmarks.core import Options
-from infra.benchmarks.scale import FIGURES, STEP_HEADER, ScaleRun, scale_on
+from hub.bench import bench_app, machine, report
+from hub.bench.core import Options
+from hub.bench.scale import FIGURES, STEP_HEADER, ScaleRun, scale_on
 
 SMALL = Options.quick(scale_meldingen=(300, 900), scale_log=(2_000, 5_000), scale_pushes=10, pulls=2, pull_items=20)
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import math
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from hub.bench import bench_app
-from infra.benchmarks import machine, report
-from infra.benchmarks.audit import log_entry
-from infra.benchmarks.core import BenchResult, Latency, Options, percentile
-from infra.benchmarks.suite import READS, benchmarks
+from hub.bench import bench_app, machine, report, seal
+from hub.bench.audit import log_entry
+from hub.bench.core import BenchResult, Latency, Options, percentile
+from hub.bench.suite import READS, benchmarks
+from infra.sealing import SealError, new_key, unseal
+from infra.sealing import seal as seal_with_public
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +63,25 @@ def test_the_report_renders_every_name_the_machine_and_the_ratio(quick_run: repo
         for r in results:
             assert r.name in text and report.ratio_text(r.ratio) in text
     assert "p99" in text
+
+
+def test_the_seal_through_the_public_binding_stands_beside_the_direct_call(quick_run: report.Run) -> None:
+    by_name = {r.name: r for r in quick_run.results["ingest"]}
+    sealing = by_name["ingest: seal of a new pupil's event (state + data-key wrap), public binding"]
+    opening = by_name["ingest: open of a stored event, public binding"]
+    assert sealing.peer_name == seal.DIRECT_SEAL and opening.peer_name == seal.DIRECT_OPEN
+    share = sealing.extra[0]
+    assert share.startswith("what the public binding's seal adds to a new pupil's event")
+    assert "ingest sqlite: " in share and "%" in share and "events/s" in share
+
+
+@pytest.mark.parametrize("size", [0, 1, 700])
+def test_the_direct_peer_seals_what_infra_sealing_opens_and_back(size: int) -> None:
+    key, plaintext, aad = new_key(), os.urandom(size), b"aad"
+    assert unseal(key, seal.direct_seal(key, plaintext, aad), aad) == plaintext
+    assert seal.direct_unseal(key, seal_with_public(key, plaintext, aad), aad) == plaintext
+    with pytest.raises(SealError):
+        seal.direct_unseal(key, seal_with_public(key, plaintext, aad), b"other")
 
 
 def test_the_terminal_table_has_a_ratio_column(quick_run: report.Run) -> None:
@@ -133,5 +154,7 @@ def test_the_postgres_paths_run(pg_cluster) -> None:
     registered = benchmarks()
     ingest = registered["ingest"](options)
     pull = [r for r in registered["policy"](options) if "pull" in r.name]
-    assert ingest and all(r.name.startswith("ingest postgres") and r.ours > 0 < r.peer for r in ingest)
+    stored = [r for r in ingest if not r.name.startswith("ingest: ")]  # the seal figures run in memory
+    assert stored and all(r.name.startswith("ingest postgres") and r.ours > 0 < r.peer for r in stored)
+    assert "ingest postgres: " in next(r for r in ingest if "seal of" in r.name).extra[0]
     assert len(pull) == 1 and pull[0].name.startswith("policy postgres") and pull[0].ours > 0 < pull[0].peer

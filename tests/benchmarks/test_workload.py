@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from domain.verzuim import is_melding_late
-from infra.benchmarks.workload import last_school_week
+from hub.bench.workload import last_school_week
 
 
 @pytest.mark.parametrize("offset", range(14))

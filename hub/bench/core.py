@@ -17,6 +17,7 @@ It returns a list because one run may yield several figures against the same pee
 
 from __future__ import annotations
 
+import importlib
 import math
 import statistics
 from collections.abc import Callable, Mapping, Sequence
@@ -159,17 +160,53 @@ Benchmark = Callable[[Options], list[BenchResult]]
 BENCHMARKS: dict[str, Benchmark] = {}
 #: The `Options` fields each benchmark reads, for the report's "options used".
 READS: dict[str, tuple[str, ...]] = {}
+#: The modules of the `bench` extra each benchmark's peers import (absent from a plain install).
+NEEDS: dict[str, tuple[str, ...]] = {}
+
+EXTRA = "bench"
+INSTALL_HINT = f"pip install 'ketenhub[{EXTRA}]'"
 
 
-def register(name: str, reads: tuple[str, ...] = ()) -> Callable[[Benchmark], Benchmark]:
-    """Add a benchmark to `BENCHMARKS` (and so to `hub bench all` and docs/benchmarks.md)."""
+class MissingExtra(Exception):
+    """A benchmark's peer needs a package of the `bench` extra that is not installed."""
+
+    def __init__(self, benchmarks: Sequence[str], modules: Sequence[str]) -> None:
+        self.benchmarks, self.modules = tuple(benchmarks), tuple(modules)
+        super().__init__(
+            f"hub bench {', '.join(self.benchmarks)} needs {', '.join(self.modules)}, "
+            f"which {'is' if len(self.modules) == 1 else 'are'} in the {EXTRA!r} extra: {INSTALL_HINT}"
+        )
+
+
+def register(name: str, reads: tuple[str, ...] = (), needs: tuple[str, ...] = ()) -> Callable[[Benchmark], Benchmark]:
+    """Add a benchmark to `BENCHMARKS` (and so to `hub bench all` and docs/benchmarks.md);
+    `needs` names the modules of the `bench` extra its peers import."""
 
     def add(benchmark: Benchmark) -> Benchmark:
         BENCHMARKS[name] = benchmark
         READS[name] = ("rounds", *reads)
+        NEEDS[name] = needs
         return benchmark
 
     return add
+
+
+def _importable(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def check_extras(names: Sequence[str]) -> None:
+    """Raise `MissingExtra` before anything runs if a benchmark of `names` needs a module of
+    the `bench` extra that does not import (a wheel installed without `[bench]`)."""
+    needing = {name: [m for m in NEEDS.get(name, ()) if not _importable(m)] for name in names}
+    missing = {name: modules for name, modules in needing.items() if modules}
+    if missing:
+        modules = sorted({m for ms in missing.values() for m in ms})
+        raise MissingExtra(list(missing), modules)
 
 
 def alternate(

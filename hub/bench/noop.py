@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 
 def create_noop_app() -> FastAPI:
-    """Factory for uvicorn (`--factory infra.benchmarks.noop:create_noop_app`)."""
+    """Factory for uvicorn (`--factory hub.bench.noop:create_noop_app`)."""
     app = FastAPI(title="no-op peer")
 
     @app.get("/health")

@@ -12,15 +12,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from time import perf_counter
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from infra.benchmarks import machine, report
-from infra.benchmarks.core import Backend, BenchResult, Options
+from hub.bench import machine, report
+from hub.bench.core import Backend, BenchResult, MissingExtra, Options, check_extras
 
 if TYPE_CHECKING:
-    from infra.benchmarks.scale import ScaleRun
+    from hub.bench.scale import ScaleRun
 
 bench_app = typer.Typer(help="Benchmarks: our figures beside a peer's, measured in the same run.", no_args_is_help=True)
 
@@ -45,14 +45,26 @@ def _command() -> str:
     return shlex.join(["hub", *sys.argv[1:]])
 
 
+def _refuse(missing: MissingExtra) -> NoReturn:
+    """One line naming the extra to install, exit code 2 (a usage error): no traceback."""
+    typer.secho(str(missing), fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
 def _run(names: list[str], options: Options, write: Path | None, as_json: bool) -> None:
     """Run `names` in order; a benchmark that fails is reported and the others still run,
-    but then no report is written (a report is of a whole run) and the exit code is 1."""
-    # Imported here: the benchmarks pull in their peers (pymerkle is a dev extra), and
-    # every other `hub` command must start without them.
-    from infra.benchmarks.suite import READS, benchmarks
+    but then no report is written (a report is of a whole run) and the exit code is 1.
+    A benchmark whose peer needs the `bench` extra, on an install without it, stops the run
+    before anything runs (exit code 2)."""
+    # Imported here: the benchmarks pull in their peers and the whole hub, and every other
+    # `hub` command must start without them.
+    from hub.bench.suite import READS, benchmarks
 
     registered = benchmarks()
+    try:
+        check_extras(names)
+    except MissingExtra as missing:
+        _refuse(missing)
     started, start, load_before = datetime.now(UTC), perf_counter(), os.getloadavg()[0]
     results: dict[str, list[BenchResult]] = {}
     failed: list[str] = []
@@ -61,6 +73,8 @@ def _run(names: list[str], options: Options, write: Path | None, as_json: bool) 
         began = perf_counter()
         try:
             results[name] = registered[name](options)
+        except MissingExtra as missing:  # a peer that did not declare what it needs
+            _refuse(missing)
         except Exception:
             failed.append(name)
             typer.secho(f"{name} failed:\n{traceback.format_exc()}", fg=typer.colors.RED, err=True)
@@ -101,7 +115,7 @@ def bench_all(
 ) -> None:
     """Run every benchmark (full sizes: about 20 minutes; --quick: well under a minute)."""
     options = _options(quick, rounds=rounds, backend=backend, pull_backend=pull_backend)
-    from infra.benchmarks.suite import benchmarks
+    from hub.bench.suite import benchmarks
 
     _run(list(benchmarks()), options, write, as_json)
 
@@ -183,8 +197,8 @@ def bench_scale(
     ] = None,
 ) -> None:
     """A national year: one store grown in steps, push, pull, verify, proofs and inzage at each."""
-    from infra.benchmarks.ingest import backends
-    from infra.benchmarks.scale import scale_on  # imports the benchmarks' peers, as _run does
+    from hub.bench.ingest import backends
+    from hub.bench.scale import scale_on  # imports the benchmarks' peers, as _run does
 
     def sizes(text: str | None) -> tuple[int, ...] | None:
         return None if text is None else tuple(int(s.replace("_", "")) for s in text.split(","))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from time import perf_counter
+from typing import TypeVar
+from uuid import UUID
 
 from eventsourcing.application import Application
 
@@ -19,9 +22,10 @@ from adapters.ports import Requester
 from adapters.school.verzuim import BASIS, KIND
 from domain.parties import Organisation, Role, organisation_id
 from domain.verzuimmelding import Verzuimmelding
+from hub.bench import seal
+from hub.bench.core import BenchResult, Options, alternate, register
+from hub.bench.workload import Melding, meldingen
 from infra import persistence
-from infra.benchmarks.core import BenchResult, Options, alternate, register
-from infra.benchmarks.workload import Melding, meldingen
 from infra.persistence import StorePersistence
 from infra.pgcluster import Cluster
 from infra.pseudonym import Pseudonymiser
@@ -49,6 +53,7 @@ _WRITER = Requester(
 )
 
 NewUrl = Callable[[str], str]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,15 +78,15 @@ def workload(options: Options) -> Workload:
     return Workload(items, [pseudonyms.of(m.id_kind.value, m.pupil_id) for m in items], date.today())
 
 
-def _rate(store_one: Callable[[object], None], items: Iterable[object], count: int) -> float:
+def _rate(store_one: Callable[[T], object], items: Sequence[T]) -> float:
     """Events per second of storing `items` one save (one transaction) at a time, as pushes arrive."""
     start = perf_counter()
     for item in items:
         store_one(item)
-    return count / (perf_counter() - start)
+    return len(items) / (perf_counter() - start)
 
 
-class _HubPoolApplication(HubSQLite, Application):
+class _HubPoolApplication(HubSQLite, Application[UUID]):
     """Plain eventsourcing on the hub's SQLite pool: its statement cache and IMMEDIATE writes
     (infra/sqlitepool.py)."""
 
@@ -90,10 +95,10 @@ def plain_rate(url: str, work: Workload, *, cached: bool = False) -> float:
     """The peer: eventsourcing's own recorder and mapper on the same database module, no cipher;
     with `cached`, on the hub's SQLite pool (infra/sqlitepool.py)."""
     env = {k: v for k, v in persistence_env(url).items() if k != "APPLICATION_RECORDER_TOPIC"}
-    app = (_HubPoolApplication if cached else Application)(env={**_PLAIN_ENV, **env})
+    kind: type[Application[UUID]] = _HubPoolApplication if cached else Application
+    app = kind(env={**_PLAIN_ENV, **env})
     try:
-        aggregates = work.aggregates()
-        return _rate(app.save, aggregates, len(aggregates))
+        return _rate(app.save, work.aggregates())
     finally:
         app.close()
 
@@ -129,15 +134,11 @@ def sealed_rate(url: str, root: Path, work: Workload, *, known: bool = False, lo
                 p.store.records.save(earlier)
         aggregates = work.aggregates()
         if not log:
-            return _rate(p.store.records.save, aggregates, len(aggregates))
+            return _rate(p.store.records.save, aggregates)
         fields = tuple(sorted(aggregates[0].details.to_event()))
         pairs = [(a, write_entry(_WRITER, a, fields, KIND, BASIS)) for a in aggregates]
         log_one = p.access_log.side_write
-        return _rate(
-            lambda pair: p.store.records.save(pair[0], side_writes=[log_one([pair[1]])]),  # type: ignore[index]
-            pairs,
-            len(pairs),
-        )
+        return _rate(lambda pair: p.store.records.save(pair[0], side_writes=[log_one([pair[1]])]), pairs)
 
 
 def _sides(backend: str, new_url: NewUrl, root: Path, work: Workload) -> dict[str, Callable[[int], float]]:
@@ -234,9 +235,27 @@ def ingest(options: Options) -> list[BenchResult]:
     same aggregates, one save per aggregate as the API does per push; sides alternate, each
     round on fresh databases. SQLite runs in WAL mode on a file in the temp dir; PostgreSQL is
     a throwaway local cluster with fsync off (as the test-suite starts it), so its figures
-    are protocol and CPU cost, not disk flushes."""
+    are protocol and CPU cost, not disk flushes. Beside them, the seal's own cost, in memory:
+    `infra.sealing` (PyNaCl's public `nacl.bindings`) against the same libsodium calls made
+    through PyNaCl's compiled module directly (`nacl._sodium`, hub/bench/seal.py), over the same
+    events' states, and what the difference is of a push at the sealed store's rate."""
     results: list[BenchResult] = []
     for backend in backends(options.backend):
         with tempfile.TemporaryDirectory(prefix="ketenhub-bench-") as tmp, databases(backend, Path(tmp)) as new_url:
             results.extend(ingest_on(backend, new_url, Path(tmp), options))
-    return results
+    return results + seal_cost(options, results)
+
+
+def seal_cost(options: Options, stored: Sequence[BenchResult]) -> list[BenchResult]:
+    """The seal through PyNaCl's public binding beside the direct call (hub/bench/seal.py), and
+    what the difference is of a push at the sealed store's rate measured in the same run."""
+    sealing, opening = seal.seal_results(workload(options).aggregates(), options)
+    shares = [
+        f"{r.name.split(':')[0]}: {seal.extra_seconds(sealing) * 1e6:.2f} µs of the "
+        f"{1e6 / r.ours:,.0f} µs a new pupil's event takes at {r.ours:,.0f} events/s, "
+        f"{seal.extra_seconds(sealing) * r.ours:.2%}"
+        for r in stored
+        if r.name.endswith(f": {SEALED_NEW}")
+    ]
+    note = "what the public binding's seal adds to a new pupil's event (medians of this run), " + "; ".join(shares)
+    return [dataclasses.replace(sealing, extra=(note, *sealing.extra)), opening]

@@ -22,10 +22,10 @@ import httpx
 from nacl.signing import SigningKey
 
 from domain.parties import Organisation, Role, organisation_id
+from hub.bench.core import BenchResult, Latency, Options, alternate, register
+from hub.bench.workload import meldingen
 from hub.client import SignatureAuth
 from hub.container import build_hub
-from infra.benchmarks.core import BenchResult, Latency, Options, alternate, register
-from infra.benchmarks.workload import meldingen
 from infra.settings import Settings
 
 GOAL = 0.5
@@ -35,7 +35,7 @@ SCHOOL = "12AB00"
 OURS = "hub"
 PEER = "no-op FastAPI endpoint"
 HUB_TARGET = "hub.app:app_from_environment"
-NOOP_TARGET = "infra.benchmarks.noop:create_noop_app"
+NOOP_TARGET = "hub.bench.noop:create_noop_app"
 _STARTUP_SECONDS = 60.0
 _WARM_UP_PUSHES = 20
 

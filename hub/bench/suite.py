@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 # Imported for their @register side effect.
-from infra.benchmarks import audit, http, ingest, policy  # noqa: F401
-from infra.benchmarks.core import BENCHMARKS, READS, Benchmark
+from hub.bench import audit, http, ingest, policy  # noqa: F401
+from hub.bench.core import BENCHMARKS, READS, Benchmark
 
 # The order of `hub bench all` and of docs/benchmarks.md: the path of one record, then audit.
 _ORDER = ("ingest", "http", "audit", "policy")

@@ -20,9 +20,9 @@ from consent.policy import Requester as PolicyRequester
 from domain.parties import Organisation, Role, organisation_id
 from domain.purposes import PURPOSES
 from domain.purposes import Role as PolicyRole  # the policy's own name for roles
-from infra.benchmarks.core import BenchResult, Latency, Options, alternate, register
-from infra.benchmarks.fill import fill_meldingen
-from infra.benchmarks.ingest import backends, databases, hub_persistence
+from hub.bench.core import BenchResult, Latency, Options, alternate, register
+from hub.bench.fill import fill_meldingen
+from hub.bench.ingest import backends, databases, hub_persistence
 from infra.persistence import StorePersistence
 
 PULL_GOAL = 1.5  # the large store's pull may take at most this many times the small store's
@@ -141,7 +141,7 @@ def pull_direct(p: StorePersistence, after: int, limit: int) -> int:
 
 def pull_adapter(p: StorePersistence, after: int, limit: int) -> int:
     """The pull as the API runs it: `adapters.leerplicht.feed` (weighing and logging included)."""
-    answer = leerplicht.feed(p, LEERPLICHT, GEMEENTE, after, limit)  # type: ignore[attr-defined]
+    answer = leerplicht.feed(p, LEERPLICHT, GEMEENTE, after, limit)
     return len(answer.body["items"])
 
 
@@ -211,7 +211,7 @@ def _pull_results(backend: str, root: Path, options: Options) -> BenchResult:
             f"timed: {how}",
             f"{options.pulls} pulls per store per round from random cursors of {GEMEENTE}'s feed "
             f"({per_gemeente[0]:,} and {per_gemeente[1]:,} of its meldingen); figure = median pull per round",
-            "stores filled through Records.save in batches (infra/benchmarks/fill.py): sealed events and "
+            "stores filled through Records.save in batches (hub/bench/fill.py): sealed events and "
             "directory rows as the hub writes them",
         ),
     )

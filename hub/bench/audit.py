@@ -12,14 +12,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
+from typing import TypedDict
 
 from nacl.signing import SigningKey, VerifyKey
 
 from audit.chain import ChainedEntry
 from audit.entries import AccessEntry, Action
 from audit.verify import verify_log
-from infra.benchmarks.core import BenchResult, Options, alternate, register
-from infra.benchmarks.ingest import databases, hub_persistence, sealed_rate, workload
+from hub.bench.core import BenchResult, MissingExtra, Options, alternate, register
+from hub.bench.ingest import databases, hub_persistence, sealed_rate, workload
 from infra.persistence import StorePersistence
 
 VERIFY_GOAL = 0.5
@@ -67,11 +68,20 @@ _RELEASED = (
 )
 
 
+class _Common(TypedDict):
+    """The fields every built entry sets, whatever its action."""
+
+    subject: str
+    record_id: str
+    request_id: str
+    at: str
+
+
 def log_entry(i: int) -> AccessEntry:
     """The i-th entry of the built log: two writes (a school's push) to one disclosure (leerplicht's
     pull), with fresh record ids and pseudonyms; bodies of about 600-700 bytes, as the hub writes them."""
     subject = hashlib.sha256(i.to_bytes(8, "big")).hexdigest()
-    common = dict(
+    common = _Common(
         subject=subject,
         record_id=str(uuid.uuid4()),
         request_id=uuid.uuid4().hex,
@@ -187,7 +197,10 @@ def chain_rate(source: Source, size: int) -> float:
 def pymerkle_rate(source: Source, size: int) -> float:
     """Second peer: the `pymerkle` package building its RFC 9162-style tree (0x00/0x01 prefixes)
     over the bodies of the same entries, and its root."""
-    from pymerkle import InmemoryTree  # a dev extra: only the benchmark needs it
+    try:
+        from pymerkle import InmemoryTree  # the `bench` extra: only this peer needs it
+    except ImportError as missing:
+        raise MissingExtra(["audit"], ["pymerkle"]) from missing
 
     def build(entries: Iterable[ChainedEntry]) -> int:
         tree = InmemoryTree(algorithm="sha256")
@@ -222,7 +235,7 @@ def _append_results(options: Options, root: Path) -> BenchResult:
     )
 
 
-@register("audit", reads=("pushes", "log_entries", "verify_rounds"))
+@register("audit", reads=("pushes", "log_entries", "verify_rounds"), needs=("pymerkle",))
 def audit(options: Options) -> list[BenchResult]:
     """(a) Access-log entries appended as part of a push: `Records.save` of a verzuimmelding
     with its hash-chained log entry in the same transaction (the side write

@@ -15,7 +15,7 @@ from datetime import date
 from adapters.ports import DirectoryEntry, Requester
 from adapters.school.verzuim import KIND
 from domain.parties import Organisation, Role, organisation_id
-from infra.benchmarks.workload import meldingen
+from hub.bench.workload import meldingen
 from infra.db import Tx
 from infra.directory import Directory
 from infra.persistence import StorePersistence

@@ -7,8 +7,8 @@ the same run on the same machine: the ratio is the growth, which is what a natio
 adds to a school's push or leerplicht's pull.
 
 The meldingen are stored as pushes store them (sealed events and directory rows, many to a
-transaction: infra/benchmarks/fill.py); the log entries through the hub's own append path
-(infra/benchmarks/audit.py). The timed operations are the use cases themselves:
+transaction: hub/bench/fill.py); the log entries through the hub's own append path
+(hub/bench/audit.py). The timed operations are the use cases themselves:
 `adapters.school.verzuim.push`, `adapters.leerplicht.feed`, `audit.verify.verify_log` over the
 stored log, `AccessLogStore` proofs, and the log look-up behind a parent's inzage.
 """
@@ -29,13 +29,13 @@ from nacl.signing import SigningKey
 from adapters.school import verzuim
 from audit.verify import verify_log
 from domain.protocol import WETTELIJK
+from hub.bench.audit import grow_log, log_entry, verify_keys
+from hub.bench.core import BenchResult, Latency, Options
+from hub.bench.fill import WRITER, fill_meldingen
+from hub.bench.ingest import databases, hub_persistence
+from hub.bench.policy import GEMEENTE, FilledStore, pull_adapter, timed_pulls
+from hub.bench.workload import meldingen
 from infra.accesslog import AccessLogStore
-from infra.benchmarks.audit import grow_log, log_entry, verify_keys
-from infra.benchmarks.core import BenchResult, Latency, Options
-from infra.benchmarks.fill import WRITER, fill_meldingen
-from infra.benchmarks.ingest import databases, hub_persistence
-from infra.benchmarks.policy import GEMEENTE, FilledStore, pull_adapter, timed_pulls
-from infra.benchmarks.workload import meldingen
 from infra.persistence import StorePersistence
 
 _SEED = 20261128

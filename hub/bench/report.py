@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from infra.benchmarks.core import Benchmark, BenchResult, Latency, Options
-from infra.benchmarks.machine import Machine
+from hub.bench.core import Benchmark, BenchResult, Latency, Options
+from hub.bench.machine import Machine
 
 if TYPE_CHECKING:
-    from infra.benchmarks.scale import ScaleRun
+    from hub.bench.scale import ScaleRun
 
 HEADER = ("figure", "ours", "peer", "ratio", "goal", "met?")
 
@@ -226,7 +226,7 @@ def render_scale(
 ) -> str:
     """The generated section of docs/scaling.md for one backend's scale run."""
     # Imported here: the scale run pulls in the use cases, which `hub bench all` alone needs not.
-    from infra.benchmarks.scale import (
+    from hub.bench.scale import (
         NATIONAL_PUSHES_PER_YEAR,
         PEAK_FACTOR,
         SCHOOL_DAYS,
