@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-scale bench-quick demo clean-var
+.PHONY: run test lint bench bench-scale bench-quick demo clean-var reliability-report
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+
+# Rewrites docs/reliability.md from a passing run of tests/reliability; no other run writes it.
+reliability-report: $(STAMP)
+	@infra/deploy/ensure-postgres.sh
+	$(BIN)/python -m pytest tests/reliability --reliability-report docs/reliability.md
 
 bench: $(STAMP)
 	$(BIN)/hub bench all --write docs/benchmarks.md

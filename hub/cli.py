@@ -22,7 +22,7 @@ from infra.orgs import RegistryError
 from infra.retention import shred_logged
 from infra.sealing import KEY_BYTES
 from infra.secretfiles import SecretMissing, read_or_create
-from infra.settings import Settings
+from infra.settings import Settings, SettingsError
 
 app = typer.Typer(help="Ketenhub: the hub's operator and auditor commands.", no_args_is_help=True)
 org_app = typer.Typer(help="Register parties and their keys.", no_args_is_help=True)
@@ -279,4 +279,8 @@ def demo(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SettingsError as e:  # a bad HUB_* value: one line per variable, no traceback
+        typer.secho(str(e), fg=typer.colors.RED, err=True)
+        raise SystemExit(2) from None

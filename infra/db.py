@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.engine import Dialect as SQLDialect
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 Dialect = Literal["sqlite", "postgres"]
 Params = Mapping[str, Any]
@@ -27,10 +29,10 @@ Params = Mapping[str, Any]
 # per parameter), so the SQL sent is what a hand-written statement would be.
 _DIALECTS: dict[Dialect, SQLDialect] = {
     "sqlite": SQLiteDialect(paramstyle="qmark"),
-    "postgres": PGDialect(paramstyle="format"),
+    "postgres": PGDialect(paramstyle="format"),  # type: ignore[no-untyped-call]
 }
-# The dialect's own INSERT, for ON CONFLICT clauses.
-INSERTS = {"sqlite": sqlite.insert, "postgres": postgresql.insert}
+# The dialect's own INSERT, for ON CONFLICT clauses (the two share no typed base that has them).
+INSERTS: dict[Dialect, Callable[[Table], Any]] = {"sqlite": sqlite.insert, "postgres": postgresql.insert}
 
 
 class Statement:
@@ -52,6 +54,7 @@ class Statement:
         if found is None:
             clause = self._build if isinstance(self._build, ClauseElement) else self._build(dialect)
             compiled = clause.compile(dialect=_DIALECTS[dialect])
+            assert isinstance(compiled, SQLCompiler)
             names = tuple(compiled.positiontup or ())
             fixed = {n: b.effective_value for n, b in compiled.binds.items() if not b.required and n in names}
             found = self._compiled[dialect] = (compiled.string, names, fixed)
@@ -99,7 +102,8 @@ class Tx:
             return
         if isinstance(statement, Statement):
             sql, names, fixed = statement.compiled(self.dialect)
-            self._cursor.executemany(sql, [tuple({**fixed, **r}[n] for n in names) for r in rows])  # type: ignore[call-overload]
+            named = cast(Sequence[Params], rows)
+            self._cursor.executemany(sql, [tuple({**fixed, **r}[n] for n in names) for r in named])
         else:
             self._cursor.executemany(self._bound(statement, ())[0], [tuple(r) for r in rows])
 

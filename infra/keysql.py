@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import BigInteger, LargeBinary, Text, delete, exists, func, insert, literal_column, select, update
 from sqlalchemy import bindparam as p
-from sqlalchemy.sql import ClauseElement
 
 from infra.db import INSERTS, Dialect, Statement
 from infra.schema import data_keys as dk
@@ -20,7 +20,7 @@ META_INSERT = Statement(insert(meta))
 META_SET = Statement(update(meta).where(meta.c.name == p("name")).values(value=p("new_value")))
 
 
-def _meta_upsert(dialect: Dialect) -> ClauseElement:
+def _meta_upsert(dialect: Dialect) -> Any:
     statement = INSERTS[dialect](meta)
     return statement.on_conflict_do_update(index_elements=[meta.c.name], set_={"value": statement.excluded.value})
 
@@ -60,7 +60,7 @@ KEY_BY_LEGACY_ID = Statement(
 )
 
 
-def _insert_data_key(dialect: Dialect) -> ClauseElement:
+def _insert_data_key(dialect: Dialect) -> Any:
     """A new pupil's key, inserted only if it was never shredded and only while the very purpose-key
     row it is wrapped under still exists (locked FOR SHARE on PostgreSQL until commit)."""
     key_id, purpose, version, wrapped = (
@@ -69,7 +69,7 @@ def _insert_data_key(dialect: Dialect) -> ClauseElement:
         p("version", type_=BigInteger),
         p("kek_wrapped", type_=LargeBinary),
     )
-    purpose_key_row = (
+    purpose_key_row: Any = (
         select(literal_column("1"))
         .where(pk.c.purpose == purpose, pk.c.version == version, pk.c.wrapped == wrapped)
         .with_for_update(read=True)

@@ -7,6 +7,7 @@ version table. The version table is `hub_alembic_version`, so the roles script c
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -23,6 +24,8 @@ from sqlalchemy.engine import make_url
 from infra.schema import metadata
 
 VERSION_TABLE = "hub_alembic_version"
+_ONE_AT_A_TIME = threading.Lock()
+SCHEMA_LOCK = "ketenhub schema"  # PostgreSQL: the advisory lock a migration holds, by hashtext
 _SCRIPTS = Path(__file__).parent / "migrations"
 
 
@@ -33,6 +36,11 @@ class SchemaOutOfDate(Exception):
 def owns(table: str) -> bool:
     """Whether a table is the hub's own (declared in infra/schema.py) or its version table."""
     return table in metadata.tables or table == VERSION_TABLE
+
+
+def include_name(name: str | None, kind: str, _parent: object) -> bool:
+    """Alembic's filter: only the hub's own tables are compared, never eventsourcing's."""
+    return kind != "table" or (name is not None and owns(name))
 
 
 def _config(connection: Connection | None = None) -> Config:
@@ -77,7 +85,9 @@ def connect(database_url: str) -> Iterator[Connection]:
 
 def upgrade(database_url: str) -> None:
     """Bring the store to the head revision (a new store: create every table; an older one: migrate)."""
-    with connect(database_url) as connection:
+    # Alembic's `context` and `op` are module-wide proxies: one migration per process at a time
+    # (processes are serialised by the database lock in env.py).
+    with _ONE_AT_A_TIME, connect(database_url) as connection:
         command.upgrade(_config(connection), "head")
 
 

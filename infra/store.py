@@ -6,6 +6,7 @@ import base64
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import JSONTranscoder, Mapper, Recording
@@ -61,7 +62,7 @@ _NEUTRAL_ENV = {
 }
 
 
-class Records(HubSQLite, Application):
+class Records(HubSQLite, Application[UUID]):
     """The event-sourced records of every purpose, sealed by the purpose-encrypting mapper."""
 
     name = "Hub"
@@ -87,7 +88,7 @@ class Records(HubSQLite, Application):
         self.keys.settled({key_context(r.domain_event) for r in recordings})
         return recordings
 
-    def construct_mapper(self) -> Mapper:
+    def construct_mapper(self) -> Mapper[UUID]:
         # The mapper needs the key store, and the key store the same database the
         # recorder will use: the factory already holds that datastore.
         dialect: Dialect = "postgres" if "postgres" in type(self.factory).__module__ else "sqlite"
@@ -107,7 +108,7 @@ class Secrets:
 
 def _master_key(settings: Settings, create: bool) -> bytes:
     if settings.master_key:
-        key = base64.b64decode(settings.master_key)
+        key = base64.b64decode(settings.master_key.get_secret_value())
         if len(key) != KEY_BYTES:
             raise SecretMissing("HUB_MASTER_KEY must be 32 bytes, base64-encoded")
         return key

@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import text
 
-from infra.migrate import VERSION_TABLE, owns
+from infra.migrate import SCHEMA_LOCK, VERSION_TABLE, include_name
 from infra.schema import metadata
 
 connection = context.config.attributes["connection"]
@@ -18,11 +18,11 @@ context.configure(
     connection=connection,
     target_metadata=metadata,
     version_table=VERSION_TABLE,
-    include_name=lambda name, kind, _parent: kind != "table" or owns(name),
+    include_name=include_name,
     transactional_ddl=True,
     render_as_batch=connection.dialect.name == "sqlite",
 )
 with context.begin_transaction():
     if connection.dialect.name == "postgresql":  # SQLite's transaction holds the write lock from BEGIN
-        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('ketenhub schema'))"))
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": SCHEMA_LOCK})
     context.run_migrations()

@@ -4,13 +4,19 @@ headers name the key id alone (version 0x01), stay readable and erasable."""
 
 from __future__ import annotations
 
-import threading
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import psycopg
 import pytest
 
 from infra.keystore import RecordErased
 from infra.mapper import LEGACY_MAGIC, MAGIC, key_ref_of
-from infra.migrate import VERSION_TABLE, SchemaOutOfDate, current, head, upgrade
+from infra.migrate import SCHEMA_LOCK, VERSION_TABLE, SchemaOutOfDate, current, head
 from infra.settings import Settings
 from infra.store import Store, open_store
 from tests.infra.test_store import Note, _note
@@ -52,6 +58,22 @@ def _as_first_layout(store: Store, notes: list[Note]) -> None:
                         stored.originator_version,
                     ),
                 )
+
+
+@contextmanager
+def _schema_locked(database_url: str) -> Iterator[None]:
+    """Hold what a migration takes first: PostgreSQL's advisory lock, SQLite's write lock."""
+    if database_url.startswith("postgresql"):
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (SCHEMA_LOCK,))
+            yield
+    else:
+        conn = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            conn.close()
 
 
 @pytest.fixture
@@ -126,20 +148,12 @@ def test_two_processes_migrating_at_once_migrate_once(settings: Settings) -> Non
     notes = [_note(first, bsn=bsn) for bsn in BSNS[:2]]
     _as_first_layout(first, notes)
     first.close()
-    failures: list[BaseException] = []
-
-    def migrate() -> None:
-        try:
-            upgrade(settings.database_url)
-        except BaseException as e:  # reported below, in the test's own thread
-            failures.append(e)
-
-    racers = [threading.Thread(target=migrate) for _ in range(2)]
-    for racer in racers:
-        racer.start()
-    for racer in racers:
-        racer.join()
-    assert failures == []
+    command = [sys.executable, "-c", f"from infra.migrate import upgrade; upgrade({settings.database_url!r})"]
+    with _schema_locked(settings.database_url):  # both get as far as the lock, then run in turn
+        racers = [subprocess.Popen(command, stderr=subprocess.PIPE) for _ in range(2)]
+        time.sleep(3)
+        assert [racer.poll() for racer in racers] == [None, None]  # both wait for the lock
+    assert [(racer.wait(timeout=120), racer.stderr.read()) for racer in racers] == [(0, b"")] * 2  # type: ignore[union-attr]
     assert current(settings.database_url) == head()
     again = open_store(settings.model_copy(update={"create_tables": False}))
     try:

@@ -16,6 +16,7 @@ Create Date: 2026-12-03
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -40,7 +41,7 @@ def _n(name: str, primary_key: bool = False) -> sa.Column[int]:
     return sa.Column(name, _SEQ, primary_key=primary_key, nullable=False, autoincrement=False)
 
 
-def _data_keys() -> tuple[str, list[sa.Column[object]], dict[str, object]]:
+def _data_keys() -> tuple[str, list[sa.Column[Any]], dict[str, Any]]:
     return (
         "hub_data_keys",
         [_t("subject", True), _t("purpose", True), _t("key_id"), _n("kek_version"), _b("wrapped"), _t("created_at")],
@@ -48,11 +49,11 @@ def _data_keys() -> tuple[str, list[sa.Column[object]], dict[str, object]]:
     )
 
 
-def _key_ids() -> tuple[str, list[sa.Column[object]], dict[str, object]]:
+def _key_ids() -> tuple[str, list[sa.Column[Any]], dict[str, Any]]:
     return "hub_key_ids", [_t("key_id", True), _t("subject"), _t("purpose")], {"sqlite_with_rowid": False}
 
 
-def _tables() -> list[tuple[str, list[sa.Column[object]], dict[str, object]]]:
+def _tables() -> list[tuple[str, list[sa.Column[Any]], dict[str, Any]]]:
     """(name, columns, options) in creation order; fresh objects on every call."""
     return [
         ("hub_meta", [_t("name", True), _b("value")], {}),
@@ -134,7 +135,7 @@ _INDEXES = {
 }
 
 
-def _create(name: str, columns: list[sa.Column[object]], options: dict[str, object]) -> None:
+def _create(name: str, columns: list[sa.Column[Any]], options: dict[str, Any]) -> None:
     op.create_table(name, *columns, **options)
     for index, on in _INDEXES.get(name, []):
         op.create_index(index, name, on)

@@ -1,0 +1,104 @@
+"""Schema versions: every store reaches the head revision through the migrations, the migrated
+schema is exactly infra/schema.py, and Alembic never touches eventsourcing's own tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from typer.testing import CliRunner
+
+from hub.cli import app
+from infra.migrate import VERSION_TABLE, SchemaOutOfDate, connect, current, head, include_name, owns, upgrade
+from infra.schema import metadata
+from infra.settings import Settings
+from infra.store import Store, open_store
+from tests.infra.test_store import _note
+from tests.ops.helpers import env_of, hub_cli
+
+
+def _differences(database_url: str, **opts: Any) -> list[Any]:
+    with connect(database_url) as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "version_table": VERSION_TABLE, **opts}
+        )
+        return list(compare_metadata(context, metadata))
+
+
+def _as_previous_release(store: Store) -> None:
+    """A store as the release before schema versions left it: every table, no version table."""
+    with store.db.transaction() as tx:
+        tx.execute(f"DROP TABLE {VERSION_TABLE}")
+
+
+def test_a_new_store_is_at_the_head_and_its_schema_is_the_declared_one(settings: Settings) -> None:
+    open_store(settings).close()
+    assert current(settings.database_url) == head()
+    assert _differences(settings.database_url, include_name=include_name) == []
+
+
+def test_alembic_leaves_eventsourcing_tables_alone(settings: Settings) -> None:
+    store = open_store(settings)
+    note = _note(store)
+    events_table = store.records.recorder.events_table_name  # type: ignore[attr-defined]
+    store.close()
+    # Unfiltered, a comparison would drop the tables eventsourcing made: the filter is what spares them.
+    unfiltered = {d[1].name for d in _differences(settings.database_url) if d[0] == "remove_table"}
+    assert events_table in unfiltered and not any(owns(name) for name in unfiltered)
+    upgrade(settings.database_url)  # at the head: nothing runs, nothing is dropped
+    again = open_store(settings)
+    try:
+        assert again.records.repository.get(note.id).naam == note.naam
+    finally:
+        again.close()
+
+
+def test_a_store_of_the_previous_release_is_adopted_by_hub_db_migrate(settings: Settings) -> None:
+    store = open_store(settings)
+    notes = [_note(store), _note(store, bsn="999990032")]
+    _as_previous_release(store)
+    store.close()
+    assert "current: none" in hub_cli(settings, "db", "status").output
+    with pytest.raises(SchemaOutOfDate, match="hub db migrate"):
+        open_store(settings.model_copy(update={"create_tables": False}))
+    assert f"schema at revision {head()}" in hub_cli(settings, "db", "migrate").output
+    assert hub_cli(settings, "db", "status", "--check").output.splitlines()[0] == f"current: {head()}"
+    api = open_store(settings.model_copy(update={"create_tables": False}))
+    try:
+        assert [api.records.repository.get(n.id).bsn for n in notes] == [n.bsn for n in notes]
+    finally:
+        api.close()
+    assert _differences(settings.database_url, include_name=include_name) == []
+
+
+def test_a_directory_from_before_changed_at_gets_the_column(settings: Settings) -> None:
+    store = open_store(settings)
+    note = _note(store)
+    _as_previous_release(store)
+    with store.db.transaction() as tx:
+        tx.execute(
+            "INSERT INTO hub_directory (seq, record_id, kind, purpose, owner_org, subject) VALUES (?, ?, ?, ?, ?, ?)",
+            (1, note.id.hex, "note", "verzuimmelding", "school:12AB00", note.subject),
+        )
+        tx.execute("ALTER TABLE hub_directory DROP COLUMN changed_at")
+    store.close()
+    upgrade(settings.database_url)
+    again = open_store(settings)
+    try:
+        with again.db.transaction(write=False) as tx:
+            # Counted from the migration: an unknown last change never erases early.
+            assert tx.execute("SELECT COUNT(*) FROM hub_directory WHERE changed_at IS NOT NULL").one() == (1,)
+        assert again.records.repository.get(note.id).naam == note.naam
+    finally:
+        again.close()
+    assert _differences(settings.database_url, include_name=include_name) == []
+
+
+def test_db_status_check_fails_on_a_store_behind_the_head(settings: Settings) -> None:
+    store = open_store(settings)
+    _as_previous_release(store)
+    store.close()
+    result = CliRunner().invoke(app, ["db", "status", "--check"], env=env_of(settings))
+    assert result.exit_code == 1 and f"head:    {head()}" in result.output
