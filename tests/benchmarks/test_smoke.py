@@ -73,6 +73,10 @@ def test_the_seal_through_the_public_binding_stands_beside_the_direct_call(quick
     share = sealing.extra[0]
     assert share.startswith("what the public binding's seal adds to a new pupil's event")
     assert "ingest sqlite: " in share and "%" in share and "events/s" in share
+    push = by_name["ingest sqlite: sealed store, new pupils, seal through nacl.bindings"]
+    assert push.peer_name == "the same, its seals at the direct call's cost, derived"
+    assert push.ours_rounds == by_name["ingest sqlite: sealed store, new pupils"].ours_rounds
+    assert (push.peer > push.ours) == (sealing.ours < sealing.peer)  # the derived peer saves what the seal costs
 
 
 @pytest.mark.parametrize("size", [0, 1, 700])
