@@ -130,7 +130,7 @@ def bench_ingest(
     write: Write = None,
     as_json: AsJson = False,
 ) -> None:
-    """Storing meldingen through the sealed store against plain eventsourcing."""
+    """Storing meldingen through the sealed store against plain eventsourcing; the seal beside the direct call."""
     _run(["ingest"], _options(quick, rounds=rounds, events=events, pupils=pupils, backend=backend), write, as_json)
 
 
