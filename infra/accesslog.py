@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from nacl.signing import SigningKey
 
@@ -24,25 +25,12 @@ from audit.chain import GENESIS, ChainedEntry, chain_hash, merkle_leaf
 from audit.entries import AccessEntry
 from audit.merkle import CompactRange, MerkleTree
 from audit.treehead import TreeHead, sign_tree_head
+from infra import logsql as sql
 from infra.db import Database, Tx
 from infra.recorders import SideWrite
 
-TABLES = (
-    "CREATE TABLE IF NOT EXISTS hub_access_log ("
-    " seq BIGINT PRIMARY KEY, subject TEXT, body BLOB NOT NULL,"
-    " prev_hash BLOB NOT NULL, entry_hash BLOB NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS hub_access_log_subject ON hub_access_log (subject)",
-    "CREATE TABLE IF NOT EXISTS hub_access_state ("
-    " id BIGINT PRIMARY KEY, size BIGINT NOT NULL, last_hash BLOB NOT NULL, frontier BLOB NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS hub_tree_heads ("
-    " size BIGINT PRIMARY KEY, root BLOB NOT NULL, signed_at TEXT NOT NULL,"
-    " key_id TEXT NOT NULL, signature BLOB NOT NULL)",
-)
-
 HEAD_EVERY = 1000  # entries a published head may lag behind before a read signs a new one
 HEAD_MAX_AGE = timedelta(minutes=5)  # ... or time since the newest head, if the log grew
-_HEAD_COLUMNS = "size, root, signed_at, key_id, signature"
-_ENTRY_COLUMNS = "seq, body, prev_hash, entry_hash"
 
 
 def utc_now() -> str:
@@ -58,11 +46,11 @@ class HeadSigner:
     every: int = HEAD_EVERY
 
 
-def _head(row: tuple) -> TreeHead:
+def _head(row: tuple[Any, ...]) -> TreeHead:
     return TreeHead(int(row[0]), bytes(row[1]), str(row[2]), str(row[3]), bytes(row[4]))
 
 
-def _entry(row: tuple) -> ChainedEntry:
+def _entry(row: tuple[Any, ...]) -> ChainedEntry:
     return ChainedEntry(int(row[0]), bytes(row[1]), bytes(row[2]), bytes(row[3]))
 
 
@@ -81,15 +69,10 @@ class AccessLogStore:
 
     # -- appending ------------------------------------------------------------------
     def _state(self, tx: Tx) -> tuple[int, bytes, CompactRange]:
-        lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
-        row = tx.execute(f"SELECT size, last_hash, frontier FROM hub_access_state WHERE id = 1{lock}").one()
+        row = tx.execute(sql.STATE, {}).one()
         if row is None:
-            tx.execute(
-                "INSERT INTO hub_access_state (id, size, last_hash, frontier) VALUES (1, 0, ?, ?)"
-                " ON CONFLICT (id) DO NOTHING",
-                (GENESIS, b""),
-            )
-            row = tx.execute(f"SELECT size, last_hash, frontier FROM hub_access_state WHERE id = 1{lock}").one()
+            tx.execute(sql.STATE_INIT, {"id": 1, "size": 0, "last_hash": GENESIS, "frontier": b""})
+            row = tx.execute(sql.STATE, {}).one()
         assert row is not None
         size, packed = int(row[0]), bytes(row[2])
         # The range this process last wrote, if the stored state is still exactly that one
@@ -105,23 +88,20 @@ class AccessLogStore:
         size, last, tree = self._state(tx)
         start = size
         at = at or utc_now()
-        rows: list[tuple[int, str | None, bytes, bytes, bytes]] = []
+        rows: list[dict[str, Any]] = []
         for entry in entries:
             body = entry.body(at)
             entry_hash = chain_hash(last, body)
-            rows.append((size, entry.subject, body, last, entry_hash))
+            rows.append(
+                {"seq": size, "subject": entry.subject, "body": body, "prev_hash": last, "entry_hash": entry_hash}
+            )
             size, last = size + 1, entry_hash
         # One statement and one tree update for a whole feed page's entries.
-        tx.executemany(
-            "INSERT INTO hub_access_log (seq, subject, body, prev_hash, entry_hash) VALUES (?,?,?,?,?)", rows
-        )
-        tree.extend(merkle_leaf(row[4]) for row in rows)
-        seqs = [row[0] for row in rows]
+        tx.executemany(sql.APPEND, rows)
+        tree.extend(merkle_leaf(row["entry_hash"]) for row in rows)
+        seqs = list(range(start, size))
         packed = tree.pack()
-        tx.execute(
-            "UPDATE hub_access_state SET size = ?, last_hash = ?, frontier = ? WHERE id = 1",
-            (size, last, packed),
-        )
+        tx.execute(sql.STATE_SET, {"new_size": size, "new_last_hash": last, "new_frontier": packed})
         self._written = (size, packed, tree)
         signer = self.signer
         if signer is not None and size // signer.every > start // signer.every:
@@ -130,7 +110,11 @@ class AccessLogStore:
 
     def side_write(self, entries: Sequence[AccessEntry], at: str = "") -> SideWrite:
         """For `Records.save`: the entries commit with the events, or neither does."""
-        return lambda tx: self.append_in(tx, entries, at) and None
+
+        def write(tx: Tx) -> None:
+            self.append_in(tx, entries, at)
+
+        return write
 
     def append(self, entries: Sequence[AccessEntry], at: str = "") -> list[int]:
         """Append in a transaction of its own (disclosures and refusals, which write no events)."""
@@ -140,7 +124,7 @@ class AccessLogStore:
     # -- reading --------------------------------------------------------------------
     def size(self) -> int:
         with self._db.transaction(write=False) as tx:
-            row = tx.execute("SELECT size FROM hub_access_state WHERE id = 1").one()
+            row = tx.execute(sql.SIZE, {}).one()
         return 0 if row is None else int(row[0])
 
     def entries(self, start: int = 0, stop: int | None = None, batch: int = 5000) -> Iterator[ChainedEntry]:
@@ -149,10 +133,7 @@ class AccessLogStore:
         while stop is None or seq < stop:
             limit = batch if stop is None else min(batch, stop - seq)
             with self._db.transaction(write=False) as tx:
-                rows = tx.execute(
-                    f"SELECT {_ENTRY_COLUMNS} FROM hub_access_log WHERE seq >= ? ORDER BY seq LIMIT ?",
-                    (seq, limit),
-                ).all()
+                rows = tx.execute(sql.ENTRIES_FROM, {"start": seq, "limit": limit}).all()
             if not rows:
                 return
             yield from map(_entry, rows)
@@ -162,22 +143,17 @@ class AccessLogStore:
         """The entry hashes of `start`..`stop` (all a tree needs: a tenth of the bytes of the entries)."""
         for first in range(start, stop, batch):
             with self._db.transaction(write=False) as tx:
-                rows = tx.execute(
-                    "SELECT entry_hash FROM hub_access_log WHERE seq >= ? AND seq < ? ORDER BY seq",
-                    (first, min(stop, first + batch)),
-                ).all()
+                rows = tx.execute(sql.ENTRY_HASHES, {"start": first, "stop": min(stop, first + batch)}).all()
             yield from (bytes(r[0]) for r in rows)
 
     def entry(self, seq: int) -> ChainedEntry | None:
         with self._db.transaction(write=False) as tx:
-            row = tx.execute(f"SELECT {_ENTRY_COLUMNS} FROM hub_access_log WHERE seq = ?", (seq,)).one()
+            row = tx.execute(sql.ENTRY, {"seq": seq}).one()
         return None if row is None else _entry(row)
 
     def entries_of(self, subject: str) -> list[ChainedEntry]:
         with self._db.transaction(write=False) as tx:
-            rows = tx.execute(
-                f"SELECT {_ENTRY_COLUMNS} FROM hub_access_log WHERE subject = ? ORDER BY seq", (subject,)
-            ).all()
+            rows = tx.execute(sql.ENTRIES_OF, {"subject": subject}).all()
         return [_entry(r) for r in rows]
 
     # -- proofs ---------------------------------------------------------------------
@@ -206,13 +182,19 @@ class AccessLogStore:
 
     # -- tree heads -----------------------------------------------------------------
     def _sign_in(self, tx: Tx, signing_key: SigningKey, key_id: str, size: int, tree: CompactRange) -> TreeHead:
-        existing = tx.execute(f"SELECT {_HEAD_COLUMNS} FROM hub_tree_heads WHERE size = ?", (size,)).one()
+        existing = tx.execute(sql.HEAD, {"size": size}).one()
         if existing is not None:
             return _head(existing)
         head = sign_tree_head(signing_key, key_id, size, tree.root(), utc_now())
         tx.execute(
-            f"INSERT INTO hub_tree_heads ({_HEAD_COLUMNS}) VALUES (?,?,?,?,?)",
-            (head.size, head.root, head.timestamp, head.key_id, head.signature),
+            sql.HEAD_INSERT,
+            {
+                "size": head.size,
+                "root": head.root,
+                "signed_at": head.timestamp,
+                "key_id": head.key_id,
+                "signature": head.signature,
+            },
         )
         return head
 
@@ -236,15 +218,15 @@ class AccessLogStore:
 
     def heads(self) -> list[TreeHead]:
         with self._db.transaction(write=False) as tx:
-            rows = tx.execute(f"SELECT {_HEAD_COLUMNS} FROM hub_tree_heads ORDER BY size").all()
+            rows = tx.execute(sql.HEADS, {}).all()
         return [_head(r) for r in rows]
 
     def head(self, size: int) -> TreeHead | None:
         with self._db.transaction(write=False) as tx:
-            row = tx.execute(f"SELECT {_HEAD_COLUMNS} FROM hub_tree_heads WHERE size = ?", (size,)).one()
+            row = tx.execute(sql.HEAD, {"size": size}).one()
         return None if row is None else _head(row)
 
     def latest_head(self) -> TreeHead | None:
         with self._db.transaction(write=False) as tx:
-            row = tx.execute(f"SELECT {_HEAD_COLUMNS} FROM hub_tree_heads ORDER BY size DESC LIMIT 1").one()
+            row = tx.execute(sql.LATEST_HEAD, {}).one()
         return None if row is None else _head(row)

@@ -13,16 +13,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from infra.db import Database, Tx
+from sqlalchemy import bindparam as p
+from sqlalchemy import insert, select
+
+from infra.db import Database, Statement, Tx
 from infra.recorders import SideWrite
+from infra.schema import idempotency as idem
 from infra.sealing import seal, unseal
 
-TABLES = (
-    "CREATE TABLE IF NOT EXISTS hub_idempotency ("
-    " org_id TEXT NOT NULL, idem_key TEXT NOT NULL, request_hash TEXT NOT NULL,"
-    " status BIGINT NOT NULL, response BLOB NOT NULL, created_at TEXT NOT NULL,"
-    " PRIMARY KEY (org_id, idem_key))",
+_FIND = Statement(
+    select(idem.c.request_hash, idem.c.status, idem.c.response).where(
+        idem.c.org_id == p("org_id"), idem.c.idem_key == p("idem_key")
+    )
 )
+# A plain INSERT: a key taken meanwhile fails the whole transaction (the primary key).
+_REMEMBER = Statement(insert(idem))
 
 
 @dataclass(frozen=True)
@@ -50,10 +55,7 @@ class IdempotencyStore:
 
     def find(self, org_id: str, idem_key: str) -> StoredAnswer | None:
         with self._db.transaction(write=False) as tx:
-            row = tx.execute(
-                "SELECT request_hash, status, response FROM hub_idempotency WHERE org_id = ? AND idem_key = ?",
-                (org_id, idem_key),
-            ).one()
+            row = tx.execute(_FIND, {"org_id": org_id, "idem_key": idem_key}).one()
         if row is None:
             return None
         body = json.loads(unseal(self._key, bytes(row[2]), self._aad(org_id, idem_key)))
@@ -65,9 +67,15 @@ class IdempotencyStore:
 
         def write(tx: Tx) -> None:
             tx.execute(
-                "INSERT INTO hub_idempotency (org_id, idem_key, request_hash, status, response, created_at)"
-                " VALUES (?,?,?,?,?,?)",
-                (org_id, idem_key, req_hash, status, sealed, datetime.now(UTC).isoformat(timespec="seconds")),
+                _REMEMBER,
+                {
+                    "org_id": org_id,
+                    "idem_key": idem_key,
+                    "request_hash": req_hash,
+                    "status": status,
+                    "response": sealed,
+                    "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                },
             )
 
         return write

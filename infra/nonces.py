@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import time
 
-from infra.db import Database
+from sqlalchemy import bindparam as p
+from sqlalchemy import delete
 
-TABLES = (
-    "CREATE TABLE IF NOT EXISTS hub_nonces ("
-    " key_id TEXT NOT NULL, nonce TEXT NOT NULL, seen_at BIGINT NOT NULL,"
-    " PRIMARY KEY (key_id, nonce))",
+from infra.db import INSERTS, Database, Statement
+from infra.schema import nonces
+
+_PURGE = Statement(delete(nonces).where(nonces.c.seen_at < p("before")))
+# ON CONFLICT keeps two concurrent requests with one nonce from both passing.
+_FIRST_USE = Statement(
+    lambda d: INSERTS[d](nonces).on_conflict_do_nothing(index_elements=[nonces.c.key_id, nonces.c.nonce])
 )
 
 
@@ -29,11 +33,7 @@ class NonceLedger:
         with self._db.transaction(durable=False) as tx:
             if now - self._last_purge > self._window:
                 # A nonce older than the window cannot pass the `created` check anyway.
-                tx.execute("DELETE FROM hub_nonces WHERE seen_at < ?", (int(now) - 2 * self._window,))
+                tx.execute(_PURGE, {"before": int(now) - 2 * self._window})
                 self._last_purge = now
-            # ON CONFLICT keeps two concurrent requests with one nonce from both passing.
-            inserted = tx.execute(
-                "INSERT INTO hub_nonces (key_id, nonce, seen_at) VALUES (?,?,?) ON CONFLICT (key_id, nonce) DO NOTHING",
-                (key_id, nonce, int(now)),
-            ).rowcount()
+            inserted = tx.execute(_FIRST_USE, {"key_id": key_id, "nonce": nonce, "seen_at": int(now)}).rowcount()
         return inserted == 1

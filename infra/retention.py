@@ -12,16 +12,55 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from uuid import UUID
+
+from sqlalchemy import bindparam as p
+from sqlalchemy import exists, func, literal_column, select
 
 from audit.entries import AccessEntry, Action
 from domain.purposes import PURPOSES, Purpose
 from infra.accesslog import AccessLogStore, utc_now
-from infra.db import Database, Tx
+from infra.db import Database, Statement, Tx
 from infra.keystore import KeyStore, destroy_keys
+from infra.schema import data_keys as dk
+from infra.schema import directory as d
 
 HUB_ORG = "hub"  # the hub itself, as the actor of the entries it writes on its own
 _CHUNK = 10_000  # key ids per statement when re-applying a shred list (SQLite allows 32,766 parameters)
+
+_OF_PUPIL = (d.c.purpose == p("purpose"), d.c.subject == p("subject"))
+# Every pupil of a purpose who still has a key, with the last change of their records, if every
+# record has one and the newest is at or before a bound.
+_EXPIRED = Statement(
+    select(d.c.subject, func.max(d.c.changed_at))
+    .where(d.c.purpose == p("purpose"), exists().where(dk.c.purpose == d.c.purpose, dk.c.subject == d.c.subject))
+    .group_by(d.c.subject)
+    .having(func.count() == func.count(d.c.changed_at), func.max(d.c.changed_at) <= p("bound"))
+    .order_by(d.c.subject)
+)
+# The pupil's key, locked FOR UPDATE on PostgreSQL (SQLite renders no lock: its write lock is held from BEGIN).
+_LOCK_KEY = Statement(
+    select(literal_column("1")).where(dk.c.subject == p("subject"), dk.c.purpose == p("purpose")).with_for_update()
+)
+# Labelled: PostgreSQL rows come back keyed by column name.
+_CHANGES = Statement(
+    select(
+        func.count().label("n"), func.count(d.c.changed_at).label("known"), func.max(d.c.changed_at).label("last")
+    ).where(*_OF_PUPIL)
+)
+_RECORDS = Statement(select(d.c.record_id).where(*_OF_PUPIL).order_by(d.c.seq))
+
+
+@lru_cache(maxsize=8)
+def _live_keys_of(count: int) -> Statement:
+    """(key id, purpose, subject) of those of `count` key ids that still exist, locked FOR UPDATE on
+    PostgreSQL: parameters k0 .. k{count - 1}. Chunks are full but for the last: few shapes."""
+    return Statement(
+        select(dk.c.key_id, dk.c.purpose, dk.c.subject)
+        .where(dk.c.key_id.in_([p(f"k{i}") for i in range(count)]))
+        .with_for_update()
+    )
 
 
 def iso(moment: datetime) -> str:
@@ -90,13 +129,7 @@ class RetentionSweep:
             # A coarse bound in SQL (a year lasts at least 365 days), the exact rule below.
             bound = iso(now - timedelta(days=365 * purpose.retention.years) + timedelta(days=1))
             with self._db.transaction(write=False) as tx:
-                rows = tx.execute(
-                    "SELECT d.subject, MAX(d.changed_at) FROM hub_directory d WHERE d.purpose = ?"
-                    " AND EXISTS (SELECT 1 FROM hub_data_keys k WHERE k.purpose = d.purpose AND k.subject = d.subject)"
-                    " GROUP BY d.subject HAVING COUNT(*) = COUNT(d.changed_at) AND MAX(d.changed_at) <= ?"
-                    " ORDER BY d.subject",
-                    (purpose.name, bound),
-                ).all()
+                rows = tx.execute(_EXPIRED, {"purpose": purpose.name, "bound": bound}).all()
                 for subject, last in rows:
                     end = _ended(purpose, last, now)
                     if end is not None:
@@ -124,20 +157,9 @@ class RetentionSweep:
             # Lock the key first: a push that still holds it (FOR SHARE) commits before we go
             # on, and then the check below sees its directory row and leaves the key alone. On
             # SQLite the same by the write lock, held from BEGIN (infra/sqlitepool.py).
-            lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
-            has_key = (
-                tx.execute(
-                    f"SELECT 1 FROM hub_data_keys WHERE subject = ? AND purpose = ?{lock}",
-                    (candidate.subject, candidate.purpose),
-                ).one()
-                is not None
-            )
-            row = tx.execute(
-                # Aliased: PostgreSQL rows come back keyed by column name.
-                "SELECT COUNT(*) AS n, COUNT(changed_at) AS known, MAX(changed_at) AS last FROM hub_directory"
-                " WHERE purpose = ? AND subject = ?",
-                (candidate.purpose, candidate.subject),
-            ).one()
+            pupil = {"purpose": candidate.purpose, "subject": candidate.subject}
+            has_key = tx.execute(_LOCK_KEY, pupil).one() is not None
+            row = tx.execute(_CHANGES, pupil).one()
             if not has_key or row is None or row[0] != row[1]:
                 return None
             end = _ended(purpose, row[2], now)
@@ -172,9 +194,7 @@ class RetentionSweep:
 
 
 def _records(tx: Tx, purpose: str, subject: str) -> tuple[str, ...]:
-    rows = tx.execute(
-        "SELECT record_id FROM hub_directory WHERE purpose = ? AND subject = ? ORDER BY seq", (purpose, subject)
-    ).all()
+    rows = tx.execute(_RECORDS, {"purpose": purpose, "subject": subject}).all()
     return tuple(str(UUID(str(r[0]))) for r in rows)
 
 
@@ -252,13 +272,9 @@ def reapply_shreds(
 def _live_keys(tx: Tx, key_ids: list[str]) -> dict[str, tuple[str, str]]:
     """(purpose, subject) of those of `key_ids` that still exist, locked on PostgreSQL. The key
     table is keyed by pupil, not by key id: one pass over it per chunk of ids."""
-    lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
     found: dict[str, tuple[str, str]] = {}
     for start in range(0, len(key_ids), _CHUNK):
         chunk = key_ids[start : start + _CHUNK]
-        rows = tx.execute(
-            f"SELECT key_id, purpose, subject FROM hub_data_keys WHERE key_id IN ({','.join('?' * len(chunk))}){lock}",
-            chunk,
-        ).all()
+        rows = tx.execute(_live_keys_of(len(chunk)), {f"k{i}": k for i, k in enumerate(chunk)}).all()
         found.update((str(k), (str(p), str(s))) for k, p, s in rows)
     return found
