@@ -394,14 +394,9 @@ def decide(request: DisclosureRequest) -> Decision:
     )
 
 
-# DisclosureRequest, Requester and SubjectContext are re-exported for
-# infra/benchmarks/policy.py, which still imports them from here.
 __all__ = [
     "POLICY_VERSION",
     "ROLE_SCOPE",
-    "DisclosureRequest",
-    "Requester",
-    "SubjectContext",
     "consent_failure",
     "covered_by_consent",
     "decide",

@@ -109,7 +109,7 @@ def key_refs_of(stored_events: Iterable[StoredEvent]) -> set[KeyRef]:
     return {key_ref_of(s.state)[0] for s in stored_events}
 
 
-class SealingMapper(Mapper):
+class SealingMapper(Mapper[uuid.UUID]):
     """Transcodes, then seals under the data key of the event's (purpose, pupil)."""
 
     def __init__(self, transcoder: Transcoder, keystore: KeyStore) -> None:

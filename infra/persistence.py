@@ -27,11 +27,6 @@ from infra.keystore import RecordErased
 from infra.recorders import SideWrite
 from infra.store import Store
 
-# No DDL: the tables are in infra/schema.py and the migrations create them (open_store runs
-# them). Empty until infra/benchmarks/ingest.py stops passing it to open_store's unused
-# `extra_tables`; then this goes too.
-TABLES: tuple[str, ...] = ()
-
 
 class StorePersistence:
     """`adapters.ports.Persistence` on the hub's store."""

@@ -160,7 +160,7 @@ def _probe_is_new(env: dict[str, str]) -> bool:
         probe.close()
 
 
-def open_store(settings: Settings, extra_tables: tuple[str, ...] = ()) -> Store:
+def open_store(settings: Settings) -> Store:
     """Open the store that `settings` names: migrated to the head revision first where this process
     may run DDL (HUB_CREATE_TABLES), else refused unless it is there already."""
     # A least-privilege role may run no DDL at all (infra/deploy/postgres-roles.sql).

@@ -25,7 +25,6 @@ from domain.verzuimmelding import Verzuimmelding
 from hub.bench import seal
 from hub.bench.core import BenchResult, Options, alternate, register
 from hub.bench.workload import Melding, meldingen
-from infra import persistence
 from infra.persistence import StorePersistence
 from infra.pgcluster import Cluster
 from infra.pseudonym import Pseudonymiser
@@ -116,7 +115,7 @@ def hub_persistence(url: str, root: Path) -> Iterator[StorePersistence]:
         signing_key_file=var / "hub-signing.key",
         _env_file=None,
     )
-    store = open_store(settings, extra_tables=persistence.TABLES)
+    store = open_store(settings)
     try:
         yield StorePersistence(store)
     finally:

@@ -15,11 +15,12 @@ from typing import Any
 from adapters import leerplicht
 from adapters.ports import DirectoryEntry, Requester
 from adapters.school.verzuim import KIND
-from consent.policy import DisclosureRequest, SubjectContext, decide
-from consent.policy import Requester as PolicyRequester
+from consent.policy import decide
+from consent.request import DisclosureRequest, SubjectContext
+from consent.request import Requester as PolicyRequester
+from domain.catalogue import PURPOSES
 from domain.parties import Organisation, Role, organisation_id
-from domain.purposes import PURPOSES
-from domain.purposes import Role as PolicyRole  # the policy's own name for roles
+from domain.parties import Role as PolicyRole  # the policy's own name for roles
 from hub.bench.core import BenchResult, Latency, Options, alternate, register
 from hub.bench.fill import fill_meldingen
 from hub.bench.ingest import backends, databases, hub_persistence

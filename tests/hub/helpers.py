@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from domain.identifiers import generate_test_bsn
-from infra.benchmarks import workload
+from hub.bench import workload
 
 _rng = random.Random(20261123)
 
