@@ -76,7 +76,7 @@ def config_docs(
 @db_app.command("migrate")
 def db_migrate() -> None:
     """Upgrade the schema to this release's head revision (a new store: create it); run as the
-    owner role, with the API stopped, before the API starts."""
+    owner role before the API starts, then postgres-roles.sql for the grants (docs/operations.md)."""
     settings = Settings(create_tables=True)
     build_hub(settings).close()
     typer.echo(f"schema at revision {migrate.current(settings.database_url)} (head)")

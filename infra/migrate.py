@@ -18,8 +18,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine, event
+from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 
 from infra.schema import metadata
 
@@ -66,14 +67,15 @@ def _sqlalchemy_url(database_url: str) -> Any:
 
 
 @contextmanager
-def connect(database_url: str) -> Iterator[Connection]:
-    """A connection of its own for migrations. On SQLite the driver's own transaction handling is
-    off and every transaction begins IMMEDIATE, so DDL is transactional and a second migrating
-    process waits for the first instead of failing (SQLAlchemy's documented pysqlite recipe)."""
+def connect(database_url: str, *, write: bool = True) -> Iterator[Connection]:
+    """A connection of its own for migrations. On SQLite, for writing, the driver's own transaction
+    handling is off and every transaction begins IMMEDIATE, so DDL is transactional and a second
+    migrating process waits for the first instead of failing (SQLAlchemy's pysqlite recipe); a
+    reading connection takes no write lock."""
     url = _sqlalchemy_url(database_url)
     sqlite = url.get_backend_name() == "sqlite"
     engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {"connect_timeout": 10})
-    if sqlite:
+    if sqlite and write:
         event.listen(engine, "connect", lambda dbapi, _record: setattr(dbapi, "isolation_level", None))
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     try:
@@ -83,18 +85,48 @@ def connect(database_url: str) -> Iterator[Connection]:
         engine.dispose()
 
 
-def upgrade(database_url: str) -> None:
-    """Bring the store to the head revision (a new store: create every table; an older one: migrate)."""
-    # Alembic's `context` and `op` are module-wide proxies: one migration per process at a time
-    # (processes are serialised by the database lock in env.py).
+@contextmanager
+def migrated(database_url: str) -> Iterator[None]:
+    """Upgrade the store to the head revision (a new store: create every table; an older one:
+    migrate) and hold the schema lock until the block ends, so that what the block creates too
+    (eventsourcing's own tables, made by the first `Records`) is made by one process at a time.
+    On SQLite the database's own locking serialises those CREATE TABLE IF NOT EXISTS."""
+    # Alembic's `context` and `op` are module-wide proxies: one migration per process at a time.
     with _ONE_AT_A_TIME, connect(database_url) as connection:
-        command.upgrade(_config(connection), "head")
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:  # a session lock: env.py's transaction lock on the same key is then its own
+            connection.execute(text("SELECT pg_advisory_lock(hashtext(:name))"), {"name": SCHEMA_LOCK})
+            connection.commit()
+        try:
+            command.upgrade(_config(connection), "head")
+            yield
+        finally:
+            if postgres:
+                connection.execute(text("SELECT pg_advisory_unlock(hashtext(:name))"), {"name": SCHEMA_LOCK})
+                connection.commit()
+
+
+def upgrade(database_url: str) -> None:
+    """Bring the store to the head revision."""
+    with migrated(database_url):
+        pass
 
 
 def current(database_url: str) -> str | None:
     """The store's revision (None: a store made before versions were kept, or an empty one)."""
-    with connect(database_url) as connection:
-        return MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
+        return None  # and no empty file left behind by asking
+    with connect(database_url, write=False) as connection:
+        try:
+            return MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
+        except ProgrammingError as e:
+            if "permission denied" not in str(e):
+                raise
+            raise SchemaOutOfDate(
+                f"this role may not read {VERSION_TABLE}: run infra/deploy/postgres-roles.sql again "
+                "after `hub db migrate` (docs/operations.md, Upgrades)"
+            ) from None
 
 
 def require_head(database_url: str) -> None:

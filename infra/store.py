@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from infra.db import Database, Dialect
 from infra.keystore import KeyStore, StaleKey
 from infra.mapper import DateAsISO, SealingMapper, key_context
-from infra.migrate import require_head, upgrade
+from infra.migrate import migrated, require_head
 from infra.pseudonym import PEPPER_BYTES, Pseudonymiser
 from infra.sealing import KEY_BYTES
 from infra.secretfiles import SecretMissing, read_or_create
@@ -166,10 +166,12 @@ def open_store(settings: Settings) -> Store:
     # A least-privilege role may run no DDL at all (infra/deploy/postgres-roles.sql).
     env = {**persistence_env(settings.database_url), "CREATE_TABLE": "yes" if settings.create_tables else "no"}
     if settings.create_tables:
-        upgrade(settings.database_url)
+        with migrated(settings.database_url):  # eventsourcing's tables too, one process at a time
+            store_is_new = _probe_is_new(env)
     else:
         require_head(settings.database_url)
-    secrets = load_secrets(settings, store_is_new=_probe_is_new(env))
+        store_is_new = _probe_is_new(env)
+    secrets = load_secrets(settings, store_is_new=store_is_new)
     records = Records(env, master_key=secrets.master_key)
     try:
         records.keys.check_master_key()

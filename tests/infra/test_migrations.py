@@ -3,6 +3,11 @@ schema is exactly infra/schema.py, and Alembic never touches eventsourcing's own
 
 from __future__ import annotations
 
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,3 +107,53 @@ def test_db_status_check_fails_on_a_store_behind_the_head(settings: Settings) ->
     store.close()
     result = CliRunner().invoke(app, ["db", "status", "--check"], env=env_of(settings))
     assert result.exit_code == 1 and f"head:    {head()}" in result.output
+
+
+def test_asking_the_revision_of_a_missing_sqlite_store_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "absent.sqlite"
+    assert current(f"sqlite:///{path}") is None
+    assert not path.exists()
+
+
+def test_asking_the_revision_takes_no_write_lock_on_sqlite(tmp_path: Path) -> None:
+    """An API start or `hub db status` behind a long write (a retention run) must not wait for it."""
+    url = f"sqlite:///{tmp_path}/hub.sqlite"
+    upgrade(url)
+    writer = sqlite3.connect(tmp_path / "hub.sqlite", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        found: list[str | None] = []
+        reader = threading.Thread(target=lambda: found.append(current(url)), daemon=True)
+        reader.start()
+        reader.join(timeout=10)  # a reader that needed the write lock would wait 30 s, then fail
+        assert found == [head()]
+    finally:
+        writer.close()
+
+
+_OPEN_NEW_STORE = """
+import sys
+from pathlib import Path
+from infra.settings import Settings
+from infra.store import open_store
+var = Path(sys.argv[2])
+open_store(Settings(database_url=sys.argv[1], var_dir=var, master_key_file=var / "master.key",
+           pepper_file=var / "pepper.key", signing_key_file=var / "hub-signing.key", _env_file=None)).close()
+"""
+
+
+def test_processes_opening_a_new_store_at_once_all_open(settings: Settings) -> None:
+    """Each creates the hub's tables and eventsourcing's under the schema lock, one at a time (on
+    PostgreSQL, two CREATE TABLE IF NOT EXISTS of one table at once fail on the catalogue)."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises the CREATE TABLE IF NOT EXISTS itself")
+    store = open_store(settings)  # the secrets exist; the tables go, so the store is new again
+    with store.db.transaction() as tx:
+        tx.execute("DROP SCHEMA public CASCADE")
+        tx.execute("CREATE SCHEMA public")
+    store.close()
+    command = [sys.executable, "-c", _OPEN_NEW_STORE, settings.database_url, str(settings.var_dir)]
+    racers = [subprocess.Popen(command, stderr=subprocess.PIPE) for _ in range(3)]
+    outcomes = [(racer.wait(timeout=120), racer.stderr.read().decode()[-300:]) for racer in racers]  # type: ignore[union-attr]
+    assert outcomes == [(0, "")] * 3
+    assert current(settings.database_url) == head()
