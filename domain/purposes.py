@@ -7,7 +7,6 @@ The purposes are data in `domain.catalogue`; what a purpose is made of is
 from __future__ import annotations
 
 from domain.catalogue import PURPOSES
-from domain.parties import Role
 from domain.purpose import Purpose
 
 
@@ -39,15 +38,3 @@ def purposes_table() -> str:
             f"| {consent} | {p.retention.rationale} |"
         )
     return "\n".join(rows)
-
-
-# PURPOSES, Purpose and Role are re-exported for importers outside the strictly typed
-# packages that still name them here (infra/retention.py, infra/benchmarks/policy.py).
-__all__ = [
-    "PURPOSES",
-    "Purpose",
-    "Role",
-    "UnknownPurposeError",
-    "get_purpose",
-    "purposes_table",
-]

@@ -19,7 +19,8 @@ from sqlalchemy import bindparam as p
 from sqlalchemy import exists, func, literal_column, select
 
 from audit.entries import AccessEntry, Action
-from domain.purposes import PURPOSES, Purpose
+from domain.catalogue import PURPOSES
+from domain.purpose import Purpose
 from infra.accesslog import AccessLogStore, utc_now
 from infra.db import Database, Statement, Tx
 from infra.keystore import KeyStore, destroy_keys
