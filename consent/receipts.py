@@ -87,24 +87,21 @@ class ReceiptClaims:
 
     @classmethod
     def from_payload(cls, payload: object) -> ReceiptClaims:
-        """Parse and type-check a payload; raises ReceiptError(malformed)."""
+        """Parse and type-check a payload; raises ReceiptError(malformed), nothing else."""
         if not isinstance(payload, dict):
             raise ReceiptError(ReceiptReason.MALFORMED, "payload is not a JSON object")
-        try:
-            return cls(
-                iss=_text(payload, "iss"),
-                jti=_text(payload, "jti"),
-                sub=_text(payload, "sub"),
-                purpose=_text(payload, "purpose"),
-                aud=_texts(payload, "aud", required=True),
-                categories=_texts(payload, "categories", required=True),
-                nbf=_numeric_date(payload, "nbf"),
-                exp=_numeric_date(payload, "exp"),
-                iat=_numeric_date(payload, "iat"),
-                items=_texts(payload, "items", required=False),
-            )
-        except (KeyError, TypeError) as exc:
-            raise ReceiptError(ReceiptReason.MALFORMED, f"claim {exc}") from None
+        return cls(
+            iss=_text(payload, "iss"),
+            jti=_consent_id(payload),
+            sub=_text(payload, "sub"),
+            purpose=_text(payload, "purpose"),
+            aud=_texts(payload, "aud", required=True),
+            categories=_texts(payload, "categories", required=True),
+            nbf=_numeric_date(payload, "nbf"),
+            exp=_numeric_date(payload, "exp"),
+            iat=_numeric_date(payload, "iat"),
+            items=_texts(payload, "items", required=False),
+        )
 
     @property
     def consent_id(self) -> UUID:
@@ -112,30 +109,52 @@ class ReceiptClaims:
         return UUID(self.jti)
 
 
+def _claim_error(name: str, problem: str) -> ReceiptError:
+    return ReceiptError(ReceiptReason.MALFORMED, f"claim {name} {problem}")
+
+
+def _claim(payload: Mapping[str, Any], name: str) -> Any:
+    if name not in payload:
+        raise _claim_error(name, "is missing")
+    return payload[name]
+
+
 def _text(payload: Mapping[str, Any], name: str) -> str:
-    value = payload[name]
+    value = _claim(payload, name)
     if not isinstance(value, str) or not value:
-        raise TypeError(name)
+        raise _claim_error(name, "must be a non-empty string")
+    return value
+
+
+def _consent_id(payload: Mapping[str, Any]) -> str:
+    # The hub writes str(consent.id); anything else would fail later, in consent_id.
+    value = _text(payload, "jti")
+    try:
+        canonical = str(UUID(value))
+    except ValueError:
+        canonical = None
+    if canonical != value:
+        raise _claim_error("jti", "must be a consent id (a UUID in canonical form)")
     return value
 
 
 def _texts(payload: Mapping[str, Any], name: str, *, required: bool) -> tuple[str, ...]:
     if name not in payload and not required:
         return ()
-    value = payload[name]
+    value = _claim(payload, name)
     # RFC 7519 allows a single string for aud; normalise to a tuple.
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise TypeError(name)
+        raise _claim_error(name, "must be a non-empty string or a list of them")
     return tuple(value)
 
 
 def _numeric_date(payload: Mapping[str, Any], name: str) -> int:
-    value = payload[name]
+    value = _claim(payload, name)
     # bool is an int in Python; a NumericDate of `true` is malformed.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(name)
+        raise _claim_error(name, "must be a NumericDate (whole seconds)")
     return value
 
 
@@ -174,16 +193,35 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise ValueError(f"duplicate member {key!r}")
+            raise ValueError(f"duplicate member {key[:64]!r}")
         result[key] = value
     return result
 
 
-def _parse_json(segment: str, what: str) -> Any:
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (RFC 8259)")
+
+
+def _segment(segment: str, what: str) -> bytes:
+    """One segment's bytes; raises ReceiptError(malformed) naming the segment."""
     try:
-        return json.loads(b64url_decode(segment).decode("utf-8"), object_pairs_hook=_no_duplicates)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ReceiptError(ReceiptReason.MALFORMED, f"{what}: {exc}") from None
+        return b64url_decode(segment)
+    except ValueError as exc:
+        raise ReceiptError(ReceiptReason.MALFORMED, f"{what} is {exc}") from None
+
+
+def _parse_json(data: bytes, what: str) -> Any:
+    """A segment's JSON value; raises ReceiptError(malformed), nothing else."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ReceiptError(ReceiptReason.MALFORMED, f"{what} is not UTF-8") from None
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except RecursionError:  # "[[[[...": a few thousand brackets fit in one token
+        raise ReceiptError(ReceiptReason.MALFORMED, f"{what} nests too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, duplicates, NaN, ints past the digit limit
+        raise ReceiptError(ReceiptReason.MALFORMED, f"{what} is not JSON: {exc}") from None
 
 
 def sign_compact(signing_key: SigningKey, header: Mapping[str, Any], payload: bytes) -> str:
@@ -227,7 +265,12 @@ def verify_receipt(token: str, keys: Mapping[str, VerifyKey], now: datetime) -> 
     if len(parts) != 3:
         raise ReceiptError(ReceiptReason.MALFORMED, "expected three segments")
     header_b64, payload_b64, signature_b64 = parts
-    header = _parse_json(header_b64, "header")
+    # Every segment's alphabet first, the payload's too: a segment that is not
+    # base64url is malformed, never a bad signature nor an encoding error below.
+    header_bytes = _segment(header_b64, "header")
+    payload_bytes = _segment(payload_b64, "payload")
+    signature = _segment(signature_b64, "signature")
+    header = _parse_json(header_bytes, "header")
     if not isinstance(header, dict):
         raise ReceiptError(ReceiptReason.MALFORMED, "header is not a JSON object")
     # Only our exact algorithm: never "none", never an algorithm named by the attacker.
@@ -242,19 +285,15 @@ def verify_receipt(token: str, keys: Mapping[str, VerifyKey], now: datetime) -> 
         raise ReceiptError(ReceiptReason.MALFORMED, "kid missing")
     key = keys.get(kid)
     if key is None:
-        raise ReceiptError(ReceiptReason.UNKNOWN_KEY, kid)
-    try:
-        signature = b64url_decode(signature_b64)
-    except ValueError as exc:
-        raise ReceiptError(ReceiptReason.MALFORMED, f"signature: {exc}") from None
+        raise ReceiptError(ReceiptReason.UNKNOWN_KEY, f"kid {kid[:64]!r}")
     if len(signature) != 64:
         raise ReceiptError(ReceiptReason.MALFORMED, "an Ed25519 signature has 64 bytes")
-    try:
+    try:  # both segments matched the base64url alphabet: ASCII
         key.verify(f"{header_b64}.{payload_b64}".encode("ascii"), signature)
     except BadSignatureError:
         raise ReceiptError(ReceiptReason.BAD_SIGNATURE) from None
     # Only now is the payload trusted enough to read.
-    claims = ReceiptClaims.from_payload(_parse_json(payload_b64, "payload"))
+    claims = ReceiptClaims.from_payload(_parse_json(payload_bytes, "payload"))
     moment = numeric_date(now)
     if moment < claims.nbf:
         raise ReceiptError(ReceiptReason.NOT_YET_VALID, f"nbf {claims.nbf}")
