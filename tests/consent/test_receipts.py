@@ -7,6 +7,8 @@ import warnings
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from joserfc import jws
 from joserfc.jwk import KeySet
 from nacl.signing import SigningKey, VerifyKey
@@ -216,3 +218,54 @@ def test_single_string_audience_is_accepted() -> None:
 
 def test_claims_payload_round_trip() -> None:
     assert ReceiptClaims.from_payload(CLAIMS.to_payload()) == CLAIMS
+
+
+@pytest.mark.parametrize("bad", ["+", "/", "=", "é", "\udcff"])
+def test_a_payload_outside_base64url_is_malformed_before_the_signature(bad: str) -> None:
+    header, payload, signature = _segments(issue_receipt(KEY, KID, CLAIMS))
+    assert _reason(f"{header}.{payload[:10]}{bad}{payload[11:]}.{signature}") is ReceiptReason.MALFORMED
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"[" * 5000,
+        json.dumps({**CLAIMS.to_payload(), "jti": "not-a-uuid"}).encode(),
+        json.dumps({**CLAIMS.to_payload(), "nbf": "soon"}).encode(),
+        json.dumps({k: v for k, v in CLAIMS.to_payload().items() if k != "iss"}).encode(),
+        b'{"exp": NaN}',
+    ],
+    ids=["deep-nesting", "jti-not-uuid", "nbf-a-string", "iss-missing", "nan"],
+)
+def test_a_signed_but_ill_formed_payload_is_malformed(payload: bytes) -> None:
+    assert _reason(_signed(GOOD_HEADER, payload)) is ReceiptReason.MALFORMED
+
+
+def test_a_deeply_nested_header_is_malformed() -> None:
+    header = b64url_encode(b"[" * 5000)
+    assert _reason(f"{header}.e30.AAAA") is ReceiptReason.MALFORMED
+
+
+_RECEIPT = issue_receipt(KEY, KID, CLAIMS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, len(_RECEIPT) - 1), st.sampled_from(["replace", "insert", "delete"]), st.characters())
+def test_a_mutated_receipt_raises_only_receipt_error(at: int, how: str, char: str) -> None:
+    """Any change to a valid receipt is refused as a ReceiptError, never another exception."""
+    mutated = {
+        "replace": _RECEIPT[:at] + char + _RECEIPT[at + 1 :],
+        "insert": _RECEIPT[:at] + char + _RECEIPT[at:],
+        "delete": _RECEIPT[:at] + _RECEIPT[at + 1 :],
+    }[how]
+    if mutated == _RECEIPT:
+        return
+    with pytest.raises(ReceiptError):
+        verify_receipt(mutated, KEYS, NOW)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_arbitrary_text_raises_only_receipt_error(text: str) -> None:
+    with pytest.raises(ReceiptError):
+        verify_receipt(text, KEYS, NOW)
