@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from infra.mapper import DateAsISO, SealingMapper, key_context
 from infra.migrate import migrated, require_head
 from infra.pseudonym import PEPPER_BYTES, Pseudonymiser
 from infra.sealing import KEY_BYTES
-from infra.secretfiles import SecretMissing, read_or_create
+from infra.secretfiles import SecretMissing, SecretTooOpen, private_dir, read_or_create, refuse_loose, tighten
 from infra.settings import Settings
 from infra.sqlitepool import HubSQLite
 
@@ -29,7 +30,7 @@ def persistence_env(database_url: str) -> dict[str, str]:
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
             raise ValueError("HUB_DATABASE_URL: SQLite needs a file path, e.g. sqlite:///./var/hub.sqlite")
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        private_dir(Path(url.database).parent)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": url.database,
@@ -128,6 +129,8 @@ def load_secrets(settings: Settings, *, store_is_new: bool) -> Secrets:
             pepper=read_or_create(settings.pepper_file, PEPPER_BYTES, create=create),
             signing_seed=read_or_create(settings.signing_key_file, 32, create=create),
         )
+    except SecretTooOpen:
+        raise  # the fix is a chmod, not a restore nor a new key
     except SecretMissing as e:
         raise SecretMissing(
             f"{e}. This store already holds data, so the hub will not invent a new key: "
@@ -160,11 +163,47 @@ def _probe_is_new(env: dict[str, str]) -> bool:
         probe.close()
 
 
+_SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def _private_database(database_url: str, *, create: bool) -> None:
+    """A SQLite database file and its companions readable by this user alone (0600).
+
+    Made empty with mode 0600 before anything opens it (`create`), so that neither the migration
+    nor eventsourcing creates it under the umask; SQLite gives -wal and -shm the database file's
+    mode. One that exists with looser modes (made before this check, or by `hub db migrate`) is
+    tightened: it is this user's own file, and the data in it is sealed, not the secrets.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return
+    database = Path(url.database)
+    if create:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))  # never truncates
+    for suffix in _SQLITE_COMPANIONS:
+        tighten(database.with_name(database.name + suffix))
+
+
+def _refuse_loose_secrets(settings: Settings) -> None:
+    """Before the store is touched: no secret file that exists may be open to group or others."""
+    files = [settings.pepper_file, settings.signing_key_file]
+    if not settings.master_key:
+        files.append(settings.master_key_file)
+    for path in files:
+        if path.exists():
+            refuse_loose(path)
+
+
 def open_store(settings: Settings) -> Store:
     """Open the store that `settings` names: migrated to the head revision first where this process
-    may run DDL (HUB_CREATE_TABLES), else refused unless it is there already."""
+    may run DDL (HUB_CREATE_TABLES), else refused unless it is there already.
+
+    A secret file that group or others may read or write stops it (`SecretTooOpen`); the SQLite
+    database is made, or tightened to, 0600 in a directory made 0700."""
+    _refuse_loose_secrets(settings)
     # A least-privilege role may run no DDL at all (infra/deploy/postgres-roles.sql).
     env = {**persistence_env(settings.database_url), "CREATE_TABLE": "yes" if settings.create_tables else "no"}
+    _private_database(settings.database_url, create=settings.create_tables)
     if settings.create_tables:
         with migrated(settings.database_url):  # eventsourcing's tables too, one process at a time
             store_is_new = _probe_is_new(env)
