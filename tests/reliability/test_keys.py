@@ -81,6 +81,7 @@ def test_lost_master_key_file_stops_the_hub_clearly(filled, tmp_path: Path) -> N
     assert not settings.master_key_file.exists(), "a new master key was invented for a store with data"
     assert kept.hex() not in ended.stderr
     settings.master_key_file.write_bytes(kept)  # restored from the backup: everything is there
+    settings.master_key_file.chmod(0o600)  # as docs/operations.md says; a looser file refuses the start
     hub = build_hub(settings)
     try:
         with client_for(hub, creds) as client:
