@@ -61,10 +61,14 @@ class Statement:
         return found
 
     def bind(self, dialect: Dialect, params: Params) -> tuple[str, tuple[Any, ...]]:
-        sql, names, fixed = self.compiled(dialect)
-        values = {**fixed, **params} if fixed else params
+        """The SQL and the driver's positional values for `params`."""
+        return self.compiled(dialect)[0], self.values(dialect, params)
+
+    def values(self, dialect: Dialect, params: Params) -> tuple[Any, ...]:
+        _sql, names, fixed = self.compiled(dialect)
+        given = {**fixed, **params} if fixed else params
         try:
-            return sql, tuple(values[n] for n in names)
+            return tuple(given[n] for n in names)
         except KeyError as e:
             raise TypeError(f"statement parameter {e.args[0]!r} not given") from None
 
@@ -101,9 +105,9 @@ class Tx:
         if not rows:
             return
         if isinstance(statement, Statement):
-            sql, names, fixed = statement.compiled(self.dialect)
             named = cast(Sequence[Params], rows)
-            self._cursor.executemany(sql, [tuple({**fixed, **r}[n] for n in names) for r in named])
+            sql = statement.sql(self.dialect)
+            self._cursor.executemany(sql, [statement.values(self.dialect, r) for r in named])
         else:
             self._cursor.executemany(self._bound(statement, ())[0], [tuple(r) for r in rows])
 
