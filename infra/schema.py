@@ -161,6 +161,23 @@ org_keys = Table(
     _text("revoked_at", nullable=True),
 )
 
+# Who is involved with which pupil (infra/involvement.py): by pseudonym and organisation id, never
+# a name or a number, and with history (`until` set, never a row deleted), so a replay decides as
+# the register stood at the moment of an entry.
+involvement = Table(
+    "hub_involvement",
+    metadata,
+    _text("id", primary_key=True),
+    _text("subject"),
+    _text("org_id"),
+    _text("relation"),
+    _text("source"),
+    _text("record_id", nullable=True),
+    _text("since"),
+    _text("until", nullable=True),
+    Index("hub_involvement_subject", "subject", "org_id"),
+)
+
 # Which schools belong to which samenwerkingsverband: the SWV's monitoring covers exactly these.
 swv_schools = Table(
     "hub_swv_schools",

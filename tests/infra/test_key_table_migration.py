@@ -44,6 +44,7 @@ def _as_first_layout(store: Store, notes: list[Note]) -> None:
         tx.execute("DROP TABLE hub_data_keys")
         tx.execute("DROP TABLE hub_key_ids")
         tx.execute(f"DROP TABLE {VERSION_TABLE}")
+        tx.execute("DROP TABLE hub_involvement")  # added by 0002
         tx.execute(_FIRST_LAYOUT[tx.dialect])  # under its own name, so PostgreSQL names its index as then
         tx.executemany(f"INSERT INTO hub_data_keys ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", rows)
         for note in notes:
