@@ -19,6 +19,10 @@ class Answer:
     replayed: bool = False
 
 
+# What a push gets from `once`: (status, body, pupil pseudonym, purpose) → the answer to store.
+AnswerFor = Callable[[int, dict[str, Any], str, str], IdempotentAnswer | None]
+
+
 @dataclass(frozen=True)
 class Idempotency:
     """The `Idempotency-Key` of a push and the hash of what was pushed."""
@@ -31,19 +35,23 @@ def once(
     p: Persistence,
     who: Requester,
     idem: Idempotency | None,
-    run: Callable[[Callable[[int, dict[str, Any]], IdempotentAnswer | None]], Answer],
+    run: Callable[[AnswerFor], Answer],
 ) -> Answer:
     """Run a push at most once per idempotency key.
 
-    `run` gets a function that turns its (status, body) into the answer to store in the
-    same transaction as its events (or None when the push carries no key).
+    `run` gets a function that turns its (status, body, pupil pseudonym, purpose) into the
+    answer to store in the same transaction as its events (or None when the push carries no key).
     """
     if idem is None:
-        return run(lambda status, body: None)
+        return run(lambda status, body, subject, purpose: None)
     previous = p.previous_answer(who.org.org_id, idem.key)
     if previous is None:
         try:
-            return run(lambda status, body: IdempotentAnswer(who.org.org_id, idem.key, idem.request_hash, status, body))
+            return run(
+                lambda status, body, subject, purpose: IdempotentAnswer(
+                    who.org.org_id, idem.key, idem.request_hash, status, body, subject, purpose
+                )
+            )
         except AnswerTaken:
             previous = p.previous_answer(who.org.org_id, idem.key)
             assert previous is not None

@@ -45,13 +45,16 @@ class DirectoryEntry:
 
 @dataclass(frozen=True)
 class IdempotentAnswer:
-    """The answer to remember for an idempotent push."""
+    """The answer to remember for an idempotent push, and whose data it answers for: the answer
+    goes when the pupil's key for that purpose is shredded."""
 
     org_id: str
     key: str
     request_hash: str
     status: int
     body: dict[str, Any]
+    subject: str
+    purpose: str
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from adapters.answers import Answer, Idempotency, once
+from adapters.answers import Answer, AnswerFor, Idempotency, once
 from adapters.common import LeerlingId, Strict, write_entry
 from adapters.disclosure import now
 from adapters.errors import Conflict, Forbidden, Invalid, NotFound
@@ -84,7 +84,7 @@ def give(p: Persistence, notary: Notary, who: Requester, body: ToestemmingIn, id
             raise Invalid(f"ontvangers[{i}]", "expected an organisation id such as school:34CD01 or leerplicht:GM0363")
     pupil = body.leerling.pupil_id()
 
-    def run(answer_for: Any) -> Answer:
+    def run(answer_for: AnswerFor) -> Answer:
         at = now()
         subject = p.pseudonym(pupil.kind.value, pupil.value)
         try:
@@ -111,7 +111,7 @@ def give(p: Persistence, notary: Notary, who: Requester, body: ToestemmingIn, id
             [consent],
             log=[write_entry(who, consent, ("toestemming",), consent.purpose, LegalBasis.TOESTEMMING.value)],
             directory=[DirectoryEntry(consent.id, KIND, consent.purpose, who.org.org_id, subject)],
-            answer=answer_for(201, response),
+            answer=answer_for(201, response, subject, consent.purpose),
         )
         return Answer(201, response)
 

@@ -61,7 +61,17 @@ class IdempotencyStore:
         body = json.loads(unseal(self._key, bytes(row[2]), self._aad(org_id, idem_key)))
         return StoredAnswer(str(row[0]), int(row[1]), body)
 
-    def remember(self, org_id: str, idem_key: str, req_hash: str, status: int, body: dict[str, Any]) -> SideWrite:
+    def remember(
+        self,
+        org_id: str,
+        idem_key: str,
+        req_hash: str,
+        status: int,
+        body: dict[str, Any],
+        *,
+        subject: str,
+        purpose: str,
+    ) -> SideWrite:
         """A side write for `Records.save`: fails the whole transaction if the key was taken meanwhile."""
         sealed = seal(self._key, json.dumps(body, sort_keys=True, default=str).encode(), self._aad(org_id, idem_key))
 

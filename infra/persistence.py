@@ -59,7 +59,15 @@ class StorePersistence:
         side: list[SideWrite] = []
         if answer is not None:
             side.append(
-                self.answers.remember(answer.org_id, answer.key, answer.request_hash, answer.status, answer.body)
+                self.answers.remember(
+                    answer.org_id,
+                    answer.key,
+                    answer.request_hash,
+                    answer.status,
+                    answer.body,
+                    subject=answer.subject,
+                    purpose=answer.purpose,
+                )
             )
         at, new = utc_now(), {d.record_id for d in directory}
         side.extend(partial(Directory.add_in, entry=d, at=at) for d in directory)

@@ -15,7 +15,7 @@ from uuid import UUID
 from nacl.signing import VerifyKey
 from pydantic import Field
 
-from adapters.answers import Answer, Idempotency, id_page, once
+from adapters.answers import Answer, AnswerFor, Idempotency, id_page, once
 from adapters.common import (
     LeerlingId,
     School,
@@ -147,7 +147,7 @@ def push(p: Persistence, who: Requester, body: OverdrachtIn, idem: Idempotency |
     require_signing_school(who, body.school)
     pupil = body.leerling.pupil_id()
 
-    def run(answer_for: Any) -> Answer:
+    def run(answer_for: AnswerFor) -> Answer:
         subject = p.pseudonym(pupil.kind.value, pupil.value)
         try:
             o = Overdracht.draft(
@@ -172,7 +172,7 @@ def push(p: Persistence, who: Requester, body: OverdrachtIn, idem: Idempotency |
                     o.id, KIND, PURPOSE, who.org.org_id, subject, receiver_org=_org(body.ontvangende_school.code)
                 )
             ],
-            answer=answer_for(201, response),
+            answer=answer_for(201, response, subject, PURPOSE),
         )
         return Answer(201, response)
 

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from adapters.answers import Answer, Idempotency, id_page, once
+from adapters.answers import Answer, AnswerFor, Idempotency, id_page, once
 from adapters.common import (
     LeerlingId,
     School,
@@ -155,7 +155,7 @@ def push(
     require_signing_school(who, body.school)
     pupil = body.leerling.pupil_id()
 
-    def run(answer_for: Any) -> Answer:
+    def run(answer_for: AnswerFor) -> Answer:
         subject = p.pseudonym(pupil.kind.value, pupil.value)
         try:
             melding = Verzuimmelding.file(
@@ -183,7 +183,7 @@ def push(
             [melding],
             log=[write_entry(who, melding, tuple(sorted(melding.details.to_event())), KIND, BASIS)],
             directory=[DirectoryEntry(melding.id, KIND, KIND, who.org.org_id, subject, gemeente=melding.recipient)],
-            answer=answer_for(201, response),
+            answer=answer_for(201, response, subject, KIND),
         )
         return Answer(201, response)
 
