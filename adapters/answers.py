@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.errors import Conflict
+from adapters.errors import Conflict, Gone
 from adapters.ports import AnswerTaken, DirectoryEntry, IdempotentAnswer, Persistence, Requester
 
 
@@ -18,6 +18,9 @@ class Answer:
     body: dict[str, Any]
     replayed: bool = False
 
+
+# The status of a remembered answer whose pupil's key was shredded since (a tombstone: no body).
+ERASED = 410
 
 # What a push gets from `once`: (status, body, pupil pseudonym, purpose) → the answer to store.
 AnswerFor = Callable[[int, dict[str, Any], str, str], IdempotentAnswer | None]
@@ -55,6 +58,8 @@ def once(
         except AnswerTaken:
             previous = p.previous_answer(who.org.org_id, idem.key)
             assert previous is not None
+    if previous.status == ERASED:  # never run again: the push would store the erased data anew
+        raise Gone("what this Idempotency-Key answered for was erased (its key was destroyed)")
     if previous.request_hash != idem.request_hash:
         raise Conflict("this Idempotency-Key was used before with a different request; use a new key for a new push")
     return Answer(previous.status, previous.body, replayed=True)

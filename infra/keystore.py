@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from infra import keysql as sql
 from infra.db import Database, Tx
+from infra.idempotency import forget_in
 from infra.sealing import KEY_BYTES, SealError, new_key, seal, unseal
 
 _MASTER_CHECK = b"ketenhub master key check v1"
@@ -113,7 +114,8 @@ def destroy_keys(
     tx: Tx, purpose: str, subject: str | None, shredded_at: str, reason: str
 ) -> list[tuple[str, str, str]]:
     """Inside `tx`: delete the data key of (purpose, subject), or every key of the purpose, and
-    record each one deleted in the shred list; returns (key id, purpose, subject) of each.
+    record each one deleted in the shred list, and leave tombstones of the idempotency answers
+    for them (a retried push answers 410); returns (key id, purpose, subject) of each.
 
     The shred rows are written from what the DELETE itself returned: a SELECT (or INSERT ...
     SELECT) before it reads another snapshot on PostgreSQL, and a pupil's first key committed in
@@ -128,6 +130,8 @@ def destroy_keys(
         sql.SHRED_INSERT,
         [{"key_id": k, "purpose": p, "subject": s, "shredded_at": shredded_at, "reason": reason} for k, p, s in gone],
     )
+    # After the DELETE, which waited for any push holding the key: its answer is committed by now.
+    forget_in(tx, purpose, subject)
     return gone
 
 

@@ -128,6 +128,11 @@ idempotency = Table(
     Column("status", Seq, nullable=False),
     _bytes("response"),
     _text("created_at"),
+    # Whose answer it is (the pupil's pseudonym) and under which purpose: a shred of that key
+    # leaves a tombstone (infra/idempotency.py); by purpose first, so a purpose shred uses it too.
+    _text("subject"),
+    _text("purpose"),
+    Index("hub_idempotency_pupil", "purpose", "subject"),
 )
 
 nonces = Table(

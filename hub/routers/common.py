@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse
 from adapters.answers import Answer, Idempotency
 from domain.protocol import WETTELIJK, Verzuimprotocol, protocol_by_name
 from hub.auth import Caller, authenticated
-from infra.idempotency import request_hash
 
 CallerDep = Annotated[Caller, Depends(authenticated)]
 
@@ -35,7 +34,9 @@ async def idempotency(
     if idempotency_key is None:
         return None
     body = await request.body()
-    return Idempotency(idempotency_key, request_hash(request.method, request.url.path, body))
+    # Keyed by the hub (an HMAC): the stored hash must not give the pupil's BSN up to a brute force.
+    answers = request.app.state.hub.persistence.answers
+    return Idempotency(idempotency_key, answers.request_hash(request.method, request.url.path, body))
 
 
 IdempotencyDep = Annotated[Idempotency | None, Depends(idempotency)]

@@ -158,3 +158,30 @@ def test_processes_opening_a_new_store_at_once_all_open(settings: Settings) -> N
     outcomes = [(racer.wait(timeout=120), racer.stderr.read().decode()[-300:]) for racer in racers]  # type: ignore[union-attr]
     assert outcomes == [(0, "")] * 3
     assert current(settings.database_url) == head()
+
+
+def test_0003_drops_unkeyed_answers_and_names_the_pupil_of_each(settings: Settings) -> None:
+    """A store at 0002: its answers hold a plain SHA-256 of the request and name no pupil, so no
+    shred could reach them; 0003 deletes them and adds the pupil and purpose of each answer."""
+    store = open_store(settings)
+    with store.db.transaction() as tx:
+        tx.execute("DROP INDEX hub_idempotency_pupil")
+        tx.execute("ALTER TABLE hub_idempotency DROP COLUMN subject")
+        tx.execute("ALTER TABLE hub_idempotency DROP COLUMN purpose")
+        tx.execute(f"UPDATE {VERSION_TABLE} SET version_num = '0002'")
+        tx.execute(
+            "INSERT INTO hub_idempotency (org_id, idem_key, request_hash, status, response, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            ("school:12AB00", "old-push-0001", "ab" * 32, 201, b"sealed", "2026-12-01T09:00:00+00:00"),
+        )
+    store.close()
+    assert current(settings.database_url) == "0002"
+    upgrade(settings.database_url)
+    assert current(settings.database_url) == head()
+    again = open_store(settings.model_copy(update={"create_tables": False}))
+    try:
+        with again.db.transaction(write=False) as tx:
+            assert tx.execute("SELECT COUNT(*) FROM hub_idempotency").one() == (0,)
+    finally:
+        again.close()
+    assert _differences(settings.database_url, include_name=include_name) == []
