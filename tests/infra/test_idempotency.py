@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from infra.idempotency import GONE, IdempotencyStore, StoredAnswer
+from infra.retention import reapply_shreds
 from infra.settings import Settings
 from infra.store import Store, open_store
+from tests.infra.test_store import _note
 
 ORG = "school:12AB00"
 BODY = b'{"leerling": {"bsn": "999990019", "naam": "Noor Testkind"}}'
@@ -80,3 +82,18 @@ def test_a_purpose_shred_leaves_tombstones_of_the_whole_purpose(store: Store, an
 
     assert [_raw(store, k) for k in ("a-verzuim", "b-verzuim")] == [("", GONE, b"")] * 2
     assert answers.find(ORG, "a-overdracht") == StoredAnswer("hash-a-overdracht", 201, {"id": "a-overdracht"})
+
+
+def test_a_shred_list_re_applied_after_a_restore_takes_the_answers_again(
+    store: Store, answers: IdempotencyStore
+) -> None:
+    """A backup from before the shred brings key and answer back: re-applying the list takes both."""
+    note = _note(store)
+    _remember(store, answers, "restored", "verzuimmelding", note.subject)
+    with store.db.transaction(write=False) as tx:
+        row = tx.execute("SELECT key_id FROM hub_data_keys WHERE subject = ?", (note.subject,)).one()
+    assert row is not None
+
+    assert len(reapply_shreds(store.db, [(str(row[0]), "verzuimmelding", "2026-12-01T09:00:00Z")])) == 1
+
+    assert _raw(store, "restored") == ("", GONE, b"")
