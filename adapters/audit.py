@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any, Protocol
@@ -260,10 +261,13 @@ def _rebuilt(p: Persistence, entry: AccessEntry, org: Organisation, moment: date
     consent_id = _uuid(entry.consent_id)
     presented = presented_at(p, consent_id, moment, issuer) if consent_id else None
     who = Requester(org, "", entry.actor, entry.request_id or "", entry.trace_id)
+    context = context_of(found, entry.subject)
+    if context.subject is not None:  # the register as it stood at the moment (its rows keep their history)
+        context = replace(context, involved=p.involved([context.subject], moment)[context.subject])
     return disclosure_request(
         who,
         entry.purpose,
-        context_of(found, entry.subject),
+        context,
         entry.requested or entry.fields,
         moment,
         presented,

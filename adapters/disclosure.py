@@ -25,6 +25,7 @@ from nacl.signing import VerifyKey
 from adapters.errors import Forbidden
 from adapters.ports import Persistence, RecordGone, RecordMissing, Requester
 from audit.entries import AccessEntry, Action
+from audit.refusals import RECEIPT_KEY, REFUSAL_KEY, Refused
 from consent import policy
 from consent.decision import Decision, Outcome
 from consent.receipts import ReceiptClaims, ReceiptError, verify_receipt
@@ -57,8 +58,10 @@ class ReceiptRefused(Forbidden):
 
     code = "toestemmingsbewijs-geweigerd"
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(RECEIPT_REFUSALS[reason], reden=reason)
+    refused = Refused.RECEIPT_REFUSED
+
+    def __init__(self, reason: str, *, subject: str | None = None, purpose: str | None = None) -> None:
+        super().__init__(RECEIPT_REFUSALS[reason], subject=subject, purpose=purpose, reden=reason)
         self.reason = reason
 
 
@@ -81,6 +84,11 @@ def policy_requester(who: Requester) -> PolicyRequester:
     if org.gemeente:
         gemeenten.add(org.gemeente)
     return PolicyRequester(org.org_id, org.role, frozenset(gemeenten))
+
+
+def involved_with(p: Persistence, subject: str, at: datetime) -> frozenset[str]:
+    """The organisations involved with the pupil at `at`, as the register holds it now."""
+    return p.involved([subject], at)[subject]
 
 
 def consent_state(p: Persistence, consent_id: UUID, version: int | None = None) -> ConsentState | None:
@@ -109,12 +117,14 @@ def check_receipt(
         reason = _mismatch(claims, state, who, purpose, subject, at)
     except ReceiptError as e:
         claims, state, reason = None, None, e.reason.value
-    except ValueError:  # a jti that is no UUID
-        claims, state, reason = None, None, "malformed"
     if reason is None and claims is not None and state is not None:
         return Presented(claims, state)
-    p.log([refusal_entry(who, purpose, subject, reason or "malformed", consent_id=claims.jti if claims else None)])
-    raise ReceiptRefused(reason or "malformed")
+    reason = reason or "malformed"
+    consent_id = claims.jti if claims else None
+    p.log([refusal_entry(who, purpose, subject, Refused.RECEIPT_REFUSED, receipt=reason, consent_id=consent_id)])
+    refusal = ReceiptRefused(reason, subject=subject, purpose=purpose)
+    refusal.logged = True
+    raise refusal
 
 
 def _mismatch(
@@ -183,12 +193,17 @@ def refusal_entry(
     who: Requester,
     purpose: str,
     subject: str | None,
-    reason: str,
+    refused: Refused,
     *,
+    receipt: str | None = None,
     consent_id: str | None = None,
-    record_id: UUID | None = None,
+    record_id: UUID | str | None = None,
 ) -> AccessEntry:
-    """The entry of a request refused before the policy was asked (a bad receipt)."""
+    """The entry of a request refused before the policy was asked: why (audit/refusals.py), and
+    for a refused consent receipt the receipt gate's reason beside it."""
+    afweging: dict[str, Any] = {REFUSAL_KEY: refused.value}
+    if receipt is not None:
+        afweging[RECEIPT_KEY] = receipt
     return AccessEntry(
         action=Action.REFUSE,
         org_id=who.org.org_id,
@@ -200,7 +215,7 @@ def refusal_entry(
         actor=who.actor,
         consent_id=consent_id,
         decision=Outcome.DENY.value,
-        afweging={"receipt": reason},
+        afweging=afweging,
         request_id=who.request_id,
         trace_id=who.trace_id,
     )

@@ -14,10 +14,12 @@ from nacl.signing import VerifyKey
 
 from adapters.answers import Answer
 from adapters.common import require_role
-from adapters.disclosure import check_receipt, decide, now, withheld_view
+from adapters.disclosure import check_receipt, decide, involved_with, now, withheld_view
 from adapters.errors import Forbidden
+from adapters.guard import logs_refusals
 from adapters.leerplicht import melding_values, released
 from adapters.ports import Persistence, RecordGone, Requester, load_as
+from audit.refusals import Refused
 from consent.request import SubjectContext
 from domain.parties import Role
 from domain.verzuimmelding import Verzuimmelding
@@ -36,22 +38,31 @@ FIELDS = (
 )
 
 
+@logs_refusals(PURPOSE)
 def signal(p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, receipt: str | None) -> Answer:
-    """Whether the receipt's pupil has an open melding, and what the consent covers of the latest one."""
+    """Whether the receipt's pupil has an open melding, and what the consent covers of the latest one.
+
+    Only meldingen held by a school involved with the pupil now count: a consent unlocks the
+    records of the parties involved, not every record the hub holds of the pupil."""
     require_role(who, Role.JEUGDTEAM)
     if receipt is None:
         raise Forbidden(
-            "present the consent receipt (header Ketenhub-Toestemmingsbewijs) of the pupil", reden="receipt_missing"
+            "present the consent receipt (header Ketenhub-Toestemmingsbewijs) of the pupil",
+            refused=Refused.RECEIPT_MISSING,
+            reden="receipt_missing",
         )
     at = now()
     presented = check_receipt(p, keys, who, receipt, purpose=PURPOSE, subject=None, at=at)
     subject = presented.claims.sub
-    meldingen = _meldingen(p, subject)
-    latest = meldingen[-1] if meldingen else None
+    involved = involved_with(p, subject, at)
+    meldingen = [(m, holder) for m, holder in _meldingen(p, subject) if holder in involved]
+    latest, holder = meldingen[-1] if meldingen else (None, presented.consent.recorded_by)
     context = SubjectContext(
         subject=subject,
         woongemeente=latest.recipient if latest else who.org.gemeente,
-        recorded_by=presented.consent.recorded_by,
+        school=holder,
+        recorded_by=holder,
+        involved=involved,
     )
     decision, entry = decide(
         who,
@@ -65,7 +76,7 @@ def signal(p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, receip
     )
     p.log([entry])
     values: dict[str, Any] = melding_values(latest) if latest else {}
-    values["signaal.open_melding"] = any(not m.is_withdrawn for m in meldingen)
+    values["signaal.open_melding"] = any(not m.is_withdrawn for m, _ in meldingen)
     return Answer(
         200,
         {
@@ -77,13 +88,14 @@ def signal(p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, receip
     )
 
 
-def _meldingen(p: Persistence, subject: str) -> list[Verzuimmelding]:
+def _meldingen(p: Persistence, subject: str) -> list[tuple[Verzuimmelding, str]]:
+    """The pupil's meldingen, oldest first, each with the school that holds it."""
     found = []
     for entry in p.of_subject(subject):
         if entry.kind != "verzuimmelding":
             continue
         try:
-            found.append(load_as(p, Verzuimmelding, entry.record_id))
+            found.append((load_as(p, Verzuimmelding, entry.record_id), entry.owner_org))
         except RecordGone:
             continue
     return found

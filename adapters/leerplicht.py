@@ -16,11 +16,13 @@ from nacl.signing import VerifyKey
 from pydantic import Field
 
 from adapters.answers import Answer
-from adapters.common import Strict, domain_refusal, require_role, write_entry
-from adapters.disclosure import check_receipt, decide, now, withheld_view
+from adapters.common import Strict, domain_refusal, load_listed, require_role, write_entry
+from adapters.disclosure import check_receipt, decide, involved_with, now, withheld_view
 from adapters.errors import Forbidden, NotFound
+from adapters.guard import logs_refusals
 from adapters.ports import DirectoryEntry, Persistence, RecordGone, Requester, load_as
 from adapters.school.verzuim import BASIS, KIND, PATHS
+from audit.refusals import Refused
 from consent.decision import Decision
 from consent.request import SubjectContext
 from domain.errors import DomainError
@@ -86,20 +88,28 @@ def released(values: dict[str, Any], decision: Decision) -> dict[str, Any]:
 def _require_gemeente(who: Requester, gemeente: str) -> None:
     require_role(who, Role.LEERPLICHT)
     if who.org.code != gemeente:
-        raise Forbidden(f"you are leerplicht of {who.org.code}; the feed of {gemeente} is not yours")
+        raise Forbidden(
+            f"you are leerplicht of {who.org.code}; the feed of {gemeente} is not yours",
+            refused=Refused.WRONG_GEMEENTE,
+        )
 
 
-def _melding_context(m: Verzuimmelding, owner_org: str) -> SubjectContext:
-    return SubjectContext(subject=m.subject, woongemeente=m.recipient, school=owner_org, recorded_by=owner_org)
+def _melding_context(m: Verzuimmelding, owner_org: str, involved: frozenset[str]) -> SubjectContext:
+    return SubjectContext(
+        subject=m.subject, woongemeente=m.recipient, school=owner_org, recorded_by=owner_org, involved=involved
+    )
 
 
+@logs_refusals(KIND)
 def feed(p: Persistence, who: Requester, gemeente: str, after: int, limit: int) -> Answer:
     """The meldingen routed to `gemeente` after the cursor, minimal fields, each weighed and logged."""
     _require_gemeente(who, gemeente)
     at = now()
     items: list[dict[str, Any]] = []
     entries = []
-    for seq, entry in p.feed(KIND, gemeente, after, limit):
+    page = p.feed(KIND, gemeente, after, limit)
+    involved = p.involved({e.subject for _, e in page}, at)
+    for seq, entry in page:
         try:
             melding = load_as(p, Verzuimmelding, entry.record_id)
         except RecordGone:
@@ -108,7 +118,7 @@ def feed(p: Persistence, who: Requester, gemeente: str, after: int, limit: int) 
         decision, log = decide(
             who,
             KIND,
-            _melding_context(melding, entry.owner_org),
+            _melding_context(melding, entry.owner_org, involved[entry.subject]),
             FEED_FIELDS,
             presented=None,
             last_changed=melding.modified_on,
@@ -131,6 +141,7 @@ def feed(p: Persistence, who: Requester, gemeente: str, after: int, limit: int) 
     return Answer(200, {"items": items, "volgende": items[-1]["cursor"] if items else after})
 
 
+@logs_refusals(CASE_PURPOSE)
 def case(
     p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, gemeente: str, record_id: UUID, receipt: str | None
 ) -> Answer:
@@ -144,7 +155,7 @@ def case(
     decision, log = decide(
         who,
         CASE_PURPOSE,
-        _melding_context(melding, entry.owner_org),
+        _melding_context(melding, entry.owner_org, involved_with(p, melding.subject, at)),
         CASE_FIELDS,
         presented=presented,
         last_changed=melding.modified_on,
@@ -188,13 +199,15 @@ def _history(p: Persistence, gemeente: str, subject: str) -> list[dict[str, Any]
 
 
 def _of_my_gemeente(p: Persistence, who: Requester, record_id: UUID) -> tuple[Verzuimmelding, DirectoryEntry]:
-    require_role(who, Role.LEERPLICHT)
     entry = p.directory_entry(record_id)
-    if entry is None or entry.kind != KIND or entry.gemeente != who.org.code:
-        raise NotFound(f"no verzuimmelding {record_id} for {who.org.code}")
-    return load_as(p, Verzuimmelding, record_id), entry
+    subject = entry.subject if entry is not None and entry.kind == KIND else None
+    require_role(who, Role.LEERPLICHT, subject)
+    if entry is None or subject is None or entry.gemeente != who.org.code:
+        raise NotFound(f"no verzuimmelding {record_id} for {who.org.code}", subject=subject, record_id=str(record_id))
+    return load_listed(p, Verzuimmelding, entry), entry
 
 
+@logs_refusals(KIND)
 def record_actie(p: Persistence, who: Requester, record_id: UUID, body: ActieIn) -> Answer:
     """Leerplicht of the woongemeente records its MAS route; another gemeente gets 404."""
     melding, _ = _of_my_gemeente(p, who, record_id)

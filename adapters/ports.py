@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from audit.entries import AccessEntry
+from domain.betrokkenheid import Betrokkenheid, Bron, Involvement
 from domain.parties import Organisation
 from domain.records import PupilRecord
 
@@ -41,6 +43,20 @@ class DirectoryEntry:
     subject: str
     gemeente: str | None = None
     receiver_org: str | None = None
+
+
+@dataclass(frozen=True)
+class InvolvementChange:
+    """A party becomes involved with a pupil (or, with `end`, stops being so), in the commit
+    of the record or request that causes it."""
+
+    subject: str
+    org_id: str
+    relation: Betrokkenheid
+    source: Bron
+    record_id: str | None = None
+    end: bool = False
+    id: str | None = None  # of a new involvement; default a random one
 
 
 @dataclass(frozen=True)
@@ -80,9 +96,20 @@ class Persistence(Protocol):
         log: Sequence[AccessEntry],
         directory: Sequence[DirectoryEntry] = (),
         answer: IdempotentAnswer | None = None,
+        involvement: Sequence[InvolvementChange] = (),
     ) -> None: ...
 
     def log(self, entries: Sequence[AccessEntry]) -> None: ...
+
+    def involved(self, subjects: Collection[str], at: datetime) -> dict[str, frozenset[str]]: ...
+
+    def involvement(self, involvement_id: str) -> Involvement | None: ...
+
+    def involvements(self, subject: str) -> list[Involvement]: ...
+
+    def end_involvement(self, involvement_id: str, log: Sequence[AccessEntry]) -> None: ...
+
+    def party(self, org_id: str) -> Organisation | None: ...
 
     def previous_answer(self, org_id: str, key: str) -> PreviousAnswer | None: ...
 

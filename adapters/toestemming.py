@@ -1,4 +1,4 @@
-"""Consent as a school or SWV records it: given, withdrawn, read back; each answer carries a receipt.
+"""Consent as an involved party records it: given, withdrawn, read back; each answer carries a receipt.
 
 The receipt is a JWS the hub signs (consent/receipts.py); recipients present it when
 they pull. Withdrawal counts for every later pull at once, because the gate in
@@ -15,17 +15,21 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from adapters.answers import Answer, AnswerFor, Idempotency, once
-from adapters.common import LeerlingId, Strict, write_entry
-from adapters.disclosure import now
+from adapters.common import LeerlingId, Strict, load_listed, pseudonym_of, write_entry
+from adapters.disclosure import involved_with, now
 from adapters.errors import Conflict, Forbidden, Invalid, NotFound
-from adapters.ports import DirectoryEntry, Persistence, Requester, load_as
+from adapters.guard import logs_refusals
+from adapters.ports import DirectoryEntry, Persistence, Requester
+from audit.refusals import Refused
 from consent.receipts import Notary
+from domain.betrokkenheid import may_record_consent, recipient_fits
+from domain.catalogue import PURPOSES
 from domain.consent import Consent, ConsentError, ConsentGiver
-from domain.parties import Role
-from domain.purpose import ConsentMethod, LegalBasis
+from domain.purpose import ConsentMethod, LegalBasis, Purpose
+from domain.purposes import UnknownPurposeError, get_purpose
 
 KIND = "toestemming"
-RECORDERS = frozenset({Role.SCHOOL, Role.SWV})
+CONSENTED = frozenset(p.name for p in PURPOSES.values() if p.consent.required)
 _ORG_ID = r"^(school|swv|leerplicht|jeugdteam):[A-Za-z0-9-]{2,32}$"
 
 
@@ -75,18 +79,18 @@ def view(consent: Consent, notary: Notary, at: datetime) -> dict[str, Any]:
     }
 
 
+@logs_refusals(KIND)
 def give(p: Persistence, notary: Notary, who: Requester, body: ToestemmingIn, idem: Idempotency | None) -> Answer:
-    """Record a consent; 201 with its receipt."""
-    if who.org.role not in RECORDERS:
-        raise Forbidden("only a school or an SWV records consent")
-    for i, recipient in enumerate(body.ontvangers):
-        if not _is_org_id(recipient):
-            raise Invalid(f"ontvangers[{i}]", "expected an organisation id such as school:34CD01 or leerplicht:GM0363")
+    """Record a consent; 201 with its receipt. Only a party involved with the pupil, in a role the
+    purpose lets record its consent, may; the recipients must be registered parties that fit it."""
+    purpose = _purpose(body.doel)
     pupil = body.leerling.pupil_id()
+    subject = pseudonym_of(p, pupil)
+    _require_authority(p, who, purpose, subject)
+    _check_recipients(p, purpose, body.ontvangers)
 
     def run(answer_for: AnswerFor) -> Answer:
         at = now()
-        subject = p.pseudonym(pupil.kind.value, pupil.value)
         try:
             consent = Consent.start(
                 subject,
@@ -118,21 +122,64 @@ def give(p: Persistence, notary: Notary, who: Requester, body: ToestemmingIn, id
     return once(p, who, idem, run)
 
 
-def _is_org_id(value: str) -> bool:
-    return re.fullmatch(_ORG_ID, value) is not None
+def _purpose(name: str) -> Purpose:
+    try:
+        purpose = get_purpose(name)
+    except UnknownPurposeError:
+        raise Invalid("doel", f"unknown purpose; expected one of {sorted(CONSENTED)}") from None
+    if purpose.name not in CONSENTED:
+        raise Invalid("doel", f"{name} does not rest on consent; expected one of {sorted(CONSENTED)}")
+    return purpose
+
+
+def _require_authority(p: Persistence, who: Requester, purpose: Purpose, subject: str) -> None:
+    """Consent authority (domain/betrokkenheid.py): 403, logged, and nothing recorded otherwise."""
+    role = who.org.role
+    if role not in purpose.consent.recorded_by:
+        allowed = ", ".join(sorted(r.value for r in purpose.consent.recorded_by))
+        raise Forbidden(
+            f"a consent for {purpose.name} is recorded by {allowed}; you are registered as {role.value}",
+            subject=subject,
+            purpose=purpose.name,
+        )
+    involved = who.org.org_id in involved_with(p, subject, now())
+    if not may_record_consent(purpose, role, involved):
+        raise Forbidden(
+            "your organisation is not involved with this pupil (no inschrijving, melding or overdracht"
+            " of yours, nor of a school of your SWV); see POST /v1/inschrijvingen",
+            refused=Refused.NOT_INVOLVED,
+            subject=subject,
+            purpose=purpose.name,
+        )
+
+
+def _check_recipients(p: Persistence, purpose: Purpose, recipients: list[str]) -> None:
+    """Every recipient a registered party of a role that receives under the purpose (422 otherwise)."""
+    for i, recipient in enumerate(recipients):
+        if not re.fullmatch(_ORG_ID, recipient):
+            raise Invalid(f"ontvangers[{i}]", "expected an organisation id such as school:34CD01 or leerplicht:GM0363")
+        party = p.party(recipient)
+        if party is None:
+            raise Invalid(f"ontvangers[{i}]", f"{recipient} is not a registered organisation")
+        if not recipient_fits(purpose, party.role):
+            roles = ", ".join(r.role.value for r in purpose.recipients)
+            raise Invalid(f"ontvangers[{i}]", f"a {party.role.value} receives nothing under {purpose.name} ({roles})")
 
 
 def _own(p: Persistence, who: Requester, consent_id: UUID) -> Consent:
     entry = p.directory_entry(consent_id)
-    if entry is None or entry.kind != KIND or entry.owner_org != who.org.org_id:
-        raise NotFound(f"no toestemming {consent_id} recorded by you")
-    return load_as(p, Consent, consent_id)
+    subject = entry.subject if entry is not None and entry.kind == KIND else None
+    if entry is None or subject is None or entry.owner_org != who.org.org_id:
+        raise NotFound(f"no toestemming {consent_id} recorded by you", subject=subject, record_id=str(consent_id))
+    return load_listed(p, Consent, entry)
 
 
+@logs_refusals(KIND)
 def status(p: Persistence, notary: Notary, who: Requester, consent_id: UUID) -> Answer:
     return Answer(200, view(_own(p, who, consent_id), notary, now()))
 
 
+@logs_refusals(KIND)
 def withdraw(p: Persistence, notary: Notary, who: Requester, consent_id: UUID, body: IntrekkingIn) -> Answer:
     """Withdraw from now on: every later pull with any receipt of this consent is refused."""
     consent = _own(p, who, consent_id)

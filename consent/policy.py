@@ -37,7 +37,7 @@ from domain.fields import Category, category_of, warm_key
 from domain.parties import Role
 from domain.purpose import LegalBasis, Purpose, Relation
 
-POLICY_VERSION = "1"  # bump when a rule changes, so replays can tell which rules applied
+POLICY_VERSION = "2"  # bump when a rule changes, so replays can tell which rules applied
 
 
 # Proportionaliteit, "only the requester's own records": which relation makes a
@@ -69,6 +69,27 @@ def relations(requester: Requester, context: SubjectContext) -> frozenset[Relati
     if context.swv is not None and requester.org_id == context.swv:
         found.add(Relation.EIGEN_SWV)
     return frozenset(found)
+
+
+def is_involved(request: DisclosureRequest) -> bool:
+    """Whether the requester is involved with the pupil: in the register at the moment, leerplicht
+    serving the woongemeente the record names (003 §3.2), the school an overdracht is addressed
+    to, or a recipient the consent in question names."""
+    context, requester = request.context, request.requester
+    if context.subject is None:
+        return True  # aggregates name no pupil
+    if context.involved is None:
+        return False  # nobody asked the register: fail closed
+    state = request.consent
+    named = state is not None and state.subject == context.subject and requester.org_id in state.recipients
+    serves = requester.role is Role.LEERPLICHT and context.woongemeente in requester.gemeenten
+    return requester.org_id in context.involved or serves or requester.org_id == context.receiving_school or named
+
+
+def holder_involved(request: DisclosureRequest) -> bool:
+    """A consent unlocks only records held by a party involved with the pupil (as stored now)."""
+    holder = request.context.recorded_by
+    return holder is not None and holder in (request.context.involved or ())
 
 
 def is_recorder(purpose: Purpose, request: DisclosureRequest) -> bool:
@@ -144,6 +165,8 @@ class _Facts:
     purpose: Purpose
     request: DisclosureRequest
     own_record: bool
+    involved: bool
+    holder_involved: bool
     active: bool
     recorder: bool
     consent: Reason | None
@@ -161,6 +184,8 @@ def _facts(purpose: Purpose, request: DisclosureRequest) -> _Facts:
         purpose=purpose,
         request=request,
         own_record=recorder or bool(related & ROLE_SCOPE[role]),
+        involved=is_involved(request),
+        holder_involved=holder_involved(request),
         active=recorder or (recipient is not None and bool(related & recipient.active_when)),
         recorder=recorder,
         consent=consent_failure(purpose, request),
@@ -183,6 +208,8 @@ def _party_failures(facts: _Facts) -> list[Reason]:
         failures.append(Reason.NOT_A_RECIPIENT)
     if not facts.own_record:
         failures.append(Reason.NOT_OWN_RECORD)
+    if not facts.involved:
+        failures.append(Reason.NOT_INVOLVED)
     if not facts.active:
         failures.append(Reason.NO_ACTIVE_ROLE)
     return failures
@@ -202,6 +229,8 @@ def _field_failures(name: str, basis: LegalBasis, facts: _Facts) -> list[Reason]
     if not within:
         failures.append(Reason.OUTSIDE_MINIMAL_SET)
     consent_based = basis is LegalBasis.TOESTEMMING
+    if consent_based and not facts.holder_involved:
+        failures.append(Reason.HOLDER_NOT_INVOLVED)
     if (
         consent_based
         and facts.consent_applies

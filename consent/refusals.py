@@ -29,6 +29,8 @@ class Reason(StrEnum):
     NOT_A_RECIPIENT = "not_a_recipient"
     OUTSIDE_MINIMAL_SET = "outside_minimal_set"
     NOT_OWN_RECORD = "not_own_record"
+    NOT_INVOLVED = "not_involved"
+    HOLDER_NOT_INVOLVED = "holder_not_involved"
     OUTSIDE_CONSENT = "outside_consent"
     NO_ACTIVE_ROLE = "no_active_role"
     NO_CONSENT = "no_consent"
@@ -71,6 +73,14 @@ REASONS: Mapping[Reason, ReasonText] = MappingProxyType(
             _P,
             "geen dossier van de eigen gemeente, school of SWV",
             "not a record of the requester's own gemeente, school or SWV",
+        ),
+        Reason.NOT_INVOLVED: ReasonText(
+            _P, "de vrager is niet betrokken bij de leerling", "the requester is not involved with the pupil"
+        ),
+        Reason.HOLDER_NOT_INVOLVED: ReasonText(
+            _P,
+            "wie het dossier houdt is niet (meer) betrokken bij de leerling",
+            "the party holding the record is not (or no longer) involved with the pupil",
         ),
         Reason.OUTSIDE_CONSENT: ReasonText(_P, "valt buiten de gegeven toestemming", "not covered by the consent"),
         Reason.NO_ACTIVE_ROLE: ReasonText(

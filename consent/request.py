@@ -35,7 +35,10 @@ class SubjectContext:
     school: str | None = None  # school of registration; for an overdracht the sending school
     receiving_school: str | None = None
     swv: str | None = None  # SWV of the school / region
-    recorded_by: str | None = None  # organisation that recorded the record
+    recorded_by: str | None = None  # organisation that recorded (holds) the record
+    # The organisations involved with the pupil at the moment (the register, domain/betrokkenheid.py);
+    # None when nobody asked it, which refuses every pupil-level field (fail closed).
+    involved: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

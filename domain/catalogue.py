@@ -29,7 +29,9 @@ from domain.purpose import (
     check_purpose,
 )
 
-_IDENTITEIT = fields_in(Category.IDENTITEIT)
+_IDENTITEIT = fields_in(Category.IDENTITEIT) - {"leerling.referentie"}
+# What names the pupil to a party that may not register the BSN (004 ch. 15): the hub's pseudonym.
+_ZONDER_BSN = (_IDENTITEIT - {"leerling.id"}) | {"leerling.referentie"}
 _SCHOOL = fields_in(Category.SCHOOL)
 _RAPPORT = fields_in(Category.ONDERWIJSKUNDIG_RAPPORT)
 _CASUS = fields_in(Category.CASUS)
@@ -58,6 +60,7 @@ VERZUIMMELDING = Purpose(
             fields=_IDENTITEIT | _SCHOOL | fields_in(Category.VERZUIM) | frozenset({"acties.school"}),
             active_when=frozenset({Relation.WOONGEMEENTE}),
             note="leerplicht van de woongemeente van de leerling (003 §3.2)",
+            bsn=True,  # leerplicht's own administration is kept by BSN
         ),
     ),
     consent=ConsentRule(
@@ -91,12 +94,13 @@ WARME_OVERDRACHT = Purpose(
             fields=_IDENTITEIT | _SCHOOL | _RAPPORT | frozenset({WARM_ITEMS}),
             active_when=frozenset({Relation.ONTVANGENDE_SCHOOL}),
             note="de ontvangende school (003 §3.1)",
+            bsn=True,  # the receiving school registers the pupil by BSN or onderwijsnummer
         ),
         Recipient(
             role=Role.SWV,
             # For an arrangement the SWV needs the support question, not the whole
             # file: 004 ch. 7 warns that schools send far more than needed.
-            fields=_IDENTITEIT
+            fields=_ZONDER_BSN
             | _SCHOOL
             | frozenset(
                 {
@@ -117,6 +121,8 @@ WARME_OVERDRACHT = Purpose(
         methods=_SIGNED | {ConsentMethod.MONDELING},
         max_validity_years=_ONE_SCHOOL_YEAR,
         note="alleen het warme deel, per item (004 ch. 7)",
+        # "basisscholen [vertellen] ouders van tevoren wat ze ... willen bespreken" (004 ch. 7).
+        recorded_by=frozenset({Role.SCHOOL}),
     ),
     retention=Retention(
         # Sources are silent. The receiving school keeps its own leerlingdossier; the
@@ -138,15 +144,17 @@ THUISZITTERSTAFEL = Purpose(
     recipients=tuple(
         Recipient(
             role=role,
-            fields=_IDENTITEIT | _SCHOOL | _CASUS | _SIGNAAL,
+            fields=(_IDENTITEIT if bsn else _ZONDER_BSN) | _SCHOOL | _CASUS | _SIGNAAL,
             active_when=frozenset({relation}),
             note=note,
+            bsn=bsn,
         )
-        for role, relation, note in (
-            (Role.LEERPLICHT, Relation.WOONGEMEENTE, "vaste deelnemer (003 §4.2)"),
-            (Role.JEUGDTEAM, Relation.WOONGEMEENTE, "vaste deelnemer, ook JGZ (003 §4.2)"),
-            (Role.SCHOOL, Relation.SCHOOL_VAN_INSCHRIJVING, "casusregisseur (003 §4.3)"),
-            (Role.SWV, Relation.EIGEN_SWV, "voorzitter en registratie (003 §4.2)"),
+        for role, relation, note, bsn in (
+            (Role.LEERPLICHT, Relation.WOONGEMEENTE, "vaste deelnemer (003 §4.2)", True),
+            (Role.JEUGDTEAM, Relation.WOONGEMEENTE, "vaste deelnemer, ook JGZ (003 §4.2)", True),
+            (Role.SCHOOL, Relation.SCHOOL_VAN_INSCHRIJVING, "casusregisseur (003 §4.3)", True),
+            # 004 ch. 15: "het BSN-nummer vermelden, terwijl we dat wettelijk niet mogen registreren".
+            (Role.SWV, Relation.EIGEN_SWV, "voorzitter en registratie (003 §4.2)", False),
         )
     ),
     consent=ConsentRule(
@@ -154,6 +162,9 @@ THUISZITTERSTAFEL = Purpose(
         methods=_SIGNED,  # "ondertekenen ouders een toestemmingsformulier" (003 §4.3)
         max_validity_years=_ONE_SCHOOL_YEAR,
         note="ondertekend toestemmingsformulier vóór de bespreking (003 §4.3)",
+        # "De school meldt de leerling aan ... Indien er geen schoolinschrijving is, kan ook de
+        # leerplichtambtenaar thuiszittende kinderen melden" (003 §4.3); the SWV chairs the table.
+        recorded_by=frozenset({Role.SCHOOL, Role.SWV, Role.LEERPLICHT}),
     ),
     retention=Retention(
         # Sources are silent. The SWV reports quarterly (002 steps 4, 18) and the
@@ -240,6 +251,8 @@ JEUGDHULP_AFSTEMMING = Purpose(
         methods=_SIGNED,
         max_validity_years=_ONE_SCHOOL_YEAR,
         note="ook het signaal gaat alleen met toestemming naar het jeugdteam (domain.md)",
+        # The school or SWV that asks the jeugdteam in (003 §2.3), never the team itself.
+        recorded_by=frozenset({Role.SCHOOL, Role.SWV}),
     ),
     retention=Retention(
         # Sources are silent; the consent itself lasts a school year at most.

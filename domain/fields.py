@@ -51,6 +51,7 @@ FIELDS: Mapping[str, FieldSpec] = MappingProxyType(
             leerling__naam="naam van de leerling",
             leerling__geboortedatum="geboortedatum van de leerling",
             leerling__id="BSN of onderwijsnummer van de leerling",
+            leerling__referentie="kenmerk van de leerling in de hub (pseudoniem), voor wie het BSN niet mag hebben",
         ),
         **_specs(
             Category.SCHOOL,

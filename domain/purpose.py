@@ -53,6 +53,9 @@ class Recipient:
     fields: frozenset[str]
     active_when: frozenset[Relation]  # any one of these makes the role active in the case
     note: str
+    # Whether the BSN (leerling.id) may leave to this role; where it may not, the pupil is named
+    # by `leerling.referentie`, the hub's pseudonym (004 ch. 15: the SWV may not register it).
+    bsn: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class ConsentRule:
     methods: frozenset[ConsentMethod] = frozenset()
     max_validity_years: int = 0
     note: str = ""
+    # Who may record (and withdraw) such a consent, when involved with the pupil (domain/betrokkenheid.py).
+    recorded_by: frozenset[Role] = frozenset()
 
     @property
     def required(self) -> bool:
@@ -167,6 +172,13 @@ def check_purpose(purpose: Purpose) -> list[str]:
         problems.append("consent names a category the purpose never releases")
     if purpose.consent.required and not (purpose.consent.methods and purpose.consent.max_validity_years):
         problems.append("a consent-based purpose needs accepted methods and a maximum validity")
+    if purpose.consent.required and not purpose.consent.recorded_by:
+        problems.append("a consent-based purpose needs the roles that record its consent")
+    if not purpose.consent.recorded_by <= purpose.senders:
+        problems.append("a role that records consent must be a sender of the purpose")
+    for r in purpose.recipients:
+        if not r.bsn and "leerling.id" in r.fields:
+            problems.append(f"{r.role} receives leerling.id (the BSN) but may not")
     if purpose.personal_data and purpose.retention.years is None:
         problems.append("personal data needs a retention period")
     if not purpose.personal_data and categories - {Category.AGGREGAAT}:

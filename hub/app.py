@@ -9,7 +9,7 @@ from hub.auth import authenticated
 from hub.container import Hub, build_hub
 from hub.limits import BodyLimit
 from hub.routers import audit as audit_routes
-from hub.routers import health, identity, overdrachten, pulls, toestemmingen, verzuim
+from hub.routers import health, identity, inschrijvingen, overdrachten, pulls, toestemmingen, verzuim
 
 API_VERSION = "1.0.0"
 
@@ -41,6 +41,7 @@ def create_app(hub: Hub) -> FastAPI:
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(authenticated)], responses=COMMON_REFUSALS)
     v1.include_router(identity.router)
     v1.include_router(verzuim.router)
+    v1.include_router(inschrijvingen.router)
     v1.include_router(overdrachten.router)
     v1.include_router(toestemmingen.router)
     v1.include_router(pulls.router)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -15,15 +16,21 @@ from adapters.ports import (
     ConcurrentChange,
     DirectoryEntry,
     IdempotentAnswer,
+    InvolvementChange,
     PreviousAnswer,
     RecordGone,
     RecordMissing,
 )
 from audit.entries import AccessEntry
+from domain.betrokkenheid import Involvement
+from domain.parties import Organisation
 from infra.accesslog import AccessLogStore, utc_now
+from infra.db import Tx
 from infra.directory import Directory
 from infra.idempotency import IdempotencyStore
+from infra.involvement import InvolvementRegister
 from infra.keystore import RecordErased
+from infra.orgs import OrgRegistry
 from infra.recorders import SideWrite
 from infra.store import Store
 
@@ -36,6 +43,8 @@ class StorePersistence:
         self.access_log = AccessLogStore(store.db)
         self.directory = Directory(store.db)
         self.answers = IdempotencyStore(store.db, store.keys.sub_key("idempotency"))
+        self.register = InvolvementRegister(store.db)
+        self.orgs = OrgRegistry(store.db)
 
     def pseudonym(self, kind: str, value: str) -> str:
         return self.store.pseudonyms.of(kind, value)
@@ -55,6 +64,7 @@ class StorePersistence:
         log: Sequence[AccessEntry],
         directory: Sequence[DirectoryEntry] = (),
         answer: IdempotentAnswer | None = None,
+        involvement: Sequence[InvolvementChange] = (),
     ) -> None:
         side: list[SideWrite] = []
         if answer is not None:
@@ -77,7 +87,13 @@ class StorePersistence:
             for r in records
             if r.id not in new and getattr(r, "pending_events", None)
         )
+        side.extend(partial(_change_in, change=c, at=at) for c in involvement)
         side.append(self.access_log.side_write(log, at))
+        if not records:  # an involvement change alone: its own transaction, with its log entries
+            with self.store.db.transaction() as tx:
+                for write in side:
+                    write(tx)
+            return
         try:
             self.store.records.save(*records, side_writes=side)
         except RecordErased as e:
@@ -89,6 +105,24 @@ class StorePersistence:
 
     def log(self, entries: Sequence[AccessEntry]) -> None:
         self.access_log.append(entries)
+
+    def involved(self, subjects: Collection[str], at: datetime) -> dict[str, frozenset[str]]:
+        return self.register.involved(subjects, at)
+
+    def involvement(self, involvement_id: str) -> Involvement | None:
+        return self.register.get(involvement_id)
+
+    def involvements(self, subject: str) -> list[Involvement]:
+        return self.register.of_subject(subject)
+
+    def end_involvement(self, involvement_id: str, log: Sequence[AccessEntry]) -> None:
+        at = utc_now()
+        with self.store.db.transaction() as tx:
+            InvolvementRegister.end_id_in(tx, involvement_id, at)
+            self.access_log.append_in(tx, log, at)
+
+    def party(self, org_id: str) -> Organisation | None:
+        return self.orgs.get(org_id)
 
     def previous_answer(self, org_id: str, key: str) -> PreviousAnswer | None:
         found = self.answers.find(org_id, key)
@@ -108,3 +142,12 @@ class StorePersistence:
 
     def owned(self, kind: str, owner_org: str, after: int, limit: int) -> list[tuple[int, DirectoryEntry]]:
         return self.directory.owned(kind, owner_org, after, limit)
+
+
+def _change_in(tx: Tx, change: InvolvementChange, at: str) -> None:
+    if change.end:
+        InvolvementRegister.end_in(tx, change.subject, change.org_id, change.relation, at)
+    else:
+        InvolvementRegister.start_in(
+            tx, change.subject, change.org_id, change.relation, change.source, change.record_id, at, change.id
+        )

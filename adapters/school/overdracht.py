@@ -8,6 +8,7 @@ nothing of a concept: existence does not leak.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -21,14 +22,18 @@ from adapters.common import (
     School,
     Strict,
     domain_refusal,
+    load_listed,
+    pseudonym_of,
     require_role,
     require_signing_school,
     write_entry,
 )
-from adapters.disclosure import Presented, check_receipt, decide, now, withheld_view
+from adapters.disclosure import Presented, check_receipt, decide, involved_with, now, withheld_view
 from adapters.errors import NotFound
-from adapters.ports import DirectoryEntry, Persistence, Requester, load_as
+from adapters.guard import logs_refusals
+from adapters.ports import DirectoryEntry, InvolvementChange, Persistence, Requester
 from consent.request import SubjectContext
+from domain.betrokkenheid import Betrokkenheid, Bron
 from domain.errors import DomainError
 from domain.fields import FIELDS, Category, warm_field, warm_key
 from domain.identifiers import PupilId
@@ -104,10 +109,14 @@ def _org(code: str) -> str:
     return organisation_id(Role.SCHOOL, code)
 
 
-def _context(o: Overdracht) -> SubjectContext:
+def _context(o: Overdracht, involved: frozenset[str]) -> SubjectContext:
     sender = _org(o.sending_school.code)
     return SubjectContext(
-        subject=o.subject, school=sender, receiving_school=_org(o.receiving_school.code), recorded_by=sender
+        subject=o.subject,
+        school=sender,
+        receiving_school=_org(o.receiving_school.code),
+        recorded_by=sender,
+        involved=involved,
     )
 
 
@@ -142,13 +151,15 @@ def _pupil_id(pupil: PupilId) -> dict[str, str]:
     return {pupil.kind.value: pupil.value}
 
 
+@logs_refusals(PURPOSE)
 def push(p: Persistence, who: Requester, body: OverdrachtIn, idem: Idempotency | None) -> Answer:
-    """Draft (and optionally send) an overdracht; the school in the body must be the signing school."""
-    require_signing_school(who, body.school)
+    """Draft (and optionally send) an overdracht; the school in the body must be the signing school,
+    and becomes (or stays) the pupil's school of registration."""
     pupil = body.leerling.pupil_id()
+    subject = pseudonym_of(p, pupil)
+    require_signing_school(who, body.school, subject)
 
     def run(answer_for: AnswerFor) -> Answer:
-        subject = p.pseudonym(pupil.kind.value, pupil.value)
         try:
             o = Overdracht.draft(
                 subject,
@@ -173,26 +184,33 @@ def push(p: Persistence, who: Requester, body: OverdrachtIn, idem: Idempotency |
                 )
             ],
             answer=answer_for(201, response, subject, PURPOSE),
+            involvement=[_school_of(o, who, Bron.OVERDRACHT)],
         )
         return Answer(201, response)
 
     return once(p, who, idem, run)
 
 
+def _school_of(o: Overdracht, who: Requester, source: Bron) -> InvolvementChange:
+    return InvolvementChange(o.subject, who.org.org_id, Betrokkenheid.SCHOOL_VAN_INSCHRIJVING, source, str(o.id))
+
+
 def _party(p: Persistence, who: Requester, record_id: UUID) -> tuple[Overdracht, bool]:
     """The overdracht and whether the caller sent it; 404 for anyone else, and for a receiver of a concept."""
-    require_role(who, Role.SCHOOL)
     entry = p.directory_entry(record_id)
-    missing = NotFound(f"no overdracht {record_id} for you")
-    if entry is None or entry.kind != KIND or who.org.org_id not in (entry.owner_org, entry.receiver_org):
+    subject = entry.subject if entry is not None and entry.kind == KIND else None
+    require_role(who, Role.SCHOOL, subject)
+    missing = NotFound(f"no overdracht {record_id} for you", subject=subject, record_id=str(record_id))
+    if entry is None or subject is None or who.org.org_id not in (entry.owner_org, entry.receiver_org):
         raise missing
-    o = load_as(p, Overdracht, record_id)
+    o = load_listed(p, Overdracht, entry)
     sender = entry.owner_org == who.org.org_id
     if not sender and o.status is OverdrachtStatus.CONCEPT:
         raise missing
     return o, sender
 
 
+@logs_refusals(PURPOSE)
 def read(
     p: Persistence,
     keys: dict[str, VerifyKey],
@@ -210,8 +228,9 @@ def read(
     if receipt is not None:
         presented = check_receipt(p, keys, who, receipt, purpose=PURPOSE, subject=o.subject, at=at)
     requested = (*_BASE_FIELDS, *(warm_field(item.key) for item in o.warm_items))
+    context = _context(o, involved_with(p, o.subject, at))
     decision, entry = decide(
-        who, PURPOSE, _context(o), requested, presented=presented, last_changed=o.modified_on, record_id=o.id, at=at
+        who, PURPOSE, context, requested, presented=presented, last_changed=o.modified_on, record_id=o.id, at=at
     )
     p.log([entry])  # fail closed: no entry, no answer
     withheld = withheld_view(decision)
@@ -226,6 +245,7 @@ def read(
     )
 
 
+@logs_refusals(PURPOSE)
 def listing(p: Persistence, who: Requester, after: int, limit: int, inbox: bool) -> Answer:
     """The school's sent overdrachten, or (inbox) those sent to it; ids and cursors only."""
     require_role(who, Role.SCHOOL)
@@ -233,18 +253,22 @@ def listing(p: Persistence, who: Requester, after: int, limit: int, inbox: bool)
     return id_page(find(KIND, who.org.org_id, after, limit), after)
 
 
+@logs_refusals(PURPOSE)
 def send(p: Persistence, who: Requester, record_id: UUID) -> Answer:
     return _apply(p, who, _as_sender(p, who, record_id), lambda o: o.send(), "status")
 
 
+@logs_refusals(PURPOSE)
 def acknowledge(p: Persistence, who: Requester, record_id: UUID) -> Answer:
-    """The receiving school confirms receipt (verstuurd → ontvangen)."""
+    """The receiving school confirms receipt (verstuurd → ontvangen) and so becomes the pupil's
+    school of registration too."""
     o, sender = _party(p, who, record_id)
     if sender:
-        raise NotFound(f"no overdracht {record_id} sent to you")
-    return _apply(p, who, o, lambda x: x.receive(who.org.code), "ontvangst")
+        raise NotFound(f"no overdracht {record_id} sent to you", subject=o.subject, record_id=str(record_id))
+    return _apply(p, who, o, lambda x: x.receive(who.org.code), "ontvangst", [_school_of(o, who, Bron.ONTVANGST)])
 
 
+@logs_refusals(PURPOSE)
 def close(p: Persistence, who: Requester, record_id: UUID, body: SluitingIn) -> Answer:
     return _apply(p, who, _as_sender(p, who, record_id), lambda o: o.close(body.reden), "status")
 
@@ -252,14 +276,21 @@ def close(p: Persistence, who: Requester, record_id: UUID, body: SluitingIn) -> 
 def _as_sender(p: Persistence, who: Requester, record_id: UUID) -> Overdracht:
     o, sender = _party(p, who, record_id)
     if not sender:
-        raise NotFound(f"no overdracht {record_id} of yours")
+        raise NotFound(f"no overdracht {record_id} of yours", subject=o.subject, record_id=str(record_id))
     return o
 
 
-def _apply(p: Persistence, who: Requester, o: Overdracht, change: Any, field: str) -> Answer:
+def _apply(
+    p: Persistence,
+    who: Requester,
+    o: Overdracht,
+    change: Any,
+    field: str,
+    involvement: Sequence[InvolvementChange] = (),
+) -> Answer:
     try:
         change(o)
     except DomainError as e:
         raise domain_refusal(e, PATHS) from e
-    p.commit([o], log=[write_entry(who, o, (field,), PURPOSE, BASIS)])
+    p.commit([o], log=[write_entry(who, o, (field,), PURPOSE, BASIS)], involvement=involvement)
     return Answer(200, sender_view(o))

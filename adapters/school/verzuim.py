@@ -19,13 +19,17 @@ from adapters.common import (
     School,
     Strict,
     domain_refusal,
+    load_listed,
+    pseudonym_of,
     require_role,
     require_signing_school,
     today,
     write_entry,
 )
 from adapters.errors import Invalid, NotFound
-from adapters.ports import DirectoryEntry, Persistence, Requester, load_as
+from adapters.guard import logs_refusals
+from adapters.ports import DirectoryEntry, InvolvementChange, Persistence, Requester
+from domain.betrokkenheid import Betrokkenheid, Bron
 from domain.errors import DomainError
 from domain.parties import Role
 from domain.protocol import Verzuimprotocol
@@ -148,15 +152,17 @@ def status_view(m: Verzuimmelding) -> dict[str, Any]:
     }
 
 
+@logs_refusals(KIND)
 def push(
     p: Persistence, who: Requester, body: VerzuimmeldingIn, idem: Idempotency | None, protocol: Verzuimprotocol
 ) -> Answer:
-    """File a melding; the school in the body must be the signing organisation."""
-    require_signing_school(who, body.school)
+    """File a melding; the school in the body must be the signing organisation. The school becomes
+    (or stays) the pupil's school of registration, and leerplicht of the woongemeente is involved."""
     pupil = body.leerling.pupil_id()
+    subject = pseudonym_of(p, pupil)
+    require_signing_school(who, body.school, subject)
 
     def run(answer_for: AnswerFor) -> Answer:
-        subject = p.pseudonym(pupil.kind.value, pupil.value)
         try:
             melding = Verzuimmelding.file(
                 subject,
@@ -184,30 +190,43 @@ def push(
             log=[write_entry(who, melding, tuple(sorted(melding.details.to_event())), KIND, BASIS)],
             directory=[DirectoryEntry(melding.id, KIND, KIND, who.org.org_id, subject, gemeente=melding.recipient)],
             answer=answer_for(201, response, subject, KIND),
+            involvement=_involved_by(melding, who),
         )
         return Answer(201, response)
 
     return once(p, who, idem, run)
 
 
+def _involved_by(melding: Verzuimmelding, who: Requester) -> list[InvolvementChange]:
+    source, record = Bron.VERZUIMMELDING, str(melding.id)
+    return [
+        InvolvementChange(melding.subject, who.org.org_id, Betrokkenheid.SCHOOL_VAN_INSCHRIJVING, source, record),
+        InvolvementChange(melding.subject, f"leerplicht:{melding.recipient}", Betrokkenheid.LEERPLICHT, source, record),
+    ]
+
+
 def _own(p: Persistence, who: Requester, record_id: UUID) -> Verzuimmelding:
-    require_role(who, Role.SCHOOL)
     entry = p.directory_entry(record_id)
-    if entry is None or entry.kind != KIND or entry.owner_org != who.org.org_id:
-        raise NotFound(f"no verzuimmelding {record_id} of yours")
-    return load_as(p, Verzuimmelding, record_id)
+    subject = entry.subject if entry is not None and entry.kind == KIND else None
+    require_role(who, Role.SCHOOL, subject)
+    if entry is None or subject is None or entry.owner_org != who.org.org_id:
+        raise NotFound(f"no verzuimmelding {record_id} of yours", subject=subject, record_id=str(record_id))
+    return load_listed(p, Verzuimmelding, entry)
 
 
+@logs_refusals(KIND)
 def status(p: Persistence, who: Requester, record_id: UUID) -> Answer:
     return Answer(200, status_view(_own(p, who, record_id)))
 
 
+@logs_refusals(KIND)
 def listing(p: Persistence, who: Requester, after: int, limit: int) -> Answer:
     """The school's own meldingen, oldest first, with a cursor."""
     require_role(who, Role.SCHOOL)
     return id_page(p.owned(KIND, who.org.org_id, after, limit), after)
 
 
+@logs_refusals(KIND)
 def correct(p: Persistence, who: Requester, record_id: UUID, body: CorrectieIn, protocol: Verzuimprotocol) -> Answer:
     melding = _own(p, who, record_id)
     changes = body.changes()
@@ -221,6 +240,7 @@ def correct(p: Persistence, who: Requester, record_id: UUID, body: CorrectieIn, 
     return Answer(200, status_view(melding))
 
 
+@logs_refusals(KIND)
 def withdraw(p: Persistence, who: Requester, record_id: UUID, body: IntrekkingIn) -> Answer:
     melding = _own(p, who, record_id)
     try:

@@ -62,6 +62,8 @@ BEGIN
     -- Table-level UPDATE also lets the API take the EXCLUSIVE lock that orders feed sequence numbers.
     ('hub_directory',    'SELECT, INSERT, UPDATE',              'ketenhub_api'),
     ('hub_idempotency',  'SELECT, INSERT',                      'ketenhub_api'),
+    -- The involvement register: new rows, and `until` set when an inschrijving ends (history is kept).
+    ('hub_involvement',  'SELECT, INSERT, UPDATE (until)',      'ketenhub_api'),
     ('hub_nonces',       'SELECT, INSERT, DELETE',              'ketenhub_api'),
     -- Keys: a new pupil's data key (and a purpose's first key) is made by the push that needs it.
     -- UPDATE on created_at only, because `SELECT ... FOR SHARE` (a push pins its data key against

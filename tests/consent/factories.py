@@ -25,6 +25,9 @@ SWV_CODE = "VO2705"
 OTHER_SWV = "PO2801"
 JEUGDTEAM_ID = "JT-ZAANSTAD"
 HUB = "ketenhub"
+# In the register: the school of registration, its SWV and leerplicht of the woongemeente (the
+# receiving school and a jeugdteam named by a consent are involved through the record and the consent).
+INVOLVED = frozenset({SCHOOL, SWV_CODE, GEMEENTE})
 CONSENT_ID = UUID("5f1d7c2e-8a4b-4c3e-9d2f-0a1b2c3d4e5f")
 
 LEERPLICHT = Requester(GEMEENTE, Role.LEERPLICHT, frozenset({GEMEENTE}))
@@ -82,6 +85,7 @@ def context(**changes: Any) -> SubjectContext:
         receiving_school=RECEIVING_SCHOOL,
         swv=SWV_CODE,
         recorded_by=SCHOOL,
+        involved=INVOLVED,
     )
     return replace(base, **changes)
 

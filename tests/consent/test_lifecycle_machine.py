@@ -23,10 +23,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from nacl.signing import SigningKey
 
 from adapters.disclosure import ReceiptRefused
-from adapters.ports import DirectoryEntry, RecordGone, Requester
+from adapters.errors import Gone, NotFound
+from adapters.ports import DirectoryEntry, InvolvementChange, RecordGone, Requester
 from adapters.school import overdracht
 from audit.verify import verify_log
 from consent.receipts import Notary
+from domain.betrokkenheid import Betrokkenheid, Bron
 from domain.consent import Consent, ConsentStatus
 from domain.identifiers import PupilId, PupilIdKind, generate_test_bsn
 from domain.overdracht import Leerling, OnderwijskundigRapport, Overdracht, WarmItem
@@ -90,6 +92,11 @@ class ConsentLifecycle(RuleBasedStateMachine):
             directory=[
                 DirectoryEntry(
                     o.id, overdracht.KIND, overdracht.PURPOSE, SENDER.org_id, self.subject, receiver_org=RECEIVER.org_id
+                )
+            ],
+            involvement=[
+                InvolvementChange(
+                    self.subject, SENDER.org_id, Betrokkenheid.SCHOOL_VAN_INSCHRIJVING, Bron.OVERDRACHT, str(o.id)
                 )
             ],
         )
@@ -177,12 +184,13 @@ class ConsentLifecycle(RuleBasedStateMachine):
         except ReceiptRefused:
             assert self.p.access_log.size() == before + 1
             return
-        except RecordGone:
+        except Gone:  # erased: a 410, and the refused attempt is on the record
             assert self.shredded
+            assert self._refusal_since(before) == "gewist"
             return
-        except Exception as e:  # a third school: 404, nothing read and nothing to log
-            assert not as_receiver and type(e).__name__ == "NotFound", e
-            assert self.p.access_log.size() == before
+        except NotFound:  # a third school: 404, nothing read, the attempt on the record
+            assert not as_receiver
+            assert self._refusal_since(before) == "niet_gevonden"
             return
         assert not self.shredded
         assert self.p.access_log.size() == before + 1
@@ -196,6 +204,13 @@ class ConsentLifecycle(RuleBasedStateMachine):
             assert self.clock < add_years(self.record_changed, 1), "released after the retention period"
             assert released <= given.items, "a warm item outside the consent left the hub"
             assert logged["consent_id"] == given.consent_id
+
+    def _refusal_since(self, before: int) -> str:
+        """The one entry written since `before` is a refusal naming the pupil: its reason code."""
+        (entry,) = list(self.p.access_log.entries(before))
+        logged = json.loads(entry.body)
+        assert logged["action"] == "refuse" and logged["subject"] == self.subject
+        return str(logged["afweging"]["weigering"])
 
     @invariant()
     def log_stays_intact(self) -> None:

@@ -291,7 +291,8 @@ SUBSIDIARITEIT = [
         "jeugdteam-without-consent-gets-nothing",
         tafel(requester=JEUGDTEAM, consent=None, receipt=None),
         Outcome.DENY,
-        withheld=dict.fromkeys(CASE_FILE, Reason.NO_CONSENT),
+        # No consent names the team, so it is not involved with the pupil: it learns nothing more.
+        withheld=dict.fromkeys(CASE_FILE, Reason.NOT_INVOLVED),
     ),
 ]
 
@@ -362,7 +363,7 @@ DOELMATIGHEID = [
         "tafel-jeugdteam-not-named",
         tafel(requester=JEUGDTEAM, consent=consent_state(recipients=(GEMEENTE,))),
         Outcome.DENY,
-        withheld=dict.fromkeys(CASE_FILE, Reason.NOT_NAMED_IN_CONSENT),
+        withheld=dict.fromkeys(CASE_FILE, Reason.NOT_INVOLVED),
     ),
     Case(
         "withdrawn-beats-a-valid-receipt",
@@ -396,7 +397,7 @@ DOELMATIGHEID = [
         "consent-of-another-pupil",
         tafel(requester=JEUGDTEAM, consent=replace(TAFEL, subject=OTHER_PUPIL)),
         Outcome.DENY,
-        withheld=dict.fromkeys(CASE_FILE, Reason.CONSENT_MISMATCH),
+        withheld=dict.fromkeys(CASE_FILE, Reason.NOT_INVOLVED),
     ),
     Case(
         "consent-for-another-purpose",

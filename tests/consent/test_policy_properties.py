@@ -26,6 +26,7 @@ from domain.purpose import LegalBasis
 from tests.consent.factories import (
     CONSENT_ID,
     GEMEENTE,
+    INVOLVED,
     JEUGDTEAM_ID,
     NOW,
     OTHER_GEMEENTE,
@@ -179,6 +180,7 @@ def coherent_requests(draw: st.DrawFn) -> DisclosureRequest:
             receiving_school=RECEIVING_SCHOOL,
             swv=SWV_CODE,
             recorded_by=draw(st.sampled_from([SCHOOL, None])),
+            involved=draw(st.sampled_from([INVOLVED, INVOLVED, frozenset(), None])),
         ),
         fields=draw(st.frozensets(st.sampled_from(wanted), min_size=1, max_size=6)) | extra,
         now=NOW,
@@ -205,7 +207,9 @@ def receipt_probes(draw: st.DrawFn) -> DisclosureRequest:
     return DisclosureRequest(
         requester=Requester(GEMEENTE, Role.LEERPLICHT, frozenset({GEMEENTE})),
         purpose="thuiszitterstafel",
-        context=SubjectContext(subject=PUPIL, woongemeente=GEMEENTE, school=SCHOOL, recorded_by=SCHOOL),
+        context=SubjectContext(
+            subject=PUPIL, woongemeente=GEMEENTE, school=SCHOOL, recorded_by=SCHOOL, involved=INVOLVED
+        ),
         fields=draw(st.frozensets(st.sampled_from(sorted(fields)), min_size=1)),
         now=NOW,
         receipt=draw(receipts(state, ("none", "matching", "altered", "altered", "altered", "altered"))),
@@ -318,7 +322,7 @@ def test_withdrawn_or_expired_consent_never_carries_a_release(request: Disclosur
 def test_strangers_learn_nothing_about_the_case(request: DisclosureRequest) -> None:
     """A party that fails the gate sees no consent or retention reason (no side channel)."""
     decision = decide(request)
-    gate = {Reason.NOT_A_RECIPIENT, Reason.NOT_OWN_RECORD, Reason.NO_ACTIVE_ROLE}
+    gate = {Reason.NOT_A_RECIPIENT, Reason.NOT_OWN_RECORD, Reason.NO_ACTIVE_ROLE, Reason.NOT_INVOLVED}
     if decision.released or not set(decision.withheld.values()) & gate:
         return
     codes = set(decision.proportionaliteit.codes) | set(decision.doelmatigheid.codes)

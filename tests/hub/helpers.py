@@ -89,3 +89,15 @@ def consent_body(
         "wijze": "ondertekend_formulier",
         "formulier_kenmerk": "TF-2026-001",
     }
+
+
+def inschrijving_body(bsn: str, school: str = "12AB00") -> dict[str, Any]:
+    return {"leerling": {"bsn": bsn}, "school": {"brin": school[:4], "vestiging": school[4:]}}
+
+
+def enrol(client: Any, bsn: str, school: str = "12AB00") -> dict[str, Any]:
+    """Register the pupil at the school (the signing one): it becomes involved with the pupil."""
+    r = client.post("/v1/inschrijvingen", json=inschrijving_body(bsn, school))
+    assert r.status_code in (200, 201), r.text
+    body: dict[str, Any] = r.json()
+    return body

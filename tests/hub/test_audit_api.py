@@ -17,7 +17,7 @@ from audit.merkle import verify_consistency, verify_inclusion
 from audit.treehead import TreeHead, verify_tree_head
 from domain.parties import Role
 from hub.cli import app as cli_app
-from tests.hub.helpers import consent_body, melding_body, new_bsn, overdracht_body
+from tests.hub.helpers import consent_body, enrol, melding_body, new_bsn, overdracht_body
 from tests.ops.helpers import env_of
 
 b64 = base64.b64decode
@@ -138,9 +138,17 @@ def test_the_log_is_for_auditors_only_and_holds_no_pupil_data(parties) -> None:
 
 def test_the_auditor_role_is_refused_on_every_record_route(parties, app) -> None:
     melding = push_meldingen(parties, 1)[0]
-    overdracht = parties["school"].client.post("/v1/overdrachten", json=overdracht_body()).json()["id"]
-    consent = parties["school"].client.post("/v1/toestemmingen", json=consent_body(new_bsn())).json()["id"]
-    ids = {"melding_id": melding, "overdracht_id": overdracht, "toestemming_id": consent, "gemeentecode": "GM0479"}
+    bsn = new_bsn()  # the overdracht makes the school involved, so it may record the consent
+    overdracht = parties["school"].client.post("/v1/overdrachten", json=overdracht_body(bsn=bsn)).json()["id"]
+    consent = parties["school"].client.post("/v1/toestemmingen", json=consent_body(bsn)).json()["id"]
+    inschrijving = enrol(parties["school"].client, bsn)["id"]
+    ids = {
+        "melding_id": melding,
+        "overdracht_id": overdracht,
+        "toestemming_id": consent,
+        "inschrijving_id": inschrijving,
+        "gemeentecode": "GM0479",
+    }
     auditor = parties["auditor"].client
     tried = 0
     for path, operations in app.openapi()["paths"].items():

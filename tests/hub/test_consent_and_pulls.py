@@ -13,7 +13,7 @@ from joserfc.jwk import KeySet
 
 from adapters.disclosure import RECEIPT_HEADER
 from domain.parties import Role
-from tests.hub.helpers import consent_body, melding_body, new_bsn, overdracht_body
+from tests.hub.helpers import consent_body, enrol, melding_body, new_bsn, overdracht_body
 
 GM_RIGHT, GM_OTHER = "GM0479", "GM0363"
 
@@ -57,6 +57,7 @@ def _overdracht(bsn: str, *, send: bool = True) -> dict[str, Any]:
 
 
 def _give(parties, body) -> dict[str, Any]:
+    enrol(parties["school"].client, body["leerling"]["bsn"])
     r = parties["school"].client.post("/v1/toestemmingen", json=body)
     assert r.status_code == 201, r.text
     return r.json()
@@ -85,12 +86,19 @@ def test_consent_is_recorded_by_school_or_swv_only(parties) -> None:
 
 
 def test_consent_rules_are_checked(parties) -> None:
-    wrong_category = _consent(new_bsn(), "warme-overdracht", ["school:34CD01"], ["verzuim"])
-    assert "fouten" in _problem(parties["school"].client.post("/v1/toestemmingen", json=wrong_category), 422)
-    too_long = _consent(new_bsn(), "warme-overdracht", ["school:34CD01"], ["warme_items"], ["a"], days=800)
-    _problem(parties["school"].client.post("/v1/toestemmingen", json=too_long), 422)
-    bad_recipient = _consent(new_bsn(), "warme-overdracht", ["34CD01; DROP TABLE"], ["warme_items"], ["a"])
-    _problem(parties["school"].client.post("/v1/toestemmingen", json=bad_recipient), 422)
+    school = parties["school"].client
+    bsn = new_bsn()
+    enrol(school, bsn)
+    wrong_category = _consent(bsn, "warme-overdracht", ["school:34CD01"], ["verzuim"])
+    assert "fouten" in _problem(school.post("/v1/toestemmingen", json=wrong_category), 422)
+    too_long = _consent(bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["a"], days=800)
+    _problem(school.post("/v1/toestemmingen", json=too_long), 422)
+    bad_recipient = _consent(bsn, "warme-overdracht", ["34CD01; DROP TABLE"], ["warme_items"], ["a"])
+    _problem(school.post("/v1/toestemmingen", json=bad_recipient), 422)
+    unregistered = _consent(bsn, "warme-overdracht", ["school:99ZZ00"], ["warme_items"], ["a"])
+    assert _problem(school.post("/v1/toestemmingen", json=unregistered), 422)["fouten"][0]["veld"] == "ontvangers[0]"
+    unfit = _consent(bsn, "warme-overdracht", ["leerplicht:GM0479"], ["warme_items"], ["a"])
+    assert _problem(school.post("/v1/toestemmingen", json=unfit), 422)["fouten"][0]["veld"] == "ontvangers[0]"
 
 
 def test_withdrawn_consent_has_no_receipt_and_cannot_be_withdrawn_twice(parties) -> None:

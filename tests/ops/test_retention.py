@@ -113,6 +113,7 @@ def test_directory_made_before_changed_at_is_migrated(hub: Hub, settings, school
     with hub.store.db.transaction() as tx:
         tx.execute("ALTER TABLE hub_directory DROP COLUMN changed_at")
         tx.execute(f"DROP TABLE {VERSION_TABLE}")
+        tx.execute("DROP TABLE hub_involvement")  # added by 0002
     upgrade(settings.database_url)
     upgrade(settings.database_url)  # a second run finds the store at the head and leaves it alone
     with hub.store.db.transaction(write=False) as tx:
