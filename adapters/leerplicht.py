@@ -69,6 +69,7 @@ def melding_values(m: Verzuimmelding) -> dict[str, Any]:
         "leerling.naam": d.pupil_name,
         "leerling.geboortedatum": d.birth_date.isoformat(),
         "leerling.id": {d.pupil_id_kind.value: d.pupil_id},
+        "leerling.referentie": m.subject,
         "school.brin": d.school_brin,
         "school.vestiging": d.school_vestiging,
         "verzuim.soort": m.classified_kind.value,

@@ -80,9 +80,10 @@ def org_add(
     gemeente: Annotated[str | None, typer.Option(help="CBS gemeentecode the party works in")] = None,
     public_key: Annotated[str | None, typer.Option(help="Ed25519 public key, base64")] = None,
     key_out: Annotated[Path | None, typer.Option(help="Generate a key pair; write the seed here (0600)")] = None,
+    swv: Annotated[str | None, typer.Option(help="A school's SWV, e.g. swv:PO2801 (registered before)")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Register an organisation, optionally with its first key."""
+    """Register an organisation, optionally with its first key and (a school) its SWV."""
     try:
         validate_code(role, code, gemeente)
     except InvalidParty as e:
@@ -90,7 +91,11 @@ def org_add(
     org = Organisation(organisation_id(role, code), role, name, code, gemeente)
     hub = _hub()
     try:
+        if swv is not None:
+            _check_swv(hub, role, swv)  # before anything is registered: no half registration
         hub.orgs.add(org)
+        if swv is not None:
+            hub.orgs.join_swv(org.org_id, swv)
         key_id = _add_key(hub, org.org_id, public_key, key_out)
     except RegistryError as e:
         _fail(str(e))
@@ -98,6 +103,44 @@ def org_add(
         hub.close()
     result = {"organisatie": org.org_id, "rol": role.value, "sleutel": key_id}
     typer.echo(json.dumps(result) if as_json else f"registered {org.org_id} ({role.value}) key={key_id}")
+
+
+def _check_swv(hub: Hub, role: Role, swv: str) -> None:
+    found = hub.orgs.get(swv)
+    if role is not Role.SCHOOL:
+        raise RegistryError("only a school belongs to an SWV")
+    if found is None or found.role is not Role.SWV:
+        raise RegistryError(f"{swv} is not a registered SWV")
+
+
+@org_app.command("swv-add")
+def org_swv_add(
+    school: Annotated[str, typer.Argument(help="e.g. school:12AB00")],
+    swv: Annotated[str, typer.Argument(help="e.g. swv:PO2801")],
+) -> None:
+    """Place a school in an SWV (moving it from an earlier one): the SWV is then involved with
+    the school's pupils and counts them in its monitoring."""
+    hub = _hub()
+    try:
+        hub.orgs.join_swv(school, swv)
+    except RegistryError as e:
+        _fail(str(e))
+    finally:
+        hub.close()
+    typer.echo(f"{school} is in {swv}")
+
+
+@org_app.command("swv-remove")
+def org_swv_remove(school: Annotated[str, typer.Argument(help="e.g. school:12AB00")]) -> None:
+    """Take a school out of its SWV: from now on the SWV is no longer involved through it."""
+    hub = _hub()
+    try:
+        left = hub.orgs.leave_swv(school)
+    except RegistryError as e:
+        _fail(str(e))
+    finally:
+        hub.close()
+    typer.echo(f"{school} left {left}")
 
 
 def _add_key(hub: Hub, org_id: str, public_key: str | None, key_out: Path | None) -> str | None:
@@ -146,6 +189,7 @@ class _OrgRow(TypedDict):
     rol: str
     naam: str
     gemeente: str | None
+    swv: str | None
     sleutels: list[_KeyRow]
 
 
@@ -154,12 +198,14 @@ def org_list(as_json: JsonFlag = False) -> None:
     """List organisations and their keys."""
     hub = _hub()
     try:
+        swv_of = hub.orgs.swv_of()
         rows: list[_OrgRow] = [
             {
                 "organisatie": o.org_id,
                 "rol": o.role.value,
                 "naam": o.name,
                 "gemeente": o.gemeente,
+                "swv": swv_of.get(o.org_id),
                 "sleutels": [{"id": k.key_id, "ingetrokken": k.revoked_at} for k in keys],
             }
             for o, keys in hub.orgs.list()
@@ -171,7 +217,7 @@ def org_list(as_json: JsonFlag = False) -> None:
         return
     for r in rows:
         keys = ", ".join(k["id"] + (" (revoked)" if k["ingetrokken"] else "") for k in r["sleutels"])
-        typer.echo(f"{r['organisatie']:<28} {r['rol']:<11} {r['naam']:<30} {keys}")
+        typer.echo(f"{r['organisatie']:<28} {r['rol']:<11} {r['naam']:<30} {r['swv'] or '-':<14} {keys}")
 
 
 @org_app.command("revoke-key")

@@ -80,6 +80,20 @@ class OrgRegistry:
             tx.execute(sql.SWV_LEAVE, {"school_org": school_org})
             tx.execute(sql.SWV_JOIN, {"school_org": school_org, "swv_org": swv_org})
 
+    def leave_swv(self, school_org: str) -> str:
+        """Take a school out of its SWV; returns the SWV it left."""
+        swv = self.swv_of().get(school_org)
+        if swv is None:
+            raise RegistryError(f"{school_org} is in no SWV")
+        with self._db.transaction() as tx:
+            tx.execute(sql.SWV_LEAVE, {"school_org": school_org})
+        return swv
+
+    def swv_of(self) -> dict[str, str]:
+        """Every school in an SWV, with its SWV."""
+        with self._db.transaction(write=False) as tx:
+            return {str(r[0]): str(r[1]) for r in tx.execute(sql.SWV_MEMBERS, {}).all()}
+
     def schools_of_swv(self, swv_org: str) -> list[str]:
         with self._db.transaction(write=False) as tx:
             rows = tx.execute(sql.SCHOOLS_OF_SWV, {"swv_org": swv_org}).all()

@@ -50,3 +50,4 @@ SWV_JOIN = Statement(insert(swv_schools))
 SCHOOLS_OF_SWV = Statement(
     select(swv_schools.c.school_org).where(swv_schools.c.swv_org == p("swv_org")).order_by(swv_schools.c.school_org)
 )
+SWV_MEMBERS = Statement(select(swv_schools.c.school_org, swv_schools.c.swv_org).order_by(swv_schools.c.school_org))

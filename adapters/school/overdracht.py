@@ -138,6 +138,7 @@ def _released_view(o: Overdracht, released: frozenset[str]) -> dict[str, Any]:
         "leerling.naam": leerling.name,
         "leerling.geboortedatum": leerling.birth_date.isoformat(),
         "leerling.id": _pupil_id(leerling.pupil_id),
+        "leerling.referentie": o.subject,
         "school.brin": o.sending_school.code[:4],
         "school.vestiging": o.sending_school.code[4:],
         **{f"rapport.{k}": v for k, v in rapport.items()},
