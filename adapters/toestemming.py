@@ -25,6 +25,7 @@ from consent.receipts import Notary
 from domain.betrokkenheid import may_record_consent, recipient_fits
 from domain.catalogue import PURPOSES
 from domain.consent import Consent, ConsentError, ConsentGiver
+from domain.fields import WarmOnderwerp
 from domain.purpose import ConsentMethod, LegalBasis, Purpose
 from domain.purposes import UnknownPurposeError, get_purpose
 
@@ -46,7 +47,9 @@ class ToestemmingIn(Strict):
     doel: str = Field(description="Purpose, e.g. warme-overdracht, thuiszitterstafel, jeugdhulp-afstemming")
     ontvangers: list[str] = Field(min_length=1, max_length=20, description="Organisation ids, e.g. school:34CD01")
     categorieen: list[str] = Field(min_length=1, max_length=20, description="Data categories the consent covers")
-    items: list[str] = Field(default_factory=list, max_length=50, description="Warm items (warme overdracht)")
+    items: list[WarmOnderwerp] = Field(
+        default_factory=list, max_length=6, description="The warm items' topics (warme overdracht)"
+    )
     geldig_van: AwareDatetime
     geldig_tot: AwareDatetime
     gegeven_door: ConsentGiver
@@ -105,7 +108,7 @@ def give(p: Persistence, notary: Notary, who: Requester, body: ToestemmingIn, id
                 given_on=body.gegeven_op,
                 method=body.wijze,
                 pupil_birth_date=body.leerling.geboortedatum,
-                items=body.items,
+                items=[i.value for i in body.items],
                 form_reference=body.formulier_kenmerk,
             )
         except ConsentError as e:

@@ -7,7 +7,6 @@ are open-ended and are named `warm.<key>`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -99,23 +98,39 @@ FIELDS: Mapping[str, FieldSpec] = MappingProxyType(
     }
 )
 
-# Warm-handover items are open-ended (what the sending school wants to tell), so
-# they are not listed one by one: each is a field `warm.<key>` in category
-# warme_items and is consented by its key (004 ch. 7: tell parents beforehand
-# *what* will be shared and share only that).
+
+class WarmOnderwerp(StrEnum):
+    """What a warm item of the warme overdracht is about: a closed list.
+
+    Parents consent per item, so the key is told to them beforehand and named in the consent
+    and in every access-log entry that releases it (004 ch. 7: "ouders van tevoren vertellen
+    wat ze ... willen bespreken"). A free key would put the sensitive part itself there
+    (`thuissituatie`); so the topics are neutral and school-related, and anything else is
+    `overig`, with the school's own label and text sealed inside the item. Home and health
+    are no topics of their own: that a school told something about them is itself sensitive.
+    """
+
+    LEREN = "leren"
+    WERKHOUDING = "werkhouding"
+    GEDRAG = "gedrag"
+    SOCIAAL_EMOTIONEEL = "sociaal_emotioneel"
+    ONDERSTEUNING = "ondersteuning"
+    OVERIG = "overig"
+
+
+# Each warm item is a field `warm.<onderwerp>` in category warme_items, consented by its key.
 WARM_PREFIX = "warm."
 WARM_ITEMS = "warm.*"  # stands for "every warm item" in a purpose's field set
-# Same shape as domain/overdracht.py accepts for a warm item key.
-_WARM_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_WARM_KEYS = frozenset(WarmOnderwerp)
 
 
 def is_warm_key(key: str) -> bool:
-    """Whether `key` is a well-formed warm-item key (1-64 of a-z, 0-9, `_`, `-`)."""
-    return _WARM_KEY.fullmatch(key) is not None
+    """Whether `key` is a warm-item topic of the closed list."""
+    return key in _WARM_KEYS
 
 
 def warm_field(key: str) -> str:
-    """The field name of warm item `key`, e.g. `warm.leesproblemen`."""
+    """The field name of warm item `key`, e.g. `warm.leren`."""
     if not is_warm_key(key):
         raise ValueError(f"not a warm-item key: {key!r}")
     return WARM_PREFIX + key
@@ -156,6 +171,7 @@ __all__ = [
     "WARM_PREFIX",
     "Category",
     "FieldSpec",
+    "WarmOnderwerp",
     "category_of",
     "fields_in",
     "is_warm_key",

@@ -16,7 +16,6 @@ Event fields and state are JSON-friendly (see domain/verzuimmelding.py for why).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -25,11 +24,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import InvalidTransition, InvalidValue, NotEditable, WrongParty
+from domain.fields import WarmOnderwerp, is_warm_key
 from domain.identifiers import PupilId, PupilIdKind, SchoolVestiging, ensure_pseudonym, parse_school
 from domain.records import PupilRecord
 
 MAX_TEXT_LENGTH = 8000
-_WARM_ITEM_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+MAX_LABEL_LENGTH = 200
 
 
 class OverdrachtStatus(StrEnum):
@@ -87,13 +87,14 @@ class OnderwijskundigRapport:
 class WarmItem:
     """One item of the warm handover; always needs parental consent (004 ch. 7)."""
 
-    key: str
+    key: str  # a topic of domain.fields.WarmOnderwerp
     text: str
     requires_consent: bool = True
+    label: str = ""  # the school's own name for it: sealed with the item, never a field name
 
     def to_event(self) -> dict[str, Any]:
         """The item as event values."""
-        return {"key": self.key, "text": self.text, "requires_consent": self.requires_consent}
+        return {"key": self.key, "text": self.text, "requires_consent": self.requires_consent, "label": self.label}
 
     @classmethod
     def from_event(cls, values: Mapping[str, Any]) -> WarmItem:
@@ -155,15 +156,17 @@ def validate_rapport(rapport: OnderwijskundigRapport) -> OnderwijskundigRapport:
 
 
 def validate_warm_item(item: WarmItem) -> WarmItem:
-    """Check a warm item: a short key (lower case, digits, - or _), a text, and consent
-    required — a warm item that skips consent is refused, not stored (004 ch. 7)."""
+    """Check a warm item: a topic of the closed list, a text, and consent required — a warm item
+    that skips consent is refused, not stored (004 ch. 7)."""
     if not isinstance(item, WarmItem):
         raise InvalidValue("warm_items", "must be warm items")
-    if not isinstance(item.key, str) or not _WARM_ITEM_KEY.fullmatch(item.key):
-        raise InvalidValue("warm_items.key", "must be 1-64 of a-z, 0-9, - or _, starting a-z/0-9")
+    if not isinstance(item.key, str) or not is_warm_key(item.key):
+        raise InvalidValue("warm_items.key", f"must be one of {', '.join(WarmOnderwerp)}")
     if item.requires_consent is not True:
         raise InvalidValue("warm_items.requires_consent", "the warm handover is shared only with consent")
-    return WarmItem(item.key, _text(item.text, "warm_items.text", required=True))
+    if not isinstance(item.label, str) or len(item.label) > MAX_LABEL_LENGTH:
+        raise InvalidValue("warm_items.label", f"must be text of at most {MAX_LABEL_LENGTH} characters")
+    return WarmItem(item.key, _text(item.text, "warm_items.text", required=True), label=item.label)
 
 
 def validate_parties(sending: SchoolVestiging, receiving: SchoolVestiging) -> None:

@@ -194,8 +194,8 @@ def _scenario(hub: Hub, p: dict[str, Partner]) -> int:
                     "opp_aanwezig": False,
                 },
                 "warme_items": [
-                    {"sleutel": "leesproblemen", "tekst": "Leest traag; dyslexieonderzoek loopt."},
-                    {"sleutel": "thuissituatie", "tekst": "Ouders gaan uit elkaar."},
+                    {"sleutel": "leren", "tekst": "Leest traag; dyslexieonderzoek loopt."},
+                    {"sleutel": "overig", "tekst": "Ouders gaan uit elkaar."},
                 ],
                 "versturen": True,
             },
@@ -204,11 +204,11 @@ def _scenario(hub: Hub, p: dict[str, Partner]) -> int:
     )
     _say(f"   → overdracht {overdracht['id']} · status {overdracht['status']}")
 
-    _step(3, p["school"].org.name, "legt toestemming van ouders vast (alleen 'leesproblemen'; en voor het jeugdteam)")
+    _step(3, p["school"].org.name, "legt toestemming van ouders vast (alleen 'leren'; en voor het jeugdteam)")
     warm = _check(
         p["school"].client.post(
             "/v1/toestemmingen",
-            json=_consent(bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leesproblemen"]),
+            json=_consent(bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leren"]),
         ),
         201,
     )

@@ -35,7 +35,7 @@ from adapters.ports import DirectoryEntry, InvolvementChange, Persistence, Reque
 from consent.request import SubjectContext
 from domain.betrokkenheid import Betrokkenheid, Bron
 from domain.errors import DomainError
-from domain.fields import FIELDS, Category, warm_field, warm_key
+from domain.fields import FIELDS, Category, WarmOnderwerp, warm_field, warm_key
 from domain.identifiers import PupilId
 from domain.overdracht import Leerling as DomainLeerling
 from domain.overdracht import OnderwijskundigRapport, Overdracht, OverdrachtStatus, WarmItem
@@ -83,7 +83,10 @@ class RapportIn(Strict):
 class WarmItemIn(Strict):
     """A 'warm' item: what the sending school wants to tell beyond the rapport, released only with consent."""
 
-    sleutel: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="Key the consent names, e.g. leesproblemen")
+    sleutel: WarmOnderwerp = Field(description="The topic, from a closed list; the consent names it")
+    label: str = Field(
+        "", max_length=200, description="The school's own name for the item: sealed with it, never in the access log"
+    )
     tekst: str = Field(min_length=1, max_length=4000)
     toestemming_nodig: bool = True
 
@@ -144,7 +147,9 @@ def _released_view(o: Overdracht, released: frozenset[str]) -> dict[str, Any]:
         **{f"rapport.{k}": v for k, v in rapport.items()},
     }
     view: dict[str, Any] = {"gegevens": {name: values[name] for name in sorted(released) if name in values}}
-    view["warme_items"] = {item.key: item.text for item in o.warm_items if warm_field(item.key) in released}
+    view["warme_items"] = {
+        item.key: {"label": item.label, "tekst": item.text} for item in o.warm_items if warm_field(item.key) in released
+    }
     return view
 
 
@@ -168,7 +173,7 @@ def push(p: Persistence, who: Requester, body: OverdrachtIn, idem: Idempotency |
                 sending_school=body.school.code,
                 receiving_school=body.ontvangende_school.code,
                 rapport=OnderwijskundigRapport(**body.rapport.model_dump()),
-                warm_items=[WarmItem(i.sleutel, i.tekst, i.toestemming_nodig) for i in body.warme_items],
+                warm_items=[WarmItem(i.sleutel.value, i.tekst, i.toestemming_nodig, i.label) for i in body.warme_items],
             )
             if body.versturen:
                 o.send()

@@ -89,7 +89,7 @@ def test_purpose_is_per_instance() -> None:
         purpose="warme-overdracht",
         recipients=["34CD01"],
         categories=["warme_items"],
-        items=["leesproblemen"],
+        items=["leren"],
         method="mondeling",
     )
     tafel = a_consent()
@@ -112,7 +112,7 @@ def test_purpose_is_per_instance() -> None:
         ({"valid_until": NOW}, "empty period"),
         ({"valid_until": NOW + timedelta(days=400)}, "at most one school year"),
         ({"valid_from": datetime(2025, 10, 1)}, "naive datetime"),
-        ({"items": ["leesproblemen"]}, "warm items only with warme_items"),
+        ({"items": ["leren"]}, "warm items only with warme_items"),
     ],
 )
 def test_refused_consents(changes: dict[str, object], why: str) -> None:

@@ -38,7 +38,7 @@ from infra.persistence import StorePersistence
 from infra.store import open_store
 from tests.conftest import make_settings
 
-ITEMS = ("leesproblemen", "thuissituatie", "medicatie")
+ITEMS = ("leren", "overig", "gedrag")
 SENDER = Organisation("school:12AB00", Role.SCHOOL, "Zender", "12AB00")
 RECEIVER = Organisation("school:34CD01", Role.SCHOOL, "Ontvanger", "34CD01")
 OTHER = Organisation("school:56EF00", Role.SCHOOL, "Derde", "56EF00")

@@ -50,7 +50,7 @@ WARM = consent_state(
     "warme-overdracht",
     recipients=(RECEIVING_SCHOOL,),
     categories=("warme_items",),
-    items=("leesproblemen",),
+    items=("leren",),
 )
 SIGNAL_ONLY = consent_state("jeugdhulp-afstemming", recipients=(JEUGDTEAM_ID,), categories=("signaal",))
 
@@ -189,13 +189,13 @@ PROPORTIONALITEIT = [
         request(
             RECEIVING,
             "warme-overdracht",
-            RAPPORT | {"warm.leesproblemen", "warm.gezinssituatie"},
+            RAPPORT | {"warm.leren", "warm.gedrag"},
             consent=WARM,
             receipt=receipt_for(WARM),
         ),
         Outcome.PARTIAL,
-        released=RAPPORT | {"warm.leesproblemen"},
-        withheld={"warm.gezinssituatie": Reason.OUTSIDE_CONSENT},
+        released=RAPPORT | {"warm.leren"},
+        withheld={"warm.gedrag": Reason.OUTSIDE_CONSENT},
         basis=(LegalBasis.TOESTEMMING, LegalBasis.WETTELIJKE_PLICHT),
         consent_id=True,
     ),
@@ -518,10 +518,10 @@ BASIS = [
     ),
     Case(
         "rapport-without-consent-warm-item-withheld",
-        request(RECEIVING, "warme-overdracht", RAPPORT | {"warm.leesproblemen"}),
+        request(RECEIVING, "warme-overdracht", RAPPORT | {"warm.leren"}),
         Outcome.PARTIAL,
         released=RAPPORT,
-        withheld={"warm.leesproblemen": Reason.NO_CONSENT},
+        withheld={"warm.leren": Reason.NO_CONSENT},
         basis=(LegalBasis.WETTELIJKE_PLICHT,),
     ),
     Case(
@@ -529,13 +529,13 @@ BASIS = [
         request(
             RECEIVING,
             "warme-overdracht",
-            RAPPORT | {"warm.leesproblemen"},
+            RAPPORT | {"warm.leren"},
             consent=replace(WARM, withdrawn_at=NOW - timedelta(hours=1)),
             receipt=receipt_for(WARM),
         ),
         Outcome.PARTIAL,
         released=RAPPORT,
-        withheld={"warm.leesproblemen": Reason.CONSENT_WITHDRAWN},
+        withheld={"warm.leren": Reason.CONSENT_WITHDRAWN},
     ),
     Case(
         "unknown-purpose",
@@ -563,7 +563,7 @@ def test_afweging_is_recorded_as_json() -> None:
         request(
             RECEIVING,
             "warme-overdracht",
-            RAPPORT | {"warm.leesproblemen", "warm.gezinssituatie"},
+            RAPPORT | {"warm.leren", "warm.gedrag"},
             consent=WARM,
             receipt=receipt_for(WARM),
         )
@@ -574,11 +574,11 @@ def test_afweging_is_recorded_as_json() -> None:
     assert data["requester"] == {"org_id": RECEIVING_SCHOOL, "role": "school"}
     assert data["consent_id"] == str(CONSENT_ID)
     assert data["legal_basis"] == ["toestemming", "wettelijke_plicht"]
-    assert data["grounds"]["warm.leesproblemen"] == "toestemming"
+    assert data["grounds"]["warm.leren"] == "toestemming"
     assert data["grounds"]["rapport.schooladvies"] == "wettelijke_plicht"
-    assert data["withheld"]["warm.gezinssituatie"]["code"] == "outside_consent"
-    assert data["withheld"]["warm.gezinssituatie"]["reden"]
-    assert data["withheld"]["warm.gezinssituatie"]["reason"]
+    assert data["withheld"]["warm.gedrag"]["code"] == "outside_consent"
+    assert data["withheld"]["warm.gedrag"]["reden"]
+    assert data["withheld"]["warm.gedrag"]["reason"]
     for test in ("proportionaliteit", "subsidiariteit", "doelmatigheid"):
         assert set(data[test]) == {"passed", "reden", "reason", "codes"}
     assert data["proportionaliteit"]["passed"] is False

@@ -41,7 +41,7 @@ from tests.consent.factories import (
 
 OTHER_ID = UUID("00000000-0000-4000-8000-000000000001")
 ORGS = [GEMEENTE, OTHER_GEMEENTE, SCHOOL, RECEIVING_SCHOOL, OTHER_SCHOOL, SWV_CODE, OTHER_SWV, JEUGDTEAM_ID]
-WARM_KEYS = ["leesproblemen", "gezinssituatie"]
+WARM_KEYS = ["leren", "gedrag"]
 FIELD_NAMES = [*sorted(FIELDS), *(f"warm.{k}" for k in WARM_KEYS), "warm.*", "leerling.bsn", "x"]
 CATEGORIES = [c.value for c in Category]
 

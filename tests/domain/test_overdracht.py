@@ -32,7 +32,7 @@ RAPPORT = OnderwijskundigRapport(
     ondersteuningsbehoefte="Rustige plek bij toetsen.",
     opp_aanwezig=False,
 )
-ITEM = WarmItem("thuissituatie", "Ouders zijn gescheiden; co-ouderschap.")
+ITEM = WarmItem("overig", "Ouders zijn gescheiden; co-ouderschap.")
 
 
 LEERLING = Leerling(PupilId(PupilIdKind.BSN, "999990019"), "Noor Testkind", date(2013, 5, 1))
@@ -71,9 +71,9 @@ def test_draft_records_a_concept() -> None:
         ({"rapport": OnderwijskundigRapport(verzuim_samenvatting=" ")}, "rapport.verzuim_samenvatting"),
         ({"rapport": OnderwijskundigRapport("ok", opp_aanwezig="ja")}, "rapport.opp_aanwezig"),  # type: ignore[arg-type]
         ({"rapport": {"verzuim_samenvatting": "ok"}}, "rapport"),
-        ({"warm_items": [WarmItem("x", "tekst", requires_consent=False)]}, "warm_items.requires_consent"),
+        ({"warm_items": [WarmItem("leren", "tekst", requires_consent=False)]}, "warm_items.requires_consent"),
         ({"warm_items": [WarmItem("Thuis Situatie", "tekst")]}, "warm_items.key"),
-        ({"warm_items": [WarmItem("x", " ")]}, "warm_items.text"),
+        ({"warm_items": [WarmItem("leren", " ")]}, "warm_items.text"),
         ({"warm_items": [ITEM, ITEM]}, "warm_items.key"),
         ({"receiving_school": "12AB00"}, "receiving_school"),
         ({"receiving_school": "12AB0"}, "receiving_school"),
@@ -181,9 +181,9 @@ def test_concept_edits() -> None:
     """Source: 004_45b01860e536524f.txt ch. 7 (the school tells parents beforehand what it
     will share: the content is settled while concept)."""
     overdracht = drafted(warm_items=[])
-    overdracht.add_warm_item(WarmItem("faalangst", "Faalangst bij toetsen."))
+    overdracht.add_warm_item(WarmItem("werkhouding", "Faalangst bij toetsen."))
     overdracht.add_warm_item(ITEM)
-    overdracht.remove_warm_item("faalangst")
+    overdracht.remove_warm_item("werkhouding")
     new = OnderwijskundigRapport("Geen verzuim.", opp_aanwezig=True)
     overdracht.update_rapport(new)
     overdracht.update_rapport(new)  # unchanged: no event
@@ -210,7 +210,7 @@ def test_concept_edit_refusals(edit: Callable[[Overdracht], None]) -> None:
     "edit",
     [
         lambda o: o.add_warm_item(WarmItem("extra", "tekst")),
-        lambda o: o.remove_warm_item("thuissituatie"),
+        lambda o: o.remove_warm_item("overig"),
         lambda o: o.update_rapport(OnderwijskundigRapport("anders")),
     ],
 )
@@ -227,22 +227,22 @@ def test_sent_overdracht_is_not_editable(edit: Callable[[Overdracht], None]) -> 
     ("consented", "keys"),
     [
         (set(), []),
-        ({"thuissituatie"}, ["thuissituatie"]),
-        ({"thuissituatie", "faalangst"}, ["thuissituatie", "faalangst"]),
+        ({"overig"}, ["overig"]),
+        ({"overig", "werkhouding"}, ["overig", "werkhouding"]),
         ({"iets-anders"}, []),
     ],
 )
 def test_warm_items_only_with_consent(consented: set[str], keys: list[str]) -> None:
     """Source: 004_45b01860e536524f.txt ch. 7 ("dat ze dat alleen doen als de ouders daarmee
     instemmen"); domain.md "Purposes" (warm-part items only as far as consented)."""
-    overdracht = drafted(warm_items=[ITEM, WarmItem("faalangst", "Faalangst bij toetsen.")])
+    overdracht = drafted(warm_items=[ITEM, WarmItem("werkhouding", "Faalangst bij toetsen.")])
     assert [i.key for i in overdracht.shareable_warm_items(consented)] == keys
     assert shareable_warm_items(overdracht.warm_items, consented) == overdracht.shareable_warm_items(consented)
 
 
 def _history() -> Overdracht:
     overdracht = drafted()
-    overdracht.add_warm_item(WarmItem("faalangst", "Faalangst bij toetsen."))
+    overdracht.add_warm_item(WarmItem("werkhouding", "Faalangst bij toetsen."))
     overdracht.send()
     overdracht.receive("34CD01")
     overdracht.close()

@@ -90,8 +90,8 @@ def test_warme_overdracht_rapport_legal_warm_part_consent() -> None:
     """The rapport rests on the law, each warm item on consent (004 ch. 7)."""
     purpose = PURPOSES["warme-overdracht"]
     assert purpose.basis_for("rapport.schooladvies") is LegalBasis.WETTELIJKE_PLICHT
-    assert purpose.basis_for("warm.leesproblemen") is LegalBasis.TOESTEMMING
-    assert purpose.allows("warm.leesproblemen", Role.SCHOOL)
+    assert purpose.basis_for("warm.leren") is LegalBasis.TOESTEMMING
+    assert purpose.allows("warm.leren", Role.SCHOOL)
     # The SWV gets the support question, not the schooladvies (004 ch. 7: only what is relevant).
     assert purpose.allows("rapport.ondersteuningsbehoefte", Role.SWV)
     assert not purpose.allows("rapport.schooladvies", Role.SWV)
@@ -147,8 +147,9 @@ def test_auditor_receives_no_pupil_data() -> None:
         ("casus.verzuimhistorie", Category.CASUS),
         ("signaal.open_melding", Category.SIGNAAL),
         ("aggregaat.thuiszitters", Category.AGGREGAAT),
-        ("warm.leesproblemen", Category.WARME_ITEMS),
-        ("warm.thuis-situatie", Category.WARME_ITEMS),
+        ("warm.leren", Category.WARME_ITEMS),
+        ("warm.overig", Category.WARME_ITEMS),
+        ("warm.thuissituatie", None),  # a free topic: not in the closed list (004 ch. 7)
         ("warm.", None),
         ("warm.Hoofdletter", None),
         (WARM_ITEMS, None),
@@ -162,7 +163,7 @@ def test_field_vocabulary(field: str, category: Category | None) -> None:
 
 
 def test_warm_field_round_trip() -> None:
-    assert warm_key(warm_field("leesproblemen")) == "leesproblemen"
+    assert warm_key(warm_field("leren")) == "leren"
     with pytest.raises(ValueError):
         warm_field("Geen Sleutel")
 

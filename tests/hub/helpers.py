@@ -58,8 +58,8 @@ def overdracht_body(
             "opp_aanwezig": False,
         },
         "warme_items": [
-            {"sleutel": "leesproblemen", "tekst": "Leest traag; dyslexieonderzoek loopt."},
-            {"sleutel": "thuissituatie", "tekst": "Ouders gaan scheiden."},
+            {"sleutel": "leren", "tekst": "Leest traag; dyslexieonderzoek loopt."},
+            {"sleutel": "overig", "tekst": "Ouders gaan scheiden."},
         ],
         "versturen": send,
     }
@@ -80,7 +80,7 @@ def consent_body(
         "doel": purpose,
         "ontvangers": recipients or ["school:34CD01"],
         "categorieen": categories or ["warme_items"],
-        "items": ["leesproblemen"] if items is None else items,
+        "items": ["leren"] if items is None else items,
         "geldig_van": start.isoformat(),
         "geldig_tot": (start + timedelta(days=days)).isoformat(),
         "gegeven_door": "ouder",

@@ -170,17 +170,17 @@ def test_replay_reports_exactly_the_disclosure_made_after_a_withdrawal(parties, 
     oid = school.post("/v1/overdrachten", json=overdracht_body(bsn=bsn)).json()["id"]
     consent = school.post(
         "/v1/toestemmingen",
-        json=consent_body(bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leesproblemen"]),
+        json=consent_body(bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leren"]),
     ).json()
     legit = receiver.get(f"/v1/overdrachten/{oid}", headers={RECEIPT_HEADER: consent["bewijs"]})
-    assert legit.json()["warme_items"] == {"leesproblemen": "Leest traag; dyslexieonderzoek loopt."}
+    assert legit.json()["warme_items"] == {"leren": {"label": "", "tekst": "Leest traag; dyslexieonderzoek loopt."}}
     r = school.post(f"/v1/toestemmingen/{consent['id']}/intrekking", json={"reden": "ouders trekken in"})
     assert r.status_code == 200, r.text
 
     log = hub.persistence.access_log
     stored = [(e.seq, AccessEntry.from_body(e.body)) for e in log.entries()]
     seq, original = next((s, e) for s, e in stored if e.action is Action.DISCLOSE)
-    assert "warm.leesproblemen" in original.fields and original.consent_id == consent["id"]
+    assert "warm.leren" in original.fields and original.consent_id == consent["id"]
     # A disclosure that bypassed the policy: the same release, after the withdrawal, chained properly.
     later = datetime.now(UTC) + timedelta(seconds=1)
     forged = dataclasses.replace(
@@ -196,10 +196,10 @@ def test_replay_reports_exactly_the_disclosure_made_after_a_withdrawal(parties, 
     [finding] = report["bevindingen"]
     assert finding["seq"] == forged_seq != seq
     assert finding["oordeel"] == "te-veel-velden"
-    assert finding["te_veel"] == ["warm.leesproblemen"]
-    assert finding["redenen"] == {"warm.leesproblemen": "consent_withdrawn"}
+    assert finding["te_veel"] == ["warm.leren"]
+    assert finding["redenen"] == {"warm.leren": "consent_withdrawn"}
     text = audit_cli(settings, "replay")
-    assert text.exit_code == 1 and f"entry {forged_seq}: school:34CD01 received warm.leesproblemen" in text.stdout
+    assert text.exit_code == 1 and f"entry {forged_seq}: school:34CD01 received warm.leren" in text.stdout
 
 
 def test_replay_of_lawful_disclosures_passes(parties, settings) -> None:

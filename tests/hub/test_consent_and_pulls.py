@@ -69,19 +69,17 @@ def _give(parties, body) -> dict[str, Any]:
 # The issue asks for EdDSA (RFC 8037); joserfc warns that RFC 9864 prefers the name "Ed25519".
 @pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
 def test_receipt_verifies_with_a_third_party_jose_library(parties, anonymous) -> None:
-    consent = _give(
-        parties, _consent(new_bsn(), "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leesproblemen"])
-    )
+    consent = _give(parties, _consent(new_bsn(), "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leren"]))
     jwks = anonymous.get("/v1/sleutels").json()  # published without a signature
     token = jws.deserialize_compact(consent["bewijs"], KeySet.import_key_set(jwks), algorithms=["Ed25519", "EdDSA"])
     claims = json.loads(token.payload)
     assert claims["jti"] == consent["id"] and claims["purpose"] == "warme-overdracht"
-    assert claims["aud"] == ["school:34CD01"] and claims["items"] == ["leesproblemen"]
+    assert claims["aud"] == ["school:34CD01"] and claims["items"] == ["leren"]
     assert len(claims["sub"]) > 20 and not claims["sub"].isdigit()  # a pseudonym, never the BSN
 
 
 def test_consent_is_recorded_by_school_or_swv_only(parties) -> None:
-    body = _consent(new_bsn(), "warme-overdracht", ["school:34CD01"], ["warme_items"], ["x"])
+    body = _consent(new_bsn(), "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leren"])
     _problem(parties["leerplicht"].client.post("/v1/toestemmingen", json=body), 403)
 
 
@@ -91,19 +89,19 @@ def test_consent_rules_are_checked(parties) -> None:
     enrol(school, bsn)
     wrong_category = _consent(bsn, "warme-overdracht", ["school:34CD01"], ["verzuim"])
     assert "fouten" in _problem(school.post("/v1/toestemmingen", json=wrong_category), 422)
-    too_long = _consent(bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["a"], days=800)
+    too_long = _consent(bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leren"], days=800)
     _problem(school.post("/v1/toestemmingen", json=too_long), 422)
-    bad_recipient = _consent(bsn, "warme-overdracht", ["34CD01; DROP TABLE"], ["warme_items"], ["a"])
+    bad_recipient = _consent(bsn, "warme-overdracht", ["34CD01; DROP TABLE"], ["warme_items"], ["leren"])
     _problem(school.post("/v1/toestemmingen", json=bad_recipient), 422)
-    unregistered = _consent(bsn, "warme-overdracht", ["school:99ZZ00"], ["warme_items"], ["a"])
+    unregistered = _consent(bsn, "warme-overdracht", ["school:99ZZ00"], ["warme_items"], ["leren"])
     assert _problem(school.post("/v1/toestemmingen", json=unregistered), 422)["fouten"][0]["veld"] == "ontvangers[0]"
-    unfit = _consent(bsn, "warme-overdracht", ["leerplicht:GM0479"], ["warme_items"], ["a"])
+    unfit = _consent(bsn, "warme-overdracht", ["leerplicht:GM0479"], ["warme_items"], ["leren"])
     assert _problem(school.post("/v1/toestemmingen", json=unfit), 422)["fouten"][0]["veld"] == "ontvangers[0]"
 
 
 def test_withdrawn_consent_has_no_receipt_and_cannot_be_withdrawn_twice(parties) -> None:
     school = parties["school"].client
-    consent = _give(parties, _consent(new_bsn(), "warme-overdracht", ["school:34CD01"], ["warme_items"], ["a"]))
+    consent = _give(parties, _consent(new_bsn(), "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leren"]))
     r = school.post(f"/v1/toestemmingen/{consent['id']}/intrekking", json={"reden": "ouders trekken in"})
     assert r.status_code == 200 and r.json()["status"] == "ingetrokken" and r.json()["bewijs"] is None
     _problem(school.post(f"/v1/toestemmingen/{consent['id']}/intrekking", json={}), 409)
@@ -111,6 +109,33 @@ def test_withdrawn_consent_has_no_receipt_and_cannot_be_withdrawn_twice(parties)
 
 
 # -- warme overdracht ------------------------------------------------------------------------
+
+
+def test_warm_items_have_topics_from_a_closed_list_and_their_labels_stay_sealed(parties, hub, app) -> None:
+    """004 ch. 7: parents are told beforehand *what* will be shared; the topic is what the consent
+    and the access log name, so it comes from a closed list, and the school's own label (which may
+    say the sensitive part) stays inside the sealed item."""
+    assert app.openapi()["components"]["schemas"]["WarmOnderwerp"]["enum"] == [
+        "leren",
+        "werkhouding",
+        "gedrag",
+        "sociaal_emotioneel",
+        "ondersteuning",
+        "overig",
+    ]
+    school, receiver = parties["school"].client, parties["receiver"].client
+    bsn = new_bsn()
+    free = overdracht_body(bsn=bsn)
+    free["warme_items"] = [{"sleutel": "thuissituatie", "tekst": "Ouders gaan uit elkaar."}]
+    assert _problem(school.post("/v1/overdrachten", json=free), 422)["fouten"][0]["veld"].startswith("warme_items")
+    body = overdracht_body(bsn=bsn)
+    body["warme_items"] = [{"sleutel": "overig", "label": "thuissituatie", "tekst": "Ouders gaan uit elkaar."}]
+    oid = school.post("/v1/overdrachten", json=body).json()["id"]
+    consent = _give(parties, _consent(bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["overig"]))
+    warm = receiver.get(f"/v1/overdrachten/{oid}", headers={RECEIPT_HEADER: consent["bewijs"]}).json()
+    assert warm["warme_items"] == {"overig": {"label": "thuissituatie", "tekst": "Ouders gaan uit elkaar."}}
+    logged = b"".join(e.body for e in hub.persistence.access_log.entries())
+    assert b"warm.overig" in logged and b"thuissituatie" not in logged and b"Ouders" not in logged
 
 
 def test_overdracht_life_cycle_and_consented_warm_items(parties) -> None:
@@ -125,14 +150,14 @@ def test_overdracht_life_cycle_and_consented_warm_items(parties) -> None:
     assert bare["gegevens"]["rapport.schooladvies"] == "havo"
     assert bare["gegevens"]["rapport.verzuim_samenvatting"].startswith("Aanwezigheid")
     assert bare["warme_items"] == {}
-    assert bare["warme_items_achtergehouden"] == {"leesproblemen": "no_consent", "thuissituatie": "no_consent"}
+    assert bare["warme_items_achtergehouden"] == {"leren": "no_consent", "overig": "no_consent"}
     assert "Ouders gaan" not in json.dumps(bare)
 
     # With a receipt covering one item: exactly that item.
-    consent = _give(parties, _consent(bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leesproblemen"]))
+    consent = _give(parties, _consent(bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leren"]))
     warm = receiver.get(f"/v1/overdrachten/{oid}", headers={RECEIPT_HEADER: consent["bewijs"]}).json()
-    assert warm["warme_items"] == {"leesproblemen": "Leest traag; dyslexieonderzoek loopt."}
-    assert warm["warme_items_achtergehouden"] == {"thuissituatie": "outside_consent"}
+    assert warm["warme_items"] == {"leren": {"label": "", "tekst": "Leest traag; dyslexieonderzoek loopt."}}
+    assert warm["warme_items_achtergehouden"] == {"overig": "outside_consent"}
     assert warm["afweging"]["outcome"] == "partial" and warm["afweging"]["consent_id"] == consent["id"]
 
     assert receiver.post(f"/v1/overdrachten/{oid}/ontvangst").json()["status"] == "ontvangen"
@@ -171,7 +196,7 @@ def test_overdracht_input_is_validated(parties) -> None:
 def _tamper(token: str) -> str:
     header, payload, signature = token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
-    claims["items"] = ["leesproblemen", "thuissituatie"]
+    claims["items"] = ["leren", "overig"]
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     return f"{header}.{forged}.{signature}"
 
@@ -195,12 +220,12 @@ def test_bad_receipts_are_refused_with_their_reason(parties, sent_overdracht, ca
             "warme-overdracht",
             recipients,
             ["warme_items"],
-            ["leesproblemen"],
+            ["leren"],
             start=datetime.now(UTC) - timedelta(days=200),
             days=100,
         )
     else:
-        body = _consent(bsn, "warme-overdracht", recipients, ["warme_items"], ["leesproblemen"])
+        body = _consent(bsn, "warme-overdracht", recipients, ["warme_items"], ["leren"])
     consent = _give(parties, body)
     token = consent["bewijs"] or parties["school"].client.get(f"/v1/toestemmingen/{consent['id']}").json()["bewijs"]
     if case == "expired":  # the hub no longer hands out a receipt; sign one as it did when valid
@@ -217,7 +242,7 @@ def test_bad_receipts_are_refused_with_their_reason(parties, sent_overdracht, ca
             numeric_date(start),
             numeric_date(start + timedelta(days=100)),
             numeric_date(start),
-            ("leesproblemen",),
+            ("leren",),
         )
         token = issue_receipt(hub.notary.signing_key, hub.notary.kid, claims)
     if case == "withdrawn":

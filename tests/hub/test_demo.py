@@ -14,5 +14,5 @@ def test_demo_runs_every_step(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     assert "Stap 11." in out and "log intact: True" in out
     assert "403: de toestemming is ingetrokken" in out
-    assert "warme items: ['leesproblemen']" in out  # only the consented item
+    assert "warme items: ['leren']" in out  # only the consented item
     assert "eigen feed: 0 meldingen" in out  # the other gemeente sees nothing
