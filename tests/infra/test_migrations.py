@@ -102,6 +102,41 @@ def test_a_directory_from_before_changed_at_gets_the_column(settings: Settings) 
     assert _differences(settings.database_url, include_name=include_name) == []
 
 
+def test_existing_meldingen_and_overdrachten_are_adopted_into_the_involvement_register(settings: Settings) -> None:
+    """0002: the school that pushed a melding or sent an overdracht is its school of registration,
+    and leerplicht of the melding's woongemeente is involved, since before the register existed."""
+    store = open_store(settings)
+    _as_previous_release(store)
+    rows = [
+        (1, "a" * 32, "verzuimmelding", "school:12AB00", "ps_one", "GM0479"),
+        (2, "b" * 32, "verzuimmelding", "school:12AB00", "ps_one", "GM0479"),  # the same facts once
+        (3, "c" * 32, "overdracht", "school:34CD01", "ps_two", None),
+        (4, "d" * 32, "toestemming", "swv:PO2801", "ps_two", None),  # a consent makes no one involved
+    ]
+    with store.db.transaction() as tx:
+        tx.executemany(
+            "INSERT INTO hub_directory (seq, record_id, kind, purpose, owner_org, subject, gemeente, changed_at)"
+            " VALUES (?, ?, ?, 'p', ?, ?, ?, '2026-01-01T00:00:00Z')",
+            rows,
+        )
+    store.close()
+    upgrade(settings.database_url)
+    again = open_store(settings)
+    try:
+        with again.db.transaction(write=False) as tx:
+            adopted = tx.execute(
+                "SELECT subject, org_id, relation, source, since, until FROM hub_involvement ORDER BY subject, org_id"
+            ).all()
+    finally:
+        again.close()
+    epoch = "1970-01-01T00:00:00.000Z"
+    assert [tuple(r) for r in adopted] == [
+        ("ps_one", "leerplicht:GM0479", "leerplicht", "overgenomen", epoch, None),
+        ("ps_one", "school:12AB00", "school_van_inschrijving", "overgenomen", epoch, None),
+        ("ps_two", "school:34CD01", "school_van_inschrijving", "overgenomen", epoch, None),
+    ]
+
+
 def test_db_status_check_fails_on_a_store_behind_the_head(settings: Settings) -> None:
     store = open_store(settings)
     _as_previous_release(store)
