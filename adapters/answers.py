@@ -39,11 +39,13 @@ def once(
     who: Requester,
     idem: Idempotency | None,
     run: Callable[[AnswerFor], Answer],
+    subject: str | None = None,
 ) -> Answer:
     """Run a push at most once per idempotency key.
 
     `run` gets a function that turns its (status, body, pupil pseudonym, purpose) into the
     answer to store in the same transaction as its events (or None when the push carries no key).
+    `subject`, the pupil the push names, goes with a refusal into the access log.
     """
     if idem is None:
         return run(lambda status, body, subject, purpose: None)
@@ -59,7 +61,7 @@ def once(
             previous = p.previous_answer(who.org.org_id, idem.key)
             assert previous is not None
     if previous.status == ERASED:  # never run again: the push would store the erased data anew
-        raise Gone("what this Idempotency-Key answered for was erased (its key was destroyed)")
+        raise Gone("what this Idempotency-Key answered for was erased (its key was destroyed)", subject=subject)
     if previous.request_hash != idem.request_hash:
         raise Conflict("this Idempotency-Key was used before with a different request; use a new key for a new push")
     return Answer(previous.status, previous.body, replayed=True)

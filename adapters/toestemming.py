@@ -122,7 +122,7 @@ def give(p: Persistence, notary: Notary, who: Requester, body: ToestemmingIn, id
         )
         return Answer(201, response)
 
-    return once(p, who, idem, run)
+    return once(p, who, idem, run, subject)
 
 
 def _purpose(name: str) -> Purpose:

@@ -194,7 +194,7 @@ def push(p: Persistence, who: Requester, body: OverdrachtIn, idem: Idempotency |
         )
         return Answer(201, response)
 
-    return once(p, who, idem, run)
+    return once(p, who, idem, run, subject)
 
 
 def _school_of(o: Overdracht, who: Requester, source: Bron) -> InvolvementChange:

@@ -194,7 +194,7 @@ def push(
         )
         return Answer(201, response)
 
-    return once(p, who, idem, run)
+    return once(p, who, idem, run, subject)
 
 
 def _involved_by(melding: Verzuimmelding, who: Requester) -> list[InvolvementChange]:

@@ -94,7 +94,10 @@ def test_a_retry_after_the_pupils_shred_is_410_and_files_nothing(hub: Hub, schoo
 
     assert shred_logged(hub.store.keys, hub.persistence.access_log, "verzuimmelding", subject, "verzoek") == 1
 
+    before = hub.persistence.access_log.size()
     _assert_gone(_push(school, body, "shred-0001-abcdef"), first.json())
+    [refused] = [json.loads(e.body) for e in hub.persistence.access_log.entries(before)]  # the attempt, on the record
+    assert (refused["action"], refused["subject"], refused["afweging"]) == ("refuse", subject, {"weigering": "gewist"})
     _assert_gone(_push(school, other_body, "shred-0001-abcdef"), first.json())  # no hash left to tell bodies apart
     assert _melding_count(hub) == 2  # the push did not run again
     _assert_tombstone(hub, "shred-0001-abcdef")
