@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -58,18 +58,30 @@ async def case(
     "/swv/monitoring",
     tags=["swv"],
     responses=REFUSALS,
-    summary="Counts of meldingen and thuiszitters of the SWV's schools; small cells suppressed",
+    summary="Counts of meldingen and thuiszitters of the SWV's schools over a fixed period; small cells suppressed",
 )
 async def monitoring(
     request: Request,
     caller: CallerDep,
-    van: Annotated[date | None, Query(description="First day (default: 90 days before tot)")] = None,
-    tot: Annotated[date | None, Query(description="Last day (default: today)")] = None,
+    periode: Annotated[
+        str | None,
+        Query(
+            description="A month (2026-11), a quarter (2026-Q4) or a school year (2026/2027: 1 Aug - 31 Jul); "
+            "default: the current school year",
+            examples=["2026-Q4"],
+        ),
+    ] = None,
+    van: Annotated[date | None, Query(description="With tot instead of periode: exactly a fixed period")] = None,
+    tot: Annotated[date | None, Query(description="Last day of the fixed period van starts")] = None,
+    scholen: Annotated[
+        list[str] | None,
+        Query(description="Some of the SWV's own schools, BRIN + vestiging (12AB00), repeated or comma-separated"),
+    ] = None,
 ) -> JSONResponse:
-    tot = tot or date.today()
-    van = van or (tot - timedelta(days=90) if tot.toordinal() > 90 else date.min)
+    codes = tuple(c for value in scholen or () for c in value.split(",") if c.strip())
+    vraag = swv.Vraag(periode=periode, van=van, tot=tot, scholen=codes)
     schools = request.app.state.hub.orgs.schools_of_swv(caller.org.org_id)
-    return await answer(request, swv.monitoring, persistence(request), caller, schools, van, tot)
+    return await answer(request, swv.monitoring, persistence(request), caller, schools, vraag)
 
 
 @router.get(

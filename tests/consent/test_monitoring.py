@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consent.monitoring import MINIMUM_CELL_SIZE, suppress_small_cells
+from consent.monitoring import MINIMUM_CELL_SIZE, protected, release, suppress_small_cells
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,69 @@ def test_no_small_number_can_be_read_or_derived(counts: dict[str, int], minimum:
     # Nothing is hidden without reason: unsuppressed data stays exact.
     for key, value in result.cells.items():
         assert value is None or value == counts[key]
+
+
+# -- the release every answer is read from ---------------------------------------------------
+
+A, B, C = "school:12AB00", "school:34CD01", "school:56EF02"
+NOV, DEC = "2026-11", "2026-12"
+
+
+def test_a_safe_atom_shows_and_a_small_one_never_alone() -> None:
+    """A school's month of one soort shows when 0 or at least 5; 1..4 is hidden in every answer
+    that would isolate it. 004_45b01860e536524f.txt ch. 15; issue 16 (one pupil on 23 Nov)."""
+    rel = release({(A, "overig", NOV): 5, (A, "ongeoorloofd_16_uur", NOV): 1})
+    assert rel.figure([A], ["overig"], [NOV]) == 5
+    assert rel.figure([A], ["luxe"], [NOV]) == 0
+    assert rel.figure([A], ["ongeoorloofd_16_uur"], [NOV]) is None
+    # The school's total would be 6, and 6 - 5 is the one pupil: it is hidden too.
+    assert rel.figure([A], ["overig", "ongeoorloofd_16_uur"], [NOV]) is None
+    assert rel.figure([A, B], ["overig", "ongeoorloofd_16_uur"], [NOV, DEC]) is None
+
+
+def test_small_atoms_of_a_month_show_together_as_its_rest() -> None:
+    """Small counts of several schools add up to a rest that shows when it pins no school down.
+
+    004_45b01860e536524f.txt ch. 15; 002_9975c357e8165dd2.txt steps 4 and 18 (the quarterly figure).
+    """
+    atoms = {(A, "overig", NOV): 3, (B, "overig", NOV): 4, (C, "overig", NOV): 2, (A, "te_laat", NOV): 8}
+    rel = release(atoms)
+    assert rel.rests == {(NOV, "overig"): 9, (NOV, None): 9}
+    assert rel.figure([A, B, C], ["overig"], [NOV]) == 9
+    assert rel.figure([A, B, C], ["overig", "te_laat"], [NOV]) == 17
+    assert rel.figure([A, B], ["overig"], [NOV]) is None  # would give C's 2 away
+    assert rel.figure([A], ["te_laat"], [NOV]) == 8
+
+
+@pytest.mark.parametrize(
+    ("small", "shown"),
+    [
+        ([1, 1, 1, 1, 1], False),  # five schools with one each: every school is pinned to 1
+        ([4, 4], False),  # 8 from two small counts: both are 4
+        ([1, 4], True),
+        ([2, 2, 2], True),
+        ([3], False),
+    ],
+)
+def test_a_rest_that_pins_its_parts_stays_hidden(small: list[int], shown: bool) -> None:
+    """Knowing every hidden count lies in 1..4, a sum of n of them equal to n (or 4n) reveals each.
+
+    004_45b01860e536524f.txt ch. 15.
+    """
+    schools = [f"school:{n:02d}AB00" for n in range(len(small))]
+    rel = release({(s, "overig", NOV): v for s, v in zip(schools, small, strict=True)})
+    assert (rel.figure(schools, ["overig"], [NOV]) is not None) is shown
+    assert protected(sum(small), len(small)) is shown
+
+
+def test_the_hidden_soorten_of_a_shown_rest_are_protected_too() -> None:
+    """Secondary suppression: a month's whole rest minus its shown soorten must not be small.
+
+    004_45b01860e536524f.txt ch. 15; issue 16 (total 6 minus overig 5).
+    """
+    atoms = {(A, "overig", NOV): 3, (B, "overig", NOV): 3, (A, "luxe", NOV): 2, (B, "luxe", NOV): 1}
+    rel = release(atoms)
+    assert (NOV, "luxe") not in rel.rests
+    assert (NOV, None) in rel.rests
+    assert (NOV, "overig") not in rel.rests  # 9 - 6 would give luxe's 3 away
+    assert rel.figure([A, B], ["overig", "luxe"], [NOV]) == 9
