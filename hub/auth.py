@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import structlog
 from fastapi import Request
 
 from adapters.ports import Requester
@@ -13,6 +14,7 @@ from hub.problems import Problem
 from hub.signatures import Message, SignatureRejected, verify_message
 
 Caller = Requester
+log = structlog.get_logger("hub.auth")
 
 
 def _check(hub: Hub, message: Message, body: bytes) -> Caller:
@@ -36,6 +38,9 @@ def _check(hub: Hub, message: Message, body: bytes) -> Caller:
             window_seconds=hub.settings.signature_window_seconds,
         )
     except SignatureRejected as e:
+        # Not the access log: no caller is proven, so no party can be named for it. Counted here
+        # by reason, so an operator sees a partner's broken clock or a probing client.
+        log.warning("request_unauthenticated", reason=e.reason)
         raise Problem(401, e.reason, e.detail) from e
     org = found.get("org")
     if org is None:  # a key row without its organisation: refuse rather than guess

@@ -215,3 +215,14 @@ def test_signature_over_base64_body_digest(register) -> None:
     signed = next(school.client.auth.auth_flow(request))
     digest = signed.headers["content-digest"]
     assert digest.startswith("sha-") and base64.b64decode(digest.split("=:", 1)[1].rstrip(":"))
+
+
+def test_an_unsigned_request_is_logged_by_reason_but_not_in_the_access_log(
+    hub, anonymous, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 401 names no proven party: it is counted in the logs, and the access log stays as it was."""
+    before = hub.persistence.access_log.size()
+    r = anonymous.get("/v1/leerplicht/GM0479/meldingen")
+    assert r.status_code == 401
+    assert "request_unauthenticated" in capsys.readouterr().out
+    assert hub.persistence.access_log.size() == before
