@@ -53,17 +53,20 @@ class InvolvementRegister:
         record_id: str | None,
         at: str,
         new_id: str | None = None,
-    ) -> str:
-        """The open involvement's id: an existing one is kept (its start and source stand), else a new one."""
-        key = {"subject": subject, "org_id": org_id, "relation": relation.value}
-        found = tx.execute(sql.IS_OPEN, key).one()
-        if found is not None:
-            return str(found[0])
-        new_id = new_id or uuid.uuid4().hex
+    ) -> None:
+        """A new involvement, unless one is open already (its start and source then stand)."""
         tx.execute(
-            sql.START, {**key, "id": new_id, "source": source.value, "record_id": record_id, "since": at, "until": None}
+            sql.START,
+            {
+                "id": new_id or uuid.uuid4().hex,
+                "subject": subject,
+                "org_id": org_id,
+                "relation": relation.value,
+                "source": source.value,
+                "record_id": record_id,
+                "since": at,
+            },
         )
-        return new_id
 
     @staticmethod
     def end_in(tx: Tx, subject: str, org_id: str, relation: Betrokkenheid, at: str) -> None:

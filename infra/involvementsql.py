@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from sqlalchemy import Text, cast, exists, insert, select, update
 from sqlalchemy import bindparam as p
-from sqlalchemy import insert, select, update
 
 from infra.db import Statement
 from infra.schema import involvement as i
 from infra.schema import swv_schools as s
 
-START = Statement(insert(i))
 _OPEN = (i.c.subject == p("subject"), i.c.org_id == p("org_id"), i.c.relation == p("relation"), i.c.until.is_(None))
-IS_OPEN = Statement(select(i.c.id).where(*_OPEN))
+_NEW = ("id", "subject", "org_id", "relation", "source", "record_id", "since")
+# A new involvement unless one is open already, in one statement (one round trip in a push's
+# transaction); the casts type the parameters PostgreSQL sees in a select list.
+START = Statement(
+    insert(i).from_select(
+        list(_NEW),
+        select(*(cast(p(name), Text) for name in _NEW)).where(~exists(select(i.c.id).where(*_OPEN))),
+    )
+)
 END = Statement(update(i).where(*_OPEN).values(until=p("at")))
 END_ID = Statement(update(i).where(i.c.id == p("id"), i.c.until.is_(None)).values(until=p("at")))
 
