@@ -15,8 +15,9 @@ subtract them (issue 16). So no answer is suppressed on its own. Every answer is
   domain/periods.py). An atom of 0 or at least the minimum is safe and released as it is.
 - The small atoms (1 .. minimum-1) of one month, over all the SWV's schools, are that month's
   rest, released per soort and in all only where `protected`: not small, and not a value that
-  pins its parts down (n small atoms summing to n are all 1). When the month's whole rest shows,
-  the hidden soorten together must be protected as well (secondary suppression).
+  pins its parts down (n small atoms summing to n are all 1), with a margin so that being
+  hidden does not pin them either. When the month's whole rest shows, the hidden soorten
+  together must be protected as well (secondary suppression).
 - A figure in an answer is shown only when it is a sum of released parts (safe atoms, whole
   released rests); otherwise it is None.
 
@@ -28,6 +29,9 @@ each 0 or at least the minimum, and none pins a small atom down. What it learns 
 what a suppression mark says: 1 .. minimum-1. tests/consent/test_differencing.py searches for a
 derivation over every answer the API gives. The price: a figure with a small atom outside a
 released rest (one school's small month, for instance) is suppressed in every period containing it.
+Left open: one who reasons about why the secondary suppression hid what it hid can narrow a hidden
+remainder further than 1..4 in contrived cases; and a running period's figures change as
+meldingen arrive, so the same period asked on two days tells what came in between.
 
 `suppress_small_cells` is the single-table rule of the first version, kept for one-off tables.
 """
@@ -148,9 +152,11 @@ def protected(value: int, parts: int, minimum: int = MINIMUM_CELL_SIZE) -> bool:
 
     It must not be small itself, and it must not pin its parts down: `parts` atoms summing to
     `parts` are all 1, summing to `parts * (minimum - 1)` all minimum-1; any value strictly
-    between leaves every part and every group of parts at least two possible values.
+    between leaves every part and every group of parts at least two possible values. One more
+    value is kept back at each end, so that a hidden rest does not tell by being hidden that its
+    parts are all equal: the attacker knows this rule too.
     """
-    return value == 0 or (value >= minimum and parts < value < parts * (minimum - 1))
+    return value == 0 or (value >= minimum and parts + 1 < value < parts * (minimum - 1) - 1)
 
 
 def release(atoms: Mapping[Atom, int], minimum: int = MINIMUM_CELL_SIZE) -> Release:

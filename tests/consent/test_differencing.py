@@ -327,3 +327,15 @@ def test_a_shown_rest_pins_no_part_down() -> None:
             ways = list(_compositions(value, parts, high))
             for size in range(1, parts):
                 assert len({sum(w[:size]) for w in ways}) > 1, (value, parts, size)
+
+
+def test_a_hidden_rest_pins_no_part_down_either() -> None:
+    """Knowing the rule, an attacker who sees a rest hidden learns which values it may have; those
+    still leave every small atom more than one possible count. 004_45b01860e536524f.txt ch. 15."""
+    high = MINIMUM_CELL_SIZE - 1
+    for parts in range(1, 9):
+        hidden = [v for v in range(parts, parts * high + 1) if not protected(v, parts)]
+        possible = {w[0] for v in hidden for w in _compositions(v, parts, high)}
+        assert len(possible) > 1, (parts, hidden)
+        if parts > 1:  # nor are its parts known to be all equal
+            assert any(len(set(w)) > 1 for v in hidden for w in _compositions(v, parts, high)), (parts, hidden)
