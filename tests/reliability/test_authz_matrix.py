@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 
 from domain.parties import Role
 from hub.client import SignatureAuth
-from tests.hub.helpers import consent_body, melding_body, overdracht_body
+from tests.hub.helpers import consent_body, enrol, inschrijving_body, melding_body, new_bsn, overdracht_body
 from tests.reliability.helpers import PROBLEM_JSON, api_routes
 
 ROLES = ("school", "other_school", "swv", "leerplicht", "other_leerplicht", "jeugdteam", "auditor", "unknown")
@@ -61,9 +61,18 @@ class World:
         return str(r.json()["id"])
 
     def toestemming(self) -> str:
-        r = self.clients["school"].post("/v1/toestemmingen", json=consent_body())
+        r = self.clients["school"].post("/v1/toestemmingen", json=self.consent())
         assert r.status_code == 201, r.text
         return str(r.json()["id"])
+
+    def consent(self) -> dict[str, Any]:
+        """A consent body for a pupil registered at the owning school (so that school may record it)."""
+        bsn = new_bsn()
+        enrol(self.clients["school"], bsn)
+        return consent_body(bsn)
+
+    def inschrijving(self) -> str:
+        return str(enrol(self.clients["school"], new_bsn())["id"])
 
     def close(self) -> None:
         self.clients["unknown"].close()
@@ -74,6 +83,7 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "melding_id": World.melding,
     "overdracht_id": World.overdracht,
     "toestemming_id": World.toestemming,
+    "inschrijving_id": World.inschrijving,
     "gemeentecode": lambda w: "GM0479",
 }
 
@@ -172,18 +182,30 @@ ROWS: list[Row] = [
     Row("POST", "/v1/overdrachten/{overdracht_id}/sluiting", **ONLY_THE_OWNER, body=lambda w: {"reden": "vervalt"}),
     # Only the named receiver confirms, and it is none of the columns (the sender gets 404 too).
     Row("POST", "/v1/overdrachten/{overdracht_id}/ontvangst", school=404, other_school=404, **ALL_BUT_SCHOOLS),
-    # Schools and SWVs record consent; every other role is refused.
+    # A school registers its own pupils; the body names the owning school, so another school is refused.
+    Row(
+        "POST",
+        "/v1/inschrijvingen",
+        school=201,
+        other_school=403,
+        **ALL_BUT_SCHOOLS,
+        body=lambda w: inschrijving_body(new_bsn()),
+    ),
+    Row("GET", "/v1/inschrijvingen/{inschrijving_id}", **ONLY_THE_OWNER),
+    Row("POST", "/v1/inschrijvingen/{inschrijving_id}/beeindiging", **ONLY_THE_OWNER),
+    # A warme-overdracht consent is recorded by the pupil's school of registration alone: another
+    # school is not involved, and no other role records this purpose's consent.
     Row(
         "POST",
         "/v1/toestemmingen",
         school=201,
-        other_school=201,
-        swv=201,
+        other_school=403,
+        swv=403,
         leerplicht=403,
         other_leerplicht=403,
         jeugdteam=403,
         auditor=403,
-        body=lambda w: consent_body(),
+        body=lambda w: w.consent(),
     ),
     Row(
         "GET",
