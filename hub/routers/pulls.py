@@ -78,7 +78,8 @@ async def monitoring(
         Query(description="Some of the SWV's own schools, BRIN + vestiging (12AB00), repeated or comma-separated"),
     ] = None,
 ) -> JSONResponse:
-    codes = tuple(c for value in scholen or () for c in value.split(",") if c.strip())
+    # Empty entries stay in, so `scholen=` or `12AB00,` is refused (422) rather than read as "all".
+    codes = tuple(c for value in scholen or () for c in value.split(","))
     vraag = swv.Vraag(periode=periode, van=van, tot=tot, scholen=codes)
     schools = request.app.state.hub.orgs.schools_of_swv(caller.org.org_id)
     return await answer(request, swv.monitoring, persistence(request), caller, schools, vraag)

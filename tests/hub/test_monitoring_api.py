@@ -125,6 +125,8 @@ def test_a_school_of_another_swv_in_scholen_is_refused(swv) -> None:
         assert "scholen" in problem["detail"]
         assert "verzuimmeldingen" not in problem
     assert _problem(_get(swv["swv"], periode="2026-11", scholen="not a school"), 422)["fouten"][0]["veld"] == "scholen"
+    for empty in ("", f"{A},"):  # an empty entry is no "all schools"
+        assert _problem(_get(swv["swv"], periode="2026-11", scholen=empty), 422)["fouten"][0]["veld"] == "scholen"
     one = _get(swv["swv"], periode="2026-11", scholen=f"{A}").json()
     assert one["scholen"] == 1 and list(one["verzuimmeldingen"]["per_school"]["aantallen"]) == [f"school:{A}"]
     both = _get(swv["swv"], periode="2026-11", scholen=f"{A},{B}").json()
