@@ -24,7 +24,6 @@ class Refused(StrEnum):
     ERASED = "gewist"
     RECEIPT_MISSING = "bewijs_ontbreekt"
     RECEIPT_REFUSED = "bewijs_geweigerd"
-    RECIPIENT_UNFIT = "ontvanger_past_niet"
 
 
 # As the parent reads it in the inzage report: what the organisation was refused, and why.
@@ -38,7 +37,6 @@ REFUSED_NL: Mapping[Refused, str] = MappingProxyType(
         Refused.ERASED: "de gegevens waren al gewist",
         Refused.RECEIPT_MISSING: "er was geen bewijs van toestemming",
         Refused.RECEIPT_REFUSED: "het bewijs van toestemming was niet geldig",
-        Refused.RECIPIENT_UNFIT: "een genoemde ontvanger past niet bij het doel",
     }
 )
 
