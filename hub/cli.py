@@ -89,10 +89,11 @@ def org_add(
     except InvalidParty as e:
         _fail(str(e))
     org = Organisation(organisation_id(role, code), role, name, code, gemeente)
+    _check_key_input(public_key, key_out)  # before anything is registered: no half registration
     hub = _hub()
     try:
         if swv is not None:
-            _check_swv(hub, role, swv)  # before anything is registered: no half registration
+            _check_swv(hub, role, swv)
         hub.orgs.add(org)
         if swv is not None:
             hub.orgs.join_swv(org.org_id, swv)
@@ -143,6 +144,21 @@ def org_swv_remove(school: Annotated[str, typer.Argument(help="e.g. school:12AB0
     typer.echo(f"{school} left {left}")
 
 
+def _check_key_input(public_key: str | None, key_out: Path | None) -> None:
+    """One line, and nothing registered, for a key that cannot be used or a seed file that exists."""
+    if public_key is not None and key_out is not None:
+        _fail("give --public-key or --key-out, not both")
+    if key_out is not None and key_out.exists():
+        _fail(f"{key_out} exists already; the hub never overwrites a key file: choose another path")
+    if public_key is not None:
+        try:
+            raw = base64.b64decode(public_key, validate=True)
+        except ValueError:
+            _fail("--public-key is not base64")
+        if len(raw) != 32:
+            _fail(f"--public-key: an Ed25519 public key is 32 bytes, this is {len(raw)}")
+
+
 def _add_key(hub: Hub, org_id: str, public_key: str | None, key_out: Path | None) -> str | None:
     if public_key is None and key_out is None:
         return None
@@ -169,6 +185,7 @@ def org_add_key(
     key_out: Annotated[Path | None, typer.Option(help="Generate a key pair; write the seed here")] = None,
 ) -> None:
     """Add another key to an organisation (key rollover)."""
+    _check_key_input(public_key, key_out)
     hub = _hub()
     try:
         key_id = _add_key(hub, org_id, public_key, key_out)

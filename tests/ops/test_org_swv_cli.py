@@ -51,3 +51,18 @@ def test_a_school_with_an_unknown_swv_is_not_registered_at_all(settings: Setting
     assert result.exit_code != 0 and "swv:PO9999 is not a registered SWV" in result.output
     assert "Traceback" not in result.output
     assert "school:12AB00" not in _orgs(settings)
+
+
+def test_a_key_file_that_exists_refuses_in_one_line_and_registers_nothing(settings: Settings, tmp_path) -> None:
+    existing = tmp_path / "school.key"
+    existing.write_bytes(b"not mine to overwrite")
+    for key_args in (["--key-out", str(existing)], ["--public-key", "not base64!"], ["--public-key", "AAAA"]):
+        result = CliRunner().invoke(
+            cli_app,
+            ["org", "add", "--role", "school", "--code", "12AB00", "--name", "De Wilg", *key_args],
+            env=env_of(settings),
+        )
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1
+        assert "school:12AB00" not in _orgs(settings)
+    assert existing.read_bytes() == b"not mine to overwrite"
