@@ -81,8 +81,19 @@ class Verzuimprotocol:
     # law sets no number; None switches the signal off.
     ziekte_escalation_hours: float | None = 60
 
-    # Every thuiszitter has a passend aanbod within three months (003 §2.4, 002 §3.3).
+    # Every thuiszitter has a passend aanbod within three months (003 §2.4, 002 §3.3): the
+    # law's twelve weeks (004 ch. 2), "opgeteld: twaalf weken = drie maanden" (002 §3.4 advice 8).
     passend_aanbod_termijn: Termijn = Termijn(months=3)
+
+    # The escalation clock of a thuiszitter case, in weeks since the pupil sat at home:
+    # casusregie "na de eerste vier weken" (002 §3.4 advice 7), a doorbraakteam when "na acht
+    # weken dreigt dat er ... geen passend aanbod is" (advice 8).
+    casusregie_weeks: int = 4
+    doorbraak_weeks: int = 8
+
+    # Drechtsteden appoints two regisseurs, one from the SWV and one from the schoolbestuur
+    # (002 processchema steps 3-6); elsewhere one regisseur by the rule of 003 §2.3, §4.3.
+    twee_regisseurs: bool = False
 
     # Leerplichtwet art. 21: the school reports "onverwijld". DUO counts the period up to
     # "de dag waarop de 16 uur is bereikt"; regional guidance reads onverwijld as within
@@ -107,6 +118,9 @@ class Verzuimprotocol:
         _check_positive(self, "problematisch_days_weeks", "problematisch_difficulty_weeks")
         _check_positive(self, "school_days_per_week", "max_lesson_hours_per_day")
         _check_positive(self, "leerplicht_from_age", "melding_deadline_school_days")
+        _check_positive(self, "casusregie_weeks", "doorbraak_weeks")
+        if self.doorbraak_weeks <= self.casusregie_weeks:
+            raise InvalidValue("doorbraak_weeks", "must come after casusregie_weeks")
         if not 0 < self.problematisch_fraction <= 1:
             raise InvalidValue("problematisch_fraction", "must lie in (0, 1]")
         if not 0 <= self.thuiszitter_days_per_week < self.school_days_per_week:
@@ -141,8 +155,9 @@ ZAANSTREEK = replace(WETTELIJK, name="zaanstreek")
 """Zaanse Aanpak Schoolaanwezigheid: the legal thresholds, aanbod within three months
 (003 §2.4, §3.2)."""
 
-DRECHTSTEDEN_PO = replace(WETTELIJK, name="drechtsteden-po", te_laat_count=9)
-"""SWV Drechtsteden PO: melding at "negen keer te laat komen" (002 processchema step 9)."""
+DRECHTSTEDEN_PO = replace(WETTELIJK, name="drechtsteden-po", te_laat_count=9, twee_regisseurs=True)
+"""SWV Drechtsteden PO: melding at "negen keer te laat komen" (002 processchema step 9); a
+regisseur from the SWV and one from the schoolbestuur (steps 3-6)."""
 
 APELDOORN_SPRENGELOO = replace(WETTELIJK, name="apeldoorn-sprengeloo", te_laat_count=12, ziekte_escalation_hours=60)
 """Sprengeloo, Apeldoorn: leerplicht "na 12 keer te laat komen", ziekteverzuim escalated
