@@ -1,7 +1,7 @@
 """The purposes (doelbinding) of the hub, as data in one place.
 
 Every record and every disclosure belongs to exactly one purpose; this module
-holds the five entries. The policy in `consent.policy` reads them; nothing else
+holds the six entries. The policy in `consent.policy` reads them; nothing else
 decides who sees what. What an entry is made of is `domain.purpose`; looking one
 up and the readable table are `domain.purposes`.
 
@@ -35,6 +35,20 @@ _ZONDER_BSN = (_IDENTITEIT - {"leerling.id"}) | {"leerling.referentie"}
 _SCHOOL = fields_in(Category.SCHOOL)
 _RAPPORT = fields_in(Category.ONDERWIJSKUNDIG_RAPPORT)
 _CASUS = fields_in(Category.CASUS)
+# The thuiszittersregistratie of a case: categories, dates, regie, logbook and clock (no summary,
+# OPP or verzuim history: those are the table's, under consent).
+_REGISTRATIE = frozenset(
+    {
+        "casus.reden",
+        "casus.thuis_sinds",
+        "casus.herkomst",
+        "casus.regie",
+        "casus.logboek",
+        "casus.notities",
+        "casus.klok",
+        "casus.resultaat",
+    }
+)
 _SIGNAAL = fields_in(Category.SIGNAAL)
 _AGGREGAAT = fields_in(Category.AGGREGAAT)
 
@@ -187,6 +201,63 @@ THUISZITTERSTAFEL = Purpose(
     sources=("003_4d76ddd5121ac97c.txt §4.2, §4.3", "004_45b01860e536524f.txt ch. 15"),
 )
 
+THUISZITTERSREGISTRATIE = Purpose(
+    name="thuiszittersregistratie",
+    title="Thuiszittersregistratie: de casus, de regie, het logboek per actie en de termijn",
+    # A DPO's reading: the SWV must see to a passend aanbod for every pupil of its schools and
+    # reports its thuiszitters to the inspectie from this registration (002 steps 4 and 18;
+    # 004 ch. 15: "de rapportageplicht van samenwerkingsverbanden over het aantal thuiszitters");
+    # the school's zorgplicht and leerplicht's supervision are statutory too. Registering the
+    # case is a publieke taak (AVG art. 6(1)(e)) and cannot wait for, or be withdrawn with, a
+    # consent. Discussing the pupil at the thuiszitterstafel, and whatever the jeugdteam hears,
+    # rests on the parents' signed consent (003 §4.3): that is `thuiszitterstafel`, not this.
+    legal_basis=LegalBasis.PUBLIEKE_TAAK,
+    # The school signs a pupil up, or leerplicht when there is no registration (003 §4.3); the
+    # SWV's regisseur starts and keeps the logbook (002 step 4).
+    senders=frozenset({Role.SCHOOL, Role.SWV, Role.LEERPLICHT}),
+    recipients=tuple(
+        Recipient(
+            role=role,
+            # Named by the hub's reference only: the case holds no name and no BSN (004 ch. 15).
+            fields=frozenset({"leerling.referentie"}) | _SCHOOL | _REGISTRATIE,
+            active_when=relations,
+            note=note,
+        )
+        for role, relations, note in (
+            (Role.SWV, frozenset({Relation.EIGEN_SWV}), "registratie en regisseur (002 stappen 3-4, 18)"),
+            (
+                Role.SCHOOL,
+                # The directory names the school of registration as the case's addressee when
+                # the SWV keeps the registration (adapters/casus.py).
+                frozenset({Relation.SCHOOL_VAN_INSCHRIJVING, Relation.ONTVANGENDE_SCHOOL}),
+                "school van inschrijving, casusregisseur (003 §4.3; 002 stap 5)",
+            ),
+            (
+                Role.LEERPLICHT,
+                frozenset({Relation.WOONGEMEENTE}),
+                "leerplicht van de woongemeente: ingelicht (002 stap 6), regisseur zonder inschrijving (003 §4.3)",
+            ),
+        )
+    ),
+    consent=ConsentRule(
+        required_for=frozenset(),
+        note="geen: publieke taak; de bespreking aan de thuiszitterstafel vraagt toestemming (003 §4.3)",
+    ),
+    retention=Retention(
+        # Sources are silent. As the table's: the quarterly reports (002 step 18), the yearly
+        # evaluation (003 ch. 7) and a relapse, which a reopened case links to the old one.
+        years=2,
+        rationale="2 jaar na laatste wijziging: kwartaalrapportage, jaarevaluatie, heropening",
+    ),
+    alternative=None,
+    personal_data=True,
+    sources=(
+        "002_9975c357e8165dd2.txt stappen 3-18, §3.4",
+        "003_4d76ddd5121ac97c.txt §2.3, §2.4, §4.3, §6.2",
+        "004_45b01860e536524f.txt ch. 2, ch. 15",
+    ),
+)
+
 SWV_MONITORING = Purpose(
     name="swv-monitoring",
     title="Monitoring en kwartaalrapportage van het SWV",
@@ -279,6 +350,7 @@ PURPOSES: Mapping[str, Purpose] = MappingProxyType(
             VERZUIMMELDING,
             WARME_OVERDRACHT,
             THUISZITTERSTAFEL,
+            THUISZITTERSREGISTRATIE,
             SWV_MONITORING,
             JEUGDHULP_AFSTEMMING,
         )
@@ -300,6 +372,7 @@ __all__ = [
     "JEUGDHULP_AFSTEMMING",
     "PURPOSES",
     "SWV_MONITORING",
+    "THUISZITTERSREGISTRATIE",
     "THUISZITTERSTAFEL",
     "VERZUIMMELDING",
     "WARME_OVERDRACHT",

@@ -83,6 +83,16 @@ FIELDS: Mapping[str, FieldSpec] = MappingProxyType(
             casus__opp_status="status van het OPP",
             casus__verzuimhistorie="verzuimhistorie",
             casus__afspraken="gemaakte afspraken en acties",
+            # The thuiszitter case (domain/thuiszittercasus.py): each a category or a date, the
+            # notes apart, so a party can be given the registration without the free text.
+            casus__reden="reden van thuiszitten, uit een gesloten lijst",
+            casus__thuis_sinds="datum waarop de leerling thuis kwam te zitten",
+            casus__herkomst="de verzuimmelding of vorige casus waaruit de casus voortkwam",
+            casus__regie="regisseur(s) van de casus met de geschiedenis en redenen van wisseling",
+            casus__logboek="logboek: per actie de datum, de organisatie en de actie (gesloten lijst)",
+            casus__notities="korte notities bij logboekregels, regiewisselingen en de sluiting",
+            casus__klok="weken thuis, bereikt stadium en de uiterste datum voor een passend aanbod",
+            casus__resultaat="status en resultaat van de casus bij sluiting (gesloten lijst)",
         ),
         **_specs(
             Category.SIGNAAL,

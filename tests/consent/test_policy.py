@@ -131,6 +131,15 @@ PROPORTIONALITEIT = [
         withheld=dict.fromkeys(MELDING, Reason.NOT_OWN_RECORD),
     ),
     Case(
+        # The thuiszitter case's registration is a publieke taak; the SWV gets the reference, never the BSN.
+        "registratie-swv-without-bsn",
+        request(SWV, "thuiszittersregistratie", {"leerling.referentie", "casus.logboek", "leerling.id"}),
+        Outcome.PARTIAL,
+        released=frozenset({"leerling.referentie", "casus.logboek"}),
+        withheld={"leerling.id": Reason.OUTSIDE_MINIMAL_SET},
+        basis=(LegalBasis.PUBLIEKE_TAAK,),
+    ),
+    Case(
         "overdracht-stranger-school",
         request(STRANGER_SCHOOL, "warme-overdracht", RAPPORT),
         Outcome.DENY,

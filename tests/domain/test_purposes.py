@@ -29,6 +29,13 @@ TABLE = [
         {Role.LEERPLICHT, Role.JEUGDTEAM, Role.SCHOOL, Role.SWV},
         {Category.IDENTITEIT, Category.SCHOOL, Category.CASUS, Category.SIGNAAL},
     ),
+    (
+        "thuiszittersregistratie",
+        LegalBasis.PUBLIEKE_TAAK,
+        {Role.SCHOOL, Role.SWV, Role.LEERPLICHT},
+        {Role.SWV, Role.SCHOOL, Role.LEERPLICHT},
+        set(),
+    ),
     ("swv-monitoring", LegalBasis.PUBLIEKE_TAAK, set(), {Role.SWV}, set()),
     (
         "jeugdhulp-afstemming",
@@ -65,8 +72,8 @@ def test_purpose_matches_domain_table(
     assert check_purpose(purpose) == []
 
 
-def test_exactly_the_five_purposes() -> None:
-    """Every record belongs to exactly one of the starting set (domain.md)."""
+def test_exactly_the_purposes_of_the_table() -> None:
+    """Every record belongs to exactly one of the starting set (domain.md), and the thuiszitter case's (issue 17)."""
     assert set(PURPOSES) == {row[0] for row in TABLE}
 
 

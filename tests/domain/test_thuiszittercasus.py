@@ -280,3 +280,20 @@ def test_events_and_snapshots_survive_the_store() -> None:
     for copy in (rebuilt, snapshot_round_trip(rebuilt)):
         assert (copy.logboek, copy.regisseurs, copy.sluiting) == (case.logboek, case.regisseurs, case.sluiting)
         assert copy.klok(TODAY) == case.klok(TODAY)
+
+
+def test_the_case_lives_under_its_own_purpose_a_publieke_taak() -> None:
+    """Source: 002_9975c357e8165dd2.txt steps 4, 18 (the SWV's registration for the inspectie);
+    004_45b01860e536524f.txt ch. 15 (the SWV's rapportageplicht; it may not register the BSN);
+    003_4d76ddd5121ac97c.txt §4.3 (the table, and so the jeugdteam, rests on signed consent)."""
+    from domain.catalogue import PURPOSES
+    from domain.parties import Role
+    from domain.purpose import LegalBasis, check_purpose
+
+    purpose = PURPOSES[Thuiszittercasus.PURPOSE]
+    assert purpose.legal_basis is LegalBasis.PUBLIEKE_TAAK and not purpose.consent.required
+    assert check_purpose(purpose) == []
+    assert purpose.recipient(Role.JEUGDTEAM) is None
+    for recipient in purpose.recipients:
+        assert not recipient.bsn and "leerling.id" not in recipient.fields
+        assert {"leerling.referentie", "casus.logboek", "casus.klok"} <= recipient.fields
