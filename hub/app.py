@@ -10,6 +10,7 @@ from hub.container import Hub, build_hub
 from hub.limits import BodyLimit
 from hub.routers import audit as audit_routes
 from hub.routers import health, identity, inschrijvingen, overdrachten, pulls, toestemmingen, verzuim
+from hub.routers import thuiszittercasussen as casus_routes
 
 API_VERSION = "1.0.0"
 
@@ -43,6 +44,7 @@ def create_app(hub: Hub) -> FastAPI:
     v1.include_router(verzuim.router)
     v1.include_router(inschrijvingen.router)
     v1.include_router(overdrachten.router)
+    v1.include_router(casus_routes.router)
     v1.include_router(toestemmingen.router)
     v1.include_router(pulls.router)
     v1.include_router(audit_routes.router)

@@ -147,6 +147,7 @@ def test_the_auditor_role_is_refused_on_every_record_route(parties, app) -> None
         "overdracht_id": overdracht,
         "toestemming_id": consent,
         "inschrijving_id": inschrijving,
+        "casus_id": "00000000-0000-4000-8000-000000000017",
         "gemeentecode": "GM0479",
     }
     auditor = parties["auditor"].client

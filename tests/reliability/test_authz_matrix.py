@@ -74,6 +74,23 @@ class World:
     def inschrijving(self) -> str:
         return str(enrol(self.clients["school"], new_bsn())["id"])
 
+    def casus_body(self) -> dict[str, Any]:
+        """A thuiszittercasus body for a pupil registered at the owning school (in no SWV: it keeps the case)."""
+        bsn = new_bsn()
+        enrol(self.clients["school"], bsn)
+        return {
+            "leerling": {"bsn": bsn},
+            "school": {"brin": "12AB", "vestiging": "00"},
+            "woongemeente": "GM0479",
+            "thuis_sinds": "2026-01-05",
+            "reden": "wachtlijst_zorg",
+        }
+
+    def casus(self) -> str:
+        r = self.clients["school"].post("/v1/thuiszittercasussen", json=self.casus_body())
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
     def close(self) -> None:
         self.clients["unknown"].close()
 
@@ -84,6 +101,7 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "overdracht_id": World.overdracht,
     "toestemming_id": World.toestemming,
     "inschrijving_id": World.inschrijving,
+    "casus_id": World.casus,
     "gemeentecode": lambda w: "GM0479",
 }
 
@@ -114,6 +132,7 @@ class Row:
 
 ALL_BUT_SCHOOLS = {"swv": 403, "leerplicht": 403, "other_leerplicht": 403, "jeugdteam": 403, "auditor": 403}
 ONLY_THE_OWNER = {"school": 200, "other_school": 404, **ALL_BUT_SCHOOLS}
+CASE_PARTIES = {**ONLY_THE_OWNER, "swv": 404, "leerplicht": 200, "other_leerplicht": 404}
 
 ROWS: list[Row] = [
     Row(
@@ -193,6 +212,53 @@ ROWS: list[Row] = [
     ),
     Row("GET", "/v1/inschrijvingen/{inschrijving_id}", **ONLY_THE_OWNER),
     Row("POST", "/v1/inschrijvingen/{inschrijving_id}/beeindiging", **ONLY_THE_OWNER),
+    # The thuiszitter case (issue 17): the school of registration, the SWV of that school and
+    # leerplicht of the woongemeente; the case's keeper (here the school: it is in no SWV) closes.
+    Row(
+        "POST",
+        "/v1/thuiszittercasussen",
+        school=201,
+        other_school=403,
+        **{**ALL_BUT_SCHOOLS, "leerplicht": 201},
+        body=World.casus_body,
+    ),
+    Row(
+        "GET",
+        "/v1/thuiszittercasussen",
+        school=200,
+        other_school=200,
+        swv=200,
+        leerplicht=200,
+        other_leerplicht=200,
+        jeugdteam=403,
+        auditor=403,
+    ),
+    Row("GET", "/v1/thuiszittercasussen/{casus_id}", **CASE_PARTIES),
+    Row(
+        "POST",
+        "/v1/thuiszittercasussen/{casus_id}/logboek",
+        **{**CASE_PARTIES, "school": 201, "leerplicht": 201},
+        body=lambda w: {"datum": "2026-01-12", "actie": "mdo"},
+    ),
+    Row(
+        "POST",
+        "/v1/thuiszittercasussen/{casus_id}/regie",
+        **CASE_PARTIES,
+        body=lambda w: {"regisseurs": [{"rol": "jeugdteam"}], "reden": "zorg_voorliggend"},
+    ),
+    Row(
+        "POST",
+        "/v1/thuiszittercasussen/{casus_id}/sluiting",
+        **{**CASE_PARTIES, "leerplicht": 403},
+        body=lambda w: {"resultaat": "passend_aanbod", "notitie": "Plaats gevonden."},
+    ),
+    # Only a closed case reopens: the keeper's open one is a conflict.
+    Row(
+        "POST",
+        "/v1/thuiszittercasussen/{casus_id}/heropening",
+        **{**CASE_PARTIES, "school": 409, "leerplicht": 403},
+        body=lambda w: {"thuis_sinds": "2026-02-02"},
+    ),
     # A warme-overdracht consent is recorded by the pupil's school of registration alone: another
     # school is not involved, and no other role records this purpose's consent.
     Row(
