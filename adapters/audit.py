@@ -25,7 +25,7 @@ from adapters.ports import DirectoryEntry, Persistence, RecordGone, RecordMissin
 from audit.chain import ChainedEntry
 from audit.entries import AccessEntry, Action
 from audit.export import Proofs, anchor_of, export_lines
-from audit.inzage import InzageLine, inzage_lines
+from audit.inzage import InzageLine, verified_inzage
 from audit.replay import ReplayReport, judge, unreplayable
 from audit.treehead import TreeHead
 from audit.verify import VerifyReport, verify_log
@@ -47,8 +47,6 @@ class AccessLog(Protocol):
     def size(self) -> int: ...
 
     def entries(self, start: int = 0, stop: int | None = None, batch: int = 5000) -> Iterator[ChainedEntry]: ...
-
-    def entries_of(self, subject: str) -> list[ChainedEntry]: ...
 
     def heads(self) -> list[TreeHead]: ...
 
@@ -307,6 +305,9 @@ def export(
 
 
 # -- inzage ----------------------------------------------------------------------------
-def inzage(log: AccessLog, subject: str, names: Mapping[str, str]) -> list[InzageLine]:
-    """The AVG art. 15 report of the pupil with this pseudonym."""
-    return inzage_lines(((e.seq, AccessEntry.from_body(e.body)) for e in log.entries_of(subject)), names)
+def inzage(log: AccessLog, keys: Mapping[str, VerifyKey], subject: str, names: Mapping[str, str]) -> list[InzageLine]:
+    """The AVG art. 15 report of the pupil with this pseudonym, from a log verified in the same pass.
+
+    Raises audit.inzage.InzageRefused when the log does not verify: no report on edited rows.
+    """
+    return verified_inzage(log.entries(), log.heads(), keys, subject, names)

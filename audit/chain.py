@@ -19,16 +19,20 @@ LEAF_PREFIX = b"\x00"
 
 @dataclass(frozen=True, slots=True)
 class ChainedEntry:
-    """One stored log entry; body is canonical JSON bytes made elsewhere.
+    """One stored log entry, every column of its row; body is canonical JSON bytes made elsewhere.
 
     seq is not hashed: it must equal the entry's position, and the position is what
-    the Merkle tree (and so every signed tree head) commits to.
+    the Merkle tree (and so every signed tree head) commits to. subject is not hashed
+    either: it is the row's copy of the body's subject, for look-ups (the inzage selects
+    by it), so verify checks it against the body. None where the body names no pupil;
+    an entry built without its column therefore fails verify unless its body names none.
     """
 
     seq: int
     body: bytes
     prev_hash: bytes
     entry_hash: bytes
+    subject: str | None = None
 
 
 def chain_hash(prev_hash: bytes, body: bytes) -> bytes:
@@ -36,13 +40,13 @@ def chain_hash(prev_hash: bytes, body: bytes) -> bytes:
     return hashlib.sha256(LEAF_PREFIX + prev_hash + body).digest()
 
 
-def link(prev: ChainedEntry | None, seq: int, body: bytes) -> ChainedEntry:
-    """The entry that follows prev (None: the first entry, seq 0)."""
+def link(prev: ChainedEntry | None, seq: int, body: bytes, subject: str | None = None) -> ChainedEntry:
+    """The entry that follows prev (None: the first entry, seq 0); subject is its body's."""
     expected = 0 if prev is None else prev.seq + 1
     if seq != expected:
         raise ValueError(f"seq {seq} does not follow {expected - 1}")
     prev_hash = GENESIS if prev is None else prev.entry_hash
-    return ChainedEntry(seq, body, prev_hash, chain_hash(prev_hash, body))
+    return ChainedEntry(seq, body, prev_hash, chain_hash(prev_hash, body), subject)
 
 
 def merkle_leaf(entry_hash: bytes) -> bytes:

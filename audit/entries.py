@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from json.encoder import encode_basestring
 from typing import Any
 
 
@@ -65,3 +66,19 @@ class AccessEntry:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(AccessEntry))
+
+# The subject as the body holds it: the top-level key, found from the end. In canonical JSON
+# the only fields after "subject" are scalars (trace_id; tests/audit/test_verify_columns.py
+# keeps it so), and a quote inside a string is always escaped, so the last `,"subject":` of
+# a body is its own subject key, never one nested in the afweging before it.
+SUBJECT_KEY = b',"subject":'
+
+
+def subject_json(subject: str | None) -> bytes:
+    """A subject column as canonical JSON (json.dumps with ensure_ascii=False, as body() writes it)."""
+    return b"null" if subject is None else encode_basestring(subject).encode()
+
+
+def names_subject(body: bytes, subject: str | None) -> bool:
+    """Whether the canonical body's own subject is exactly `subject` (no JSON parse)."""
+    return body.startswith(SUBJECT_KEY + subject_json(subject), body.rfind(SUBJECT_KEY))

@@ -1,4 +1,8 @@
-"""One-pass verification of the access log against its hash chain and signed tree heads."""
+"""One-pass verification of the access log against its hash chain and signed tree heads.
+
+Every stored column is checked: body, prev_hash and entry_hash by the chain, seq against
+the position, and the subject column (what the inzage selects by) against the body's subject.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import chain, islice
+from json.encoder import encode_basestring
 from operator import attrgetter
 
 from nacl.signing import VerifyKey
 
 from audit.chain import GENESIS, LEAF_PREFIX, ChainedEntry, chain_hash
+from audit.entries import SUBJECT_KEY, names_subject
 from audit.merkle import HASH_SIZE, CompactRange
 from audit.treehead import TreeHead, verify_tree_head
 
@@ -97,21 +103,25 @@ def _check_signatures(heads: Sequence[TreeHead], keys: Mapping[str, VerifyKey]) 
 def _linked_prefix(chunk: list[ChainedEntry], pos: int, last: bytes) -> list[bytes]:
     """Entry hashes of the longest run at the chunk's start that continues the chain at pos.
 
-    One loop checks seq, link and hash together; each hash copies a context that has
-    already taken the 0x00 prefix, which skips OpenSSL's per-call set-up and the
-    concatenation of prev_hash and body: cheaper per entry than a bare chain's
-    SHA-256(prev || body).
+    One loop checks every column together: seq, link, subject and hash. Each hash copies
+    a context that has already taken the 0x00 prefix, which skips OpenSSL's per-call
+    set-up and the concatenation of prev_hash and body: cheaper per entry than a bare
+    chain's SHA-256(prev || body).
     """
     out: list[bytes] = []
-    append, fresh = out.append, _LEAF_CONTEXT.copy
+    append, fresh, enc, key = out.append, _LEAF_CONTEXT.copy, encode_basestring, SUBJECT_KEY
     for entry in chunk:
         if entry.seq != pos or entry.prev_hash != last:
             break
+        body, subject = entry.body, entry.subject
         h = fresh()
         h.update(last)
-        h.update(entry.body)
+        h.update(body)
         last = h.digest()
-        if last != entry.entry_hash:
+        # audit.entries.names_subject, inlined (a call per entry would cost more than the check),
+        # and after the hash, which has just brought the body into the cache.
+        named = key + (b"null" if subject is None else enc(subject).encode())
+        if last != entry.entry_hash or not body.startswith(named, body.rfind(key)):
             break
         append(last)
         pos += 1
@@ -217,6 +227,7 @@ class _Pass:
     #                                          else removed
     #   stored hash is not the recomputed   -> changed
     #   links fine but carries another seq  -> changed (seq is not hashed)
+    #   links fine, right seq               -> changed: the subject column is not the body's
     #   links to an entry before x-1        -> the entries in between were inserted
     #   links to an entry later in the log  -> reordered
     #   links to no entry at all            -> inserted (a forged entry the chain after
@@ -230,6 +241,13 @@ class _Pass:
                 FailureKind.CHANGED,
                 x,
                 f"entry {x}: its stored hash is not SHA-256(0x00 || prev_hash || body): its body or hashes were edited",
+            )
+        if entry.prev_hash == self.last and entry.seq == x and not names_subject(entry.body, entry.subject):
+            return Failure(
+                FailureKind.CHANGED,
+                x,
+                f"entry {x}: its subject column is not the subject its hashed body names: the column was "
+                "edited, which hides the entry from its pupil's inzage (or shows it in another's)",
             )
         if entry.prev_hash == self.last:
             return Failure(

@@ -15,7 +15,7 @@ from nacl.signing import VerifyKey
 from adapters import audit
 from adapters.errors import Invalid
 from audit.export import check_export
-from audit.inzage import render
+from audit.inzage import InzageRefused, render
 from audit.verify import VerifyReport
 from domain.errors import DomainError
 from domain.identifiers import PupilIdKind, parse_pupil_id
@@ -167,7 +167,8 @@ def inzage(
     kind: Annotated[PupilIdKind | None, typer.Option("--kind", help="bsn or onderwijsnummer (default: detect)")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """The AVG art. 15 report: who saw which categories of this pupil's data, when, why and on which basis."""
+    """The AVG art. 15 report: who saw (or tried to see) which categories of this pupil's data, when, why and on
+    which basis. Built in one verify pass over the whole log; exit 1, and no report, when the log is not intact."""
     try:
         pupil_id = parse_pupil_id(pupil, kind)
     except DomainError as e:
@@ -178,7 +179,13 @@ def inzage(
     try:
         subject = hub.store.pseudonyms.of(pupil_id.kind.value, pupil_id.value)
         names = {org.org_id: org.name for org, _keys in hub.orgs.list()}
-        lines = audit.inzage(hub.persistence.access_log, subject, names)
+        lines = audit.inzage(hub.persistence.access_log, _keys(hub), subject, names)
+    except InzageRefused as e:
+        where = "a tree head" if e.seq is None else f"entry {e.seq}"
+        typer.secho(
+            f"no inzage: the access log is not intact at {where}; run `hub audit verify`", fg=typer.colors.RED, err=True
+        )
+        raise typer.Exit(1) from None
     finally:
         hub.close()
     if as_json:

@@ -51,7 +51,7 @@ def _head(row: tuple[Any, ...]) -> TreeHead:
 
 
 def _entry(row: tuple[Any, ...]) -> ChainedEntry:
-    return ChainedEntry(int(row[0]), bytes(row[1]), bytes(row[2]), bytes(row[3]))
+    return ChainedEntry(int(row[0]), bytes(row[1]), bytes(row[2]), bytes(row[3]), row[4])
 
 
 class AccessLogStore:

@@ -22,7 +22,8 @@ STATE_SET = Statement(
 SIZE = Statement(select(state.c.size).where(_THE_ROW))
 
 # -- entries ---------------------------------------------------------------------------
-_ENTRY = (log.c.seq, log.c.body, log.c.prev_hash, log.c.entry_hash)
+# Every column of a row, so that verify checks each one that inzage or export reads.
+_ENTRY = (log.c.seq, log.c.body, log.c.prev_hash, log.c.entry_hash, log.c.subject)
 APPEND = Statement(insert(log))
 ENTRIES_FROM = Statement(select(*_ENTRY).where(log.c.seq >= p("start")).order_by(log.c.seq).limit(p("limit")))
 ENTRY_HASHES = Statement(

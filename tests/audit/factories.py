@@ -17,16 +17,22 @@ SIGNING_KEY = SigningKey(bytes(range(32)))
 VERIFY_KEYS = {KEY_ID: SIGNING_KEY.verify_key}
 
 
+def subject(n: int) -> str | None:
+    """The pupil of the n-th entry (every seventh names none, as a key entry)."""
+    return None if n % 7 == 6 else f"pupil-{n % 5}"
+
+
 def body(n: int, tag: str = "") -> bytes:
     """A canonical-JSON-like body, as audit.entries would make."""
-    data = {"action": "disclose", "org_id": f"org-{n % 7}", "n": n, "purpose": "verzuim", "tag": tag}
+    data = {"action": "disclose", "org_id": f"org-{n % 7}", "n": n, "purpose": "verzuim", "subject": subject(n)}
+    data["tag"] = tag
     return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
 
 
 def build_log(n: int) -> list[ChainedEntry]:
     entries: list[ChainedEntry] = []
     for seq in range(n):
-        entries.append(link(entries[-1] if entries else None, seq, body(seq)))
+        entries.append(link(entries[-1] if entries else None, seq, body(seq), subject(seq)))
     return entries
 
 
@@ -43,7 +49,7 @@ def relink(entries: Sequence[ChainedEntry], start: int = 0) -> list[ChainedEntry
     out = list(entries[:start])
     for entry in entries[start:]:
         prev_hash = out[-1].entry_hash if out else GENESIS
-        out.append(ChainedEntry(len(out), entry.body, prev_hash, chain_hash(prev_hash, entry.body)))
+        out.append(ChainedEntry(len(out), entry.body, prev_hash, chain_hash(prev_hash, entry.body), entry.subject))
     return out
 
 
@@ -57,4 +63,4 @@ def flip_body_byte(entries: Sequence[ChainedEntry], seq: int, offset: int = 3) -
 
 def forged(seq: int, prev_hash: bytes) -> ChainedEntry:
     data = body(seq, tag="forged")
-    return ChainedEntry(seq, data, prev_hash, chain_hash(prev_hash, data))
+    return ChainedEntry(seq, data, prev_hash, chain_hash(prev_hash, data), subject(seq))

@@ -21,6 +21,10 @@ from audit.verify import verify_log
 from tests.audit.factories import KEY_ID, SIGNING_KEY, VERIFY_KEYS
 
 
+def subject(n: int) -> str:
+    return hashlib.blake2b(n.to_bytes(8, "big"), digest_size=16).hexdigest()
+
+
 def entry(n: int) -> bytes:
     return AccessEntry(
         action=Action.DISCLOSE,
@@ -28,7 +32,7 @@ def entry(n: int) -> bytes:
         role="leerplicht",
         purpose="verzuimmelding",
         legal_basis="wettelijke_plicht",
-        subject=hashlib.blake2b(n.to_bytes(8, "big"), digest_size=16).hexdigest(),
+        subject=subject(n),
         record_id=f"{n:032x}",
         actor="medewerker-17",
         fields=("leerling.id", "leerling.naam", "verzuim.soort"),
@@ -53,7 +57,7 @@ def main(n: int = 1_000_000, head_count: int = 10) -> None:
     log: list[ChainedEntry] = []
     prev = None
     for seq in range(n):
-        prev = link(prev, seq, entry(seq))
+        prev = link(prev, seq, entry(seq), subject(seq))
         log.append(prev)
     tree = MerkleTree(e.entry_hash for e in log)
     sizes = [n * (i + 1) // head_count for i in range(head_count)]
