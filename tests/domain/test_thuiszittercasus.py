@@ -39,6 +39,7 @@ def test_open_records_the_case_under_its_purpose() -> None:
     003_4d76ddd5121ac97c.txt §4.3 (school, or leerplicht without a registration, signs a pupil up)."""
     case = opened(melding="m-1")
     [event] = case.collect_events()
+    assert isinstance(event, Thuiszittercasus.Created)
     assert event.purpose == "thuiszittersregistratie" and event.subject == SUBJECT
     assert (case.status, case.thuis_sinds, case.reden, case.melding) == (
         CasusStatus.OPEN,
