@@ -262,6 +262,8 @@ def _rebuilt(p: Persistence, entry: AccessEntry, org: Organisation, moment: date
     context = context_of(found, entry.subject)
     if context.subject is not None:  # the register as it stood at the moment (its rows keep their history)
         context = replace(context, involved=p.involved([context.subject], moment)[context.subject])
+    if found is not None:  # the SWV of the holder, whose consent reaches its school's records (current register)
+        context = replace(context, swv=p.swv_of(found.owner_org))
     return disclosure_request(
         who,
         entry.purpose,

@@ -121,8 +121,10 @@ def check_receipt(
         return Presented(claims, state)
     reason = reason or "malformed"
     consent_id = claims.jti if claims else None
-    p.log([refusal_entry(who, purpose, subject, Refused.RECEIPT_REFUSED, receipt=reason, consent_id=consent_id)])
-    refusal = ReceiptRefused(reason, subject=subject, purpose=purpose)
+    # A receipt whose signature held names its pupil truly: the refusal is that pupil's too.
+    named = subject or (claims.sub if claims else None)
+    p.log([refusal_entry(who, purpose, named, Refused.RECEIPT_REFUSED, receipt=reason, consent_id=consent_id)])
+    refusal = ReceiptRefused(reason, subject=named, purpose=purpose)
     refusal.logged = True
     raise refusal
 

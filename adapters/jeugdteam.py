@@ -14,12 +14,13 @@ from nacl.signing import VerifyKey
 
 from adapters.answers import Answer
 from adapters.common import require_role
-from adapters.disclosure import check_receipt, decide, involved_with, now, withheld_view
+from adapters.disclosure import Presented, check_receipt, decide, involved_with, now, withheld_view
 from adapters.errors import Forbidden
 from adapters.guard import logs_refusals
 from adapters.leerplicht import melding_values, released
 from adapters.ports import Persistence, RecordGone, Requester, load_as
 from audit.refusals import Refused
+from consent.policy import consent_reaches
 from consent.request import SubjectContext
 from domain.parties import Role
 from domain.verzuimmelding import Verzuimmelding
@@ -55,15 +56,8 @@ def signal(p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, receip
     presented = check_receipt(p, keys, who, receipt, purpose=PURPOSE, subject=None, at=at)
     subject = presented.claims.sub
     involved = involved_with(p, subject, at)
-    meldingen = [(m, holder) for m, holder in _meldingen(p, subject) if holder in involved]
-    latest, holder = meldingen[-1] if meldingen else (None, presented.consent.recorded_by)
-    context = SubjectContext(
-        subject=subject,
-        woongemeente=latest.recipient if latest else who.org.gemeente,
-        school=holder,
-        recorded_by=holder,
-        involved=involved,
-    )
+    meldingen = [(m, context) for m, context in _meldingen(p, subject, involved) if _reached(presented, context)]
+    latest, context = meldingen[-1] if meldingen else (None, _no_melding(presented, subject, involved, who))
     decision, entry = decide(
         who,
         PURPOSE,
@@ -88,14 +82,34 @@ def signal(p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, receip
     )
 
 
-def _meldingen(p: Persistence, subject: str) -> list[tuple[Verzuimmelding, str]]:
-    """The pupil's meldingen, oldest first, each with the school that holds it."""
+def _reached(presented: Presented, context: SubjectContext) -> bool:
+    """Only a melding held by a party involved now and covered by the consent counts."""
+    return context.recorded_by in (context.involved or ()) and consent_reaches(presented.consent, context)
+
+
+def _no_melding(presented: Presented, subject: str, involved: frozenset[str], who: Requester) -> SubjectContext:
+    recorder = presented.consent.recorded_by
+    return SubjectContext(subject, who.org.gemeente, recorder, recorded_by=recorder, involved=involved)
+
+
+def _meldingen(p: Persistence, subject: str, involved: frozenset[str]) -> list[tuple[Verzuimmelding, SubjectContext]]:
+    """The pupil's meldingen, oldest first, each with the policy's view of it (its holder, its SWV)."""
     found = []
     for entry in p.of_subject(subject):
         if entry.kind != "verzuimmelding":
             continue
         try:
-            found.append((load_as(p, Verzuimmelding, entry.record_id), entry.owner_org))
+            m = load_as(p, Verzuimmelding, entry.record_id)
+            holder = entry.owner_org
+            context = SubjectContext(
+                subject=subject,
+                woongemeente=m.recipient,
+                school=holder,
+                swv=p.swv_of(holder),
+                recorded_by=holder,
+                involved=involved,
+            )
+            found.append((m, context))
         except RecordGone:
             continue
     return found

@@ -9,6 +9,7 @@ policy answers with the less intrusive signal, and says so.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -86,12 +87,14 @@ def released(values: dict[str, Any], decision: Decision) -> dict[str, Any]:
     return {name: values[name] for name in sorted(decision.released) if name in values}
 
 
-def _require_gemeente(who: Requester, gemeente: str) -> None:
-    require_role(who, Role.LEERPLICHT)
+def _require_gemeente(who: Requester, gemeente: str, subject: str | None = None) -> None:
+    """Leerplicht of this gemeente only; `subject` is the pupil of the record asked for, if any."""
+    require_role(who, Role.LEERPLICHT, subject)
     if who.org.code != gemeente:
         raise Forbidden(
             f"you are leerplicht of {who.org.code}; the feed of {gemeente} is not yours",
             refused=Refused.WRONG_GEMEENTE,
+            subject=subject,
         )
 
 
@@ -147,7 +150,8 @@ def case(
     p: Persistence, keys: Mapping[str, VerifyKey], who: Requester, gemeente: str, record_id: UUID, receipt: str | None
 ) -> Answer:
     """The thuiszitter case of the melding's pupil: with a receipt the consented case data, else a signal."""
-    _require_gemeente(who, gemeente)
+    listed = p.directory_entry(record_id)  # a refusal names the melding's pupil, for the parent's inzage
+    _require_gemeente(who, gemeente, listed.subject if listed is not None and listed.kind == KIND else None)
     melding, entry = _of_my_gemeente(p, who, record_id)
     at = now()
     presented = None
@@ -156,7 +160,10 @@ def case(
     decision, log = decide(
         who,
         CASE_PURPOSE,
-        _melding_context(melding, entry.owner_org, involved_with(p, melding.subject, at)),
+        replace(
+            _melding_context(melding, entry.owner_org, involved_with(p, melding.subject, at)),
+            swv=p.swv_of(entry.owner_org),  # a consent the school's SWV recorded reaches the school's melding
+        ),
         CASE_FIELDS,
         presented=presented,
         last_changed=melding.modified_on,

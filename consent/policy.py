@@ -34,10 +34,10 @@ from consent.refusals import REASONS, Criterion, Reason
 from consent.request import ConsentState, DisclosureRequest, Requester, SubjectContext, consent_failure_at
 from domain.catalogue import PURPOSES
 from domain.fields import Category, category_of, warm_key
-from domain.parties import Role
+from domain.parties import Role, organisation_id
 from domain.purpose import LegalBasis, Purpose, Relation
 
-POLICY_VERSION = "2"  # bump when a rule changes, so replays can tell which rules applied
+POLICY_VERSION = "3"  # bump when a rule changes, so replays can tell which rules applied
 
 
 # Proportionaliteit, "only the requester's own records": which relation makes a
@@ -90,6 +90,20 @@ def holder_involved(request: DisclosureRequest) -> bool:
     """A consent unlocks only records held by a party involved with the pupil (as stored now)."""
     holder = request.context.recorded_by
     return holder is not None and holder in (request.context.involved or ())
+
+
+def consent_reaches(state: ConsentState, context: SubjectContext) -> bool:
+    """A consent covers the records of the party that recorded it, and of the parties it answers
+    for: an SWV its school's, leerplicht of the woongemeente the meldingen routed to it. Parents
+    consent to what the party asking them will share (004 ch. 7: "wat ze ... willen bespreken"),
+    not to what a third party holds; so a party that made itself involved unlocks nobody else's."""
+    holder, recorder = context.recorded_by, state.recorded_by
+    if holder is None:
+        return False
+    leerplicht = context.woongemeente is not None and recorder == organisation_id(
+        Role.LEERPLICHT, context.woongemeente
+    )
+    return recorder in (holder, context.swv) or leerplicht
 
 
 def is_recorder(purpose: Purpose, request: DisclosureRequest) -> bool:
@@ -169,6 +183,7 @@ class _Facts:
     holder_involved: bool
     active: bool
     recorder: bool
+    reaches: bool  # the consent covers this record's holder (consent_reaches)
     consent: Reason | None
     retention: Reason | None
     consent_applies: bool  # the consent is this pupil's and this purpose's
@@ -188,6 +203,7 @@ def _facts(purpose: Purpose, request: DisclosureRequest) -> _Facts:
         holder_involved=holder_involved(request),
         active=recorder or (recipient is not None and bool(related & recipient.active_when)),
         recorder=recorder,
+        reaches=state is not None and consent_reaches(state, request.context),
         consent=consent_failure(purpose, request),
         retention=retention_failure(purpose, request),
         consent_applies=state is not None
@@ -231,6 +247,8 @@ def _field_failures(name: str, basis: LegalBasis, facts: _Facts) -> list[Reason]
     consent_based = basis is LegalBasis.TOESTEMMING
     if consent_based and not facts.holder_involved:
         failures.append(Reason.HOLDER_NOT_INVOLVED)
+    if consent_based and facts.consent_applies and not facts.reaches:
+        failures.append(Reason.CONSENT_OF_ANOTHER_HOLDER)
     if (
         consent_based
         and facts.consent_applies

@@ -31,6 +31,7 @@ class Reason(StrEnum):
     NOT_OWN_RECORD = "not_own_record"
     NOT_INVOLVED = "not_involved"
     HOLDER_NOT_INVOLVED = "holder_not_involved"
+    CONSENT_OF_ANOTHER_HOLDER = "consent_of_another_holder"
     OUTSIDE_CONSENT = "outside_consent"
     NO_ACTIVE_ROLE = "no_active_role"
     NO_CONSENT = "no_consent"
@@ -81,6 +82,11 @@ REASONS: Mapping[Reason, ReasonText] = MappingProxyType(
             _P,
             "wie het dossier houdt is niet (meer) betrokken bij de leerling",
             "the party holding the record is not (or no longer) involved with the pupil",
+        ),
+        Reason.CONSENT_OF_ANOTHER_HOLDER: ReasonText(
+            _P,
+            "de toestemming is gegeven aan een andere partij dan die het dossier houdt",
+            "the consent was given to another party than the one holding the record",
         ),
         Reason.OUTSIDE_CONSENT: ReasonText(_P, "valt buiten de gegeven toestemming", "not covered by the consent"),
         Reason.NO_ACTIVE_ROLE: ReasonText(

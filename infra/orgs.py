@@ -89,6 +89,12 @@ class OrgRegistry:
             tx.execute(sql.SWV_LEAVE, {"school_org": school_org})
         return swv
 
+    def swv_of_school(self, school_org: str) -> str | None:
+        """The SWV the school is in, if any."""
+        with self._db.transaction(write=False) as tx:
+            row = tx.execute(sql.SWV_OF_SCHOOL, {"school_org": school_org}).one()
+        return None if row is None else str(row[0])
+
     def swv_of(self) -> dict[str, str]:
         """Every school in an SWV, with its SWV."""
         with self._db.transaction(write=False) as tx:

@@ -51,3 +51,4 @@ SCHOOLS_OF_SWV = Statement(
     select(swv_schools.c.school_org).where(swv_schools.c.swv_org == p("swv_org")).order_by(swv_schools.c.school_org)
 )
 SWV_MEMBERS = Statement(select(swv_schools.c.school_org, swv_schools.c.swv_org).order_by(swv_schools.c.school_org))
+SWV_OF_SCHOOL = Statement(select(swv_schools.c.swv_org).where(swv_schools.c.school_org == p("school_org")))

@@ -124,6 +124,9 @@ class StorePersistence:
     def party(self, org_id: str) -> Organisation | None:
         return self.orgs.get(org_id)
 
+    def swv_of(self, school_org: str) -> str | None:
+        return self.orgs.swv_of_school(school_org)
+
     def previous_answer(self, org_id: str, key: str) -> PreviousAnswer | None:
         found = self.answers.find(org_id, key)
         return None if found is None else PreviousAnswer(found.request_hash, found.status, found.body)

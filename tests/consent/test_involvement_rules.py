@@ -75,3 +75,23 @@ def test_a_consent_does_not_unlock_a_record_held_by_a_party_no_longer_involved()
     assert {decision.withheld[f] for f in CASE_FILE} == {Reason.HOLDER_NOT_INVOLVED}
     still_there = decide(request(JEUGDTEAM, "thuiszitterstafel", CASE_FILE, consent=state, receipt=receipt_for(state)))
     assert still_there.released == CASE_FILE
+
+
+def test_a_consent_reaches_its_recorders_records_and_those_it_answers_for_only() -> None:
+    """Parents consent to what the party asking them will share (004 ch. 7: "basisscholen [vertellen]
+    ouders van tevoren wat ze ... willen bespreken"): a consent recorded by another school unlocks
+    nothing of this school's melding, one recorded by the school's own SWV (003 §4.2: the SWV chairs
+    the table) or by leerplicht of the woongemeente (003 §4.3) does."""
+    fields = {"casus.samenvatting"}
+    for recorder, reached in (
+        (SCHOOL, True),
+        (SWV_CODE, True),
+        ("leerplicht:GM0479", True),
+        ("99ZZ00", False),
+        ("leerplicht:GM0363", False),
+    ):
+        state = consent_state(recorded_by=recorder)
+        decision = decide(request(LEERPLICHT, "thuiszitterstafel", fields, consent=state, receipt=receipt_for(state)))
+        assert (decision.released == fields) is reached, (recorder, decision.to_dict())
+        if not reached:
+            assert decision.withheld["casus.samenvatting"] is Reason.CONSENT_OF_ANOTHER_HOLDER
