@@ -100,9 +100,7 @@ def consent_reaches(state: ConsentState, context: SubjectContext) -> bool:
     holder, recorder = context.recorded_by, state.recorded_by
     if holder is None:
         return False
-    leerplicht = context.woongemeente is not None and recorder == organisation_id(
-        Role.LEERPLICHT, context.woongemeente
-    )
+    leerplicht = context.woongemeente is not None and recorder == organisation_id(Role.LEERPLICHT, context.woongemeente)
     return recorder in (holder, context.swv) or leerplicht
 
 
