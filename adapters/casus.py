@@ -8,7 +8,7 @@ school of registration, the SWV the SWV of that school, leerplicht that of the w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -43,10 +43,10 @@ PATHS = {"regisseurs": "regisseurs", "reden": "reden", "op": "thuis_sinds"}
 
 
 @logs_refusals(PURPOSE)
-def open_(p: Persistence, who: Requester, body: CasusIn, swv_of: Mapping[str, str]) -> Answer:
-    """Open a case (201); 409 while the pupil has an open case. `swv_of`: school org → its SWV."""
+def open_(p: Persistence, who: Requester, body: CasusIn) -> Answer:
+    """Open a case (201); 409 while the pupil has an open case."""
     subject = pseudonym_of(p, body.leerling.pupil_id())
-    opening = opening_of(p, who, body, subject, swv_of)
+    opening = opening_of(p, who, body, subject)
     _no_open_case(p, subject)
     try:
         case = Thuiszittercasus.open(

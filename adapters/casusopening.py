@@ -38,12 +38,12 @@ class Opening:
 
 
 @logs_refusals(PURPOSE)
-def opening_of(p: Persistence, who: Requester, body: CasusIn, subject: str, swv_of: Mapping[str, str]) -> Opening:
+def opening_of(p: Persistence, who: Requester, body: CasusIn, subject: str) -> Opening:
     """The opening, or the refusal: wrong role 403, not involved 403, inconsistent input 422."""
     require_case_role(who, subject)
     school, woongemeente = _school_and_gemeente(p, body, subject)
     school_org = organisation_id(Role.SCHOOL, school) if school else None
-    swv = swv_of.get(school_org) if school_org else None
+    swv = p.swv_of(school_org) if school_org else None
     involved = involved_with(p, subject, now())
     if who.org.role is Role.SCHOOL:
         if body.school is None:

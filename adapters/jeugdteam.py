@@ -95,17 +95,20 @@ def _no_melding(presented: Presented, subject: str, involved: frozenset[str], wh
 def _meldingen(p: Persistence, subject: str, involved: frozenset[str]) -> list[tuple[Verzuimmelding, SubjectContext]]:
     """The pupil's meldingen, oldest first, each with the policy's view of it (its holder, its SWV)."""
     found = []
+    swv_of: dict[str, str | None] = {}  # one registry read per school, not per melding
     for entry in p.of_subject(subject):
         if entry.kind != "verzuimmelding":
             continue
         try:
             m = load_as(p, Verzuimmelding, entry.record_id)
             holder = entry.owner_org
+            if holder not in swv_of:
+                swv_of[holder] = p.swv_of(holder)
             context = SubjectContext(
                 subject=subject,
                 woongemeente=m.recipient,
                 school=holder,
-                swv=p.swv_of(holder),
+                swv=swv_of[holder],
                 recorded_by=holder,
                 involved=involved,
             )

@@ -47,15 +47,13 @@ class DirectoryEntry:
 
 @dataclass(frozen=True)
 class InvolvementChange:
-    """A party becomes involved with a pupil (or, with `end`, stops being so), in the commit
-    of the record or request that causes it."""
+    """A party becomes involved with a pupil, in the commit of the record or request that causes it."""
 
     subject: str
     org_id: str
     relation: Betrokkenheid
     source: Bron
     record_id: str | None = None
-    end: bool = False
     id: str | None = None  # of a new involvement; default a random one
 
 

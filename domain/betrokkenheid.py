@@ -12,19 +12,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from types import MappingProxyType
 
 from domain.parties import Role
 from domain.purpose import Purpose
 
 
 class Betrokkenheid(StrEnum):
-    """How a party is involved with a pupil."""
+    """How a party is involved with a pupil, as the register holds it. The SWV of a school of
+    registration and a jeugdteam a consent names are involved too, derived (`involved_at`, the
+    policy), not as rows of their own."""
 
     SCHOOL_VAN_INSCHRIJVING = "school_van_inschrijving"  # by inschrijving, melding, overdracht or its receipt
-    SWV = "swv"  # the SWV of a school of registration (the operator's register of SWV schools)
     LEERPLICHT = "leerplicht"  # leerplicht of the woongemeente a melding names
-    JEUGDTEAM = "jeugdteam"  # named as recipient by a consent
 
 
 class Bron(StrEnum):
@@ -34,19 +33,7 @@ class Bron(StrEnum):
     VERZUIMMELDING = "verzuimmelding"
     OVERDRACHT = "overdracht"
     ONTVANGST = "ontvangst"  # the receiving school confirmed an overdracht
-    TOESTEMMING = "toestemming"
-    OVERGENOMEN = "overgenomen"  # adopted from records made before the register existed
-
-
-# The role each kind of involvement belongs to: a row naming another role is refused.
-ROLE_OF: Mapping[Betrokkenheid, Role] = MappingProxyType(
-    {
-        Betrokkenheid.SCHOOL_VAN_INSCHRIJVING: Role.SCHOOL,
-        Betrokkenheid.SWV: Role.SWV,
-        Betrokkenheid.LEERPLICHT: Role.LEERPLICHT,
-        Betrokkenheid.JEUGDTEAM: Role.JEUGDTEAM,
-    }
-)
+    OVERGENOMEN = "overgenomen"  # adopted from records made before the register existed (migration 0002)
 
 
 @dataclass(frozen=True)
@@ -87,7 +74,6 @@ def recipient_fits(purpose: Purpose, role: Role) -> bool:
 
 
 __all__ = [
-    "ROLE_OF",
     "Betrokkenheid",
     "Bron",
     "Involvement",

@@ -69,10 +69,6 @@ class InvolvementRegister:
         )
 
     @staticmethod
-    def end_in(tx: Tx, subject: str, org_id: str, relation: Betrokkenheid, at: str) -> None:
-        tx.execute(sql.END, {"subject": subject, "org_id": org_id, "relation": relation.value, "at": at})
-
-    @staticmethod
     def end_id_in(tx: Tx, involvement_id: str, at: str) -> None:
         tx.execute(sql.END_ID, {"id": involvement_id, "at": at})
 

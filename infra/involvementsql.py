@@ -21,7 +21,6 @@ START = Statement(
         select(*(cast(p(name), Text) for name in _NEW)).where(~exists(select(i.c.id).where(*_OPEN))),
     )
 )
-END = Statement(update(i).where(*_OPEN).values(until=p("at")))
 END_ID = Statement(update(i).where(i.c.id == p("id"), i.c.until.is_(None)).values(until=p("at")))
 
 _ROW = (i.c.id, i.c.subject, i.c.org_id, i.c.relation, i.c.source, i.c.since, i.c.until, i.c.record_id)

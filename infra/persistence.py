@@ -148,9 +148,6 @@ class StorePersistence:
 
 
 def _change_in(tx: Tx, change: InvolvementChange, at: str) -> None:
-    if change.end:
-        InvolvementRegister.end_in(tx, change.subject, change.org_id, change.relation, at)
-    else:
-        InvolvementRegister.start_in(
-            tx, change.subject, change.org_id, change.relation, change.source, change.record_id, at, change.id
-        )
+    InvolvementRegister.start_in(
+        tx, change.subject, change.org_id, change.relation, change.source, change.record_id, at, change.id
+    )

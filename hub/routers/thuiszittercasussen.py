@@ -25,8 +25,7 @@ REFUSALS: Responses = {
 
 @router.post("", status_code=201, summary="Open a case for a pupil who sits at home", responses=REFUSALS)
 async def open_(body: CasusIn, request: Request, caller: CallerDep) -> JSONResponse:
-    swv_of = request.app.state.hub.orgs.swv_of()
-    return await answer(request, casus.open_, persistence(request), caller, body, swv_of)
+    return await answer(request, casus.open_, persistence(request), caller, body)
 
 
 @router.get("", summary="Your cases with stage and flag (cursor feed); `open=true`: open ones", responses=REFUSALS)
