@@ -23,6 +23,7 @@ from adapters.errors import Forbidden, NotFound
 from adapters.guard import logs_refusals
 from adapters.ports import DirectoryEntry, Persistence, RecordGone, Requester, load_as
 from adapters.school.verzuim import BASIS, KIND, PATHS
+from adapters.signalen import signalen
 from audit.refusals import Refused
 from consent.decision import Decision
 from consent.request import SubjectContext
@@ -51,6 +52,8 @@ FEED_FIELDS = (
     "verzuim.te_laat",
     "acties.school",
 )
+# A signal is read from these fields, so it is shown only where they are released.
+SIGNAL_FIELDS = frozenset({"verzuim.soort", "verzuim.periode", "verzuim.uren"})
 CASE_PURPOSE = "thuiszitterstafel"
 CASE_FIELDS = (
     "leerling.naam",
@@ -136,6 +139,7 @@ def feed(p: Persistence, who: Requester, gemeente: str, after: int, limit: int) 
                 "cursor": seq,
                 "status": melding.status.value,
                 "gegevens": released(melding_values(melding), decision),
+                "signalen": signalen(melding) if decision.released >= SIGNAL_FIELDS else [],
                 "achtergehouden": withheld_view(decision),
                 "afweging": log.afweging,
             }

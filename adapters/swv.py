@@ -26,16 +26,20 @@ from consent.request import SubjectContext
 from domain.errors import InvalidValue
 from domain.parties import Role, organisation_id
 from domain.periods import ALLOWED_FORMS, Periode, parse_periode, periode_of_range, schooljaar_of
+from domain.thuiszittersignaal import meldt_thuiszitter
 from domain.verzuim import VerzuimKind
 from domain.verzuimmelding import Verzuimmelding
 
 PURPOSE = "swv-monitoring"
 FIELDS = ("aggregaat.verzuimmeldingen", "aggregaat.thuiszitters")
-# Long-lasting relative verzuim and absolute verzuim are the pupils who sit at home (domain.md).
-# They are counted per melding, like the rest: a count of distinct pupils is not a sum over months,
-# and its difference with the meldingen of the same kinds would count the repeated meldingen.
-THUISZITTER_KINDS = frozenset({VerzuimKind.LANGDURIG_RELATIEF.value, VerzuimKind.ABSOLUUT.value})
 KINDS = tuple(sorted(k.value for k in VerzuimKind))
+# A thuiszitter is any melding whose figures meet seed 002's definition, whatever its soort
+# (domain/thuiszittersignaal.py). Each soort is two atom soorten, with and without that mark, so
+# that both tables are sums of atoms. Thuiszitters are counted per melding, like the rest: a count
+# of distinct pupils is not a sum over months.
+THUISZITTER = "+thuiszitter"
+SOORTEN = {kind: (kind, kind + THUISZITTER) for kind in KINDS}
+SITTING = tuple(kind + THUISZITTER for kind in KINDS)
 _PAGE = 1000
 _SCHOOL_CODE = re.compile(r"[0-9]{2}[A-Z0-9]{2}[0-9]{2}")
 
@@ -66,7 +70,7 @@ def monitoring(p: Persistence, who: Requester, swv_schools: Sequence[str], vraag
     # The release covers every school of the SWV, whatever `scholen` asks: the same data gives the
     # same release, so a subset learns nothing a differently chosen subset could subtract.
     rel = release(_atoms(p, swv_schools, set(months)))
-    shown = tables(rel, schools, KINDS, months, THUISZITTER_KINDS)
+    shown = tables(rel, schools, SOORTEN, months, SITTING)
     body: dict[str, Any] = {
         "periode": {
             "naam": periode.naam,
@@ -126,8 +130,13 @@ def _atoms(p: Persistence, schools: Sequence[str], months: set[str]) -> dict[Ato
     for melding, school in _meldingen(p, schools):
         month = melding.details.period_start.strftime("%Y-%m")
         if month in months and not melding.is_withdrawn:
-            counts[(school, melding.classified_kind.value, month)] += 1
+            counts[(school, atom_soort(melding), month)] += 1
     return dict(counts)
+
+
+def atom_soort(melding: Verzuimmelding) -> str:
+    """The melding's soort as registered, marked when its figures make its pupil a thuiszitter."""
+    return melding.classified_kind.value + (THUISZITTER if meldt_thuiszitter(melding) else "")
 
 
 def _meldingen(p: Persistence, schools: Sequence[str]) -> Iterator[tuple[Verzuimmelding, str]]:

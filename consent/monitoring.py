@@ -10,9 +10,11 @@ quarters within school years, per soort / per school / per maand, any set of its
 subtract them (issue 16). So no answer is suppressed on its own. Every answer is read from one
 `Release` of all the SWV's data, which does not depend on what is asked:
 
-- The atoms are the finest cells any answer can be split into: meldingen of one soort at one
-  school whose period starts in one calendar month (every fixed period is whole months,
-  domain/periods.py). An atom of 0 or at least the minimum is safe and released as it is.
+- The atoms are the finest cells any answer can be split into: meldingen of one atom soort at
+  one school whose period starts in one calendar month (every fixed period is whole months,
+  domain/periods.py). An atom soort is a soort, or a soort whose melding shows a thuiszitter, so
+  that the per-soort and the thuiszitter tables are both sums of atoms. An atom of 0 or at least
+  the minimum is safe and released as it is.
 - The small atoms (1 .. minimum-1) of one month, over all the SWV's schools, are that month's
   rest, released per soort and in all only where `protected`: not small, and not a value that
   pins its parts down (n small atoms summing to n are all 1), with a margin so that being
@@ -38,7 +40,7 @@ meldingen arrive, so the same period asked on two days tells what came in betwee
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Mapping, Sequence, Set
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Generic, TypeVar
@@ -210,19 +212,25 @@ def breakdown(figures: Mapping[str, int | None], total: int | None) -> dict[str,
 
 
 def tables(
-    rel: Release, schools: Sequence[str], kinds: Sequence[str], months: Sequence[str], thuiszitter_kinds: Set[str]
+    rel: Release,
+    schools: Sequence[str],
+    soorten: Mapping[str, Collection[str]],
+    months: Sequence[str],
+    sitting: Collection[str],
 ) -> dict[str, dict[str, dict[str, object]]]:
     """The answer's tables for `schools` over `months`: every figure read from the release alone.
 
-    Every cell is listed, zeros too, so the shape of an answer tells nothing of its contents.
+    `soorten` maps each soort of the answer to the atom soorten it sums; `sitting` names the atom
+    soorten of the thuiszitters. Every cell is listed, zeros too, so the shape of an answer tells
+    nothing of its contents.
     """
-    total = rel.figure(schools, kinds, months)
+    every = sorted({part for parts in soorten.values() for part in parts})
+    total = rel.figure(schools, every, months)
     meldingen = {
-        "per_soort": breakdown({k: rel.figure(schools, [k], months) for k in kinds}, total),
-        "per_school": breakdown({s: rel.figure([s], kinds, months) for s in schools}, total),
-        "per_maand": breakdown({m: rel.figure(schools, kinds, [m]) for m in months}, total),
+        "per_soort": breakdown({k: rel.figure(schools, parts, months) for k, parts in soorten.items()}, total),
+        "per_school": breakdown({s: rel.figure([s], every, months) for s in schools}, total),
+        "per_maand": breakdown({m: rel.figure(schools, every, [m]) for m in months}, total),
     }
-    sitting = sorted(thuiszitter_kinds)
     thuiszitters = {
         "per_school": breakdown(
             {s: rel.figure([s], sitting, months) for s in schools}, rel.figure(schools, sitting, months)

@@ -29,6 +29,7 @@ from adapters.common import (
 from adapters.errors import Invalid, NotFound
 from adapters.guard import logs_refusals
 from adapters.ports import DirectoryEntry, InvolvementChange, Persistence, Requester
+from adapters.signalen import signalen
 from domain.betrokkenheid import Betrokkenheid, Bron
 from domain.errors import DomainError
 from domain.parties import Role
@@ -139,6 +140,7 @@ def status_view(m: Verzuimmelding) -> dict[str, Any]:
         "periode": {"begin": d.period_start.isoformat(), "eind": d.period_end.isoformat()},
         "ontvanger": f"leerplicht:{m.recipient}",
         "versie": m.version,
+        "signalen": signalen(m),
         "acties_leerplicht": [
             {
                 "route": a.route.value,

@@ -10,7 +10,7 @@ instead of names), 002_9975c357e8165dd2.txt steps 4 and 18 (the quarterly report
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations, product
 
@@ -22,7 +22,10 @@ from domain.periods import Periode, kwartaal, maand, schooljaar
 from domain.verzuim import VerzuimKind
 
 KINDS = tuple(sorted(k.value for k in VerzuimKind))
-SITTING = frozenset({VerzuimKind.LANGDURIG_RELATIEF.value, VerzuimKind.ABSOLUUT.value})
+# The atom soorten as adapters/swv.py counts them: each soort, and each marked as a thuiszitter.
+THUISZITTER = "+thuiszitter"
+API_SOORTEN = {k: (k, k + THUISZITTER) for k in KINDS}
+API_SITTING = tuple(k + THUISZITTER for k in KINDS)
 SCHOOLS = ("school:12AB00", "school:34CD01", "school:56EF02", "school:78GH03")
 # July 2026 to July 2027: two school years and the quarter Q3 that straddles them.
 MONTHS = tuple(maand(y, m).naam for y, m in [(2026, m) for m in range(7, 13)] + [(2027, m) for m in range(1, 8)])
@@ -37,8 +40,17 @@ class Space:
     """The atoms of a data set as bit positions, and every query the API allows over them."""
 
     schools: tuple[str, ...]
-    kinds: tuple[str, ...]
+    soorten: Mapping[str, tuple[str, ...]]  # a soort of the answers -> the atom soorten it sums
     months: tuple[str, ...]
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The atom soorten."""
+        return tuple(sorted({k for parts in self.soorten.values() for k in parts}))
+
+    @property
+    def sitting(self) -> tuple[str, ...]:
+        return tuple(k for k in self.kinds if k.endswith(THUISZITTER))
 
     def bit(self, atom: Atom) -> int:
         s, k, m = atom
@@ -65,8 +77,8 @@ class Space:
             yield from combinations(self.schools, n)
 
 
-def figures(space: Space, answer: Answerer) -> set[Figure]:
-    """Every number any answer shows, with the atoms it counts."""
+def figures(space: Space, answer: Answerer, hidden: set[int] | None = None) -> set[Figure]:
+    """Every number any answer shows, with the atoms it counts; the suppressed cells' atoms go to `hidden`."""
     found: set[Figure] = set()
     for schools, months in product(space.subsets(), space.periods()):
         body = answer(schools, months)
@@ -77,6 +89,8 @@ def figures(space: Space, answer: Answerer) -> set[Figure]:
             found |= {(masks[key], v) for key, v in aantallen.items() if v is not None}
             if isinstance(shown["totaal"], int):
                 found.add((total_mask, shown["totaal"]))
+            if hidden is not None:
+                hidden |= {masks[key] for key, v in aantallen.items() if v is None}
     return found
 
 
@@ -84,10 +98,11 @@ def _cells(
     space: Space, schools: Sequence[str], months: Sequence[str]
 ) -> dict[tuple[str, str], tuple[dict[str, int], int]]:
     """Per table of an answer: the atoms of each cell, and of its total."""
-    sitting = [k for k in space.kinds if k in SITTING]
+    sitting = space.sitting
     everything = space.mask(schools, space.kinds, months)
+    per_soort = {k: space.mask(schools, parts, months) for k, parts in space.soorten.items()}
     return {
-        ("verzuimmeldingen", "per_soort"): ({k: space.mask(schools, [k], months) for k in space.kinds}, everything),
+        ("verzuimmeldingen", "per_soort"): (per_soort, everything),
         ("verzuimmeldingen", "per_school"): ({s: space.mask([s], space.kinds, months) for s in schools}, everything),
         ("verzuimmeldingen", "per_maand"): ({m: space.mask(schools, space.kinds, [m]) for m in months}, everything),
         ("thuiszitters", "per_school"): (
@@ -108,15 +123,21 @@ def subtraction_search(found: set[Figure]) -> list[tuple[int, int]]:
     return derived
 
 
-def linear_search(found: set[Figure], groups: Sequence[int]) -> list[tuple[int, int]]:
+def linear_search(found: set[Figure], groups: Sequence[int], hidden: Collection[int] = ()) -> list[tuple[int, int]]:
     """Every group whose count follows from all figures together (any linear combination) and is 1..4.
 
     Exact elimination modulo a large prime (no numpy here): a group in the figures' row space has
-    one count for every data set that fits them all. Atoms shown alone are substituted first; the
-    others were shown suppressed, so the attacker knows each lies in 1..4 and uses that too.
+    one count for every data set that fits them all. Atoms shown alone, and the atoms of a figure
+    of 0, are substituted first. An atom left alone in a suppressed cell (`hidden`) is known to lie
+    in 1..4, and the attacker uses that too.
     """
     known = {_bits(mask)[0]: v for mask, v in found if mask.bit_count() == 1}
+    # Counts are never negative, so every atom of a figure of 0 is known to be 0.
+    known |= {b: 0 for mask, v in found if v == 0 for b in _bits(mask)}
     known_mask = sum(1 << b for b in known)
+    small = 0
+    for rest in (mask & ~known_mask for mask in hidden):
+        small |= rest if rest.bit_count() == 1 else 0
     basis = _Basis()
     for mask, value in found:
         rest, value_of_known = _substitute(mask, known, known_mask)
@@ -127,9 +148,9 @@ def linear_search(found: set[Figure], groups: Sequence[int]) -> list[tuple[int, 
         follows = basis.value_of({b: 1 for b in _bits(rest)})
         if follows is None:
             continue
-        # The group, and its atoms not shown alone (the small ones), are both groups of pupils.
+        # The group, and its atoms not shown alone, are both groups of pupils.
         derived += [(g, v) for g, v in [(group, (value + follows) % _P), (rest, follows)] if g and v in SMALL]
-        if rest and follows in (rest.bit_count(), rest.bit_count() * SMALL[-1]):
+        if rest and rest & ~small == 0 and follows in (rest.bit_count(), rest.bit_count() * SMALL[-1]):
             derived.append((rest, follows))  # n atoms of 1..4 summing to n (or 4n): each one is known
     return derived
 
@@ -193,21 +214,25 @@ class _Basis:
 def candidate_groups(space: Space) -> list[int]:
     """The groups an attacker would aim at: every schools x kinds x months range, and within a
     month every set of soorten."""
-    kind_sets = [[k] for k in space.kinds] + [list(space.kinds), [k for k in space.kinds if k in SITTING]]
+    kind_sets = [[k] for k in space.kinds] + [list(p) for p in space.soorten.values()]
+    kind_sets += [list(space.kinds), list(space.sitting)]
     ranges = [space.months[i:j] for i in range(len(space.months)) for j in range(i + 1, len(space.months) + 1)]
     groups = {space.mask(s, k, m) for s, k, m in product(space.subsets(), kind_sets, ranges) if k}
-    # Within one month, any set of soorten: what a month's total less its shown soorten leaves.
-    every_kinds = [c for n in range(2, len(space.kinds)) for c in combinations(space.kinds, n)]
+    # Within one month, any set of soorten (what a month's total less its shown soorten leaves),
+    # and any set of the thuiszitters' atom soorten.
+    parts = list(space.soorten.values())
+    every_kinds = [sum(c, ()) for n in range(2, len(parts)) for c in combinations(parts, n)]
+    every_kinds += [c for n in range(2, len(space.sitting)) for c in combinations(space.sitting, n)]
     groups |= {space.mask(s, k, [m]) for s, k, m in product(space.subsets(), every_kinds, space.months)}
     return sorted(groups)
 
 
-def safe_answers(atoms: Mapping[Atom, int]) -> Answerer:
+def safe_answers(space: Space, atoms: Mapping[Atom, int]) -> Answerer:
     rel = release(atoms)
-    return lambda schools, months: tables(rel, schools, KINDS, months, SITTING)
+    return lambda schools, months: tables(rel, schools, space.soorten, months, space.sitting)
 
 
-def naive_answers(atoms: Mapping[Atom, int]) -> Answerer:
+def naive_answers(space: Space, atoms: Mapping[Atom, int]) -> Answerer:
     """The first version: each answer's own counts, each table suppressed on its own."""
 
     def answer(schools: Sequence[str], months: Sequence[str]) -> dict[str, dict[str, dict[str, object]]]:
@@ -218,17 +243,25 @@ def naive_answers(atoms: Mapping[Atom, int]) -> Answerer:
             result = suppress_small_cells(counts)
             return {"aantallen": dict(result.cells), "totaal": result.total}
 
-        sitting = sorted(SITTING)
+        every = space.kinds
         return {
             "verzuimmeldingen": {
-                "per_soort": table({k: count(schools, [k], months) for k in KINDS}),
-                "per_school": table({s: count([s], KINDS, months) for s in schools}),
-                "per_maand": table({m: count(schools, KINDS, [m]) for m in months}),
+                "per_soort": table({k: count(schools, parts, months) for k, parts in space.soorten.items()}),
+                "per_school": table({s: count([s], every, months) for s in schools}),
+                "per_maand": table({m: count(schools, every, [m]) for m in months}),
             },
-            "thuiszitters": {"per_school": table({s: count([s], sitting, months) for s in schools})},
+            "thuiszitters": {"per_school": table({s: count([s], space.sitting, months) for s in schools})},
         }
 
     return answer
+
+
+# Long sick leave, long relative and absolute verzuim are the soorten whose meldingen show thuiszitters.
+REALISTIC = Space(
+    SCHOOLS,
+    {k: (k, k + THUISZITTER) if k in ("absoluut", "langdurig_relatief", "ziekte") else (k,) for k in KINDS},
+    MONTHS,
+)
 
 
 def realistic_atoms(seed: int = 16) -> dict[Atom, int]:
@@ -239,7 +272,7 @@ def realistic_atoms(seed: int = 16) -> dict[Atom, int]:
     common = {"ongeoorloofd_16_uur": 4.0, "te_laat": 3.0, "overig": 1.5}
     atoms: dict[Atom, int] = {}
     for school, month in product(SCHOOLS, MONTHS[1:-1]):
-        for kind in KINDS:
+        for kind in REALISTIC.kinds:
             mean = common.get(kind, 0.25) * scale[school]
             count = sum(rng.random() < mean / 12 for _ in range(12))
             if count:
@@ -256,11 +289,11 @@ def test_no_small_count_can_be_derived_from_every_answer() -> None:
 
     Issue 16 (the 02-22 / 02-23 Nov windows); 004_45b01860e536524f.txt ch. 15; 002 steps 4 and 18.
     """
-    space = Space(SCHOOLS, KINDS, MONTHS)
-    found = figures(space, safe_answers(realistic_atoms()))
+    space, hidden = REALISTIC, set[int]()
+    found = figures(space, safe_answers(space, realistic_atoms()), hidden)
     assert len(found) > 100  # the answers say something: not everything is suppressed
     assert subtraction_search(found) == []
-    assert linear_search(found, candidate_groups(space)) == []
+    assert linear_search(found, candidate_groups(space), hidden) == []
 
 
 def test_the_search_finds_what_the_first_version_gave_away() -> None:
@@ -268,10 +301,10 @@ def test_the_search_finds_what_the_first_version_gave_away() -> None:
 
     Issue 16: "Together they reveal that one pupil of one school started ongeoorloofd verzuim".
     """
-    space = Space(SCHOOLS, KINDS, MONTHS)
-    found = figures(space, naive_answers(realistic_atoms()))
+    space, hidden = REALISTIC, set[int]()
+    found = figures(space, naive_answers(space, realistic_atoms()), hidden)
     assert subtraction_search(found)
-    assert linear_search(found, candidate_groups(space))
+    assert linear_search(found, candidate_groups(space), hidden)
 
 
 def test_every_figure_shown_is_the_true_count() -> None:
@@ -279,13 +312,17 @@ def test_every_figure_shown_is_the_true_count() -> None:
 
     004_45b01860e536524f.txt ch. 15; 002_9975c357e8165dd2.txt steps 4 and 18 (the report must be right).
     """
-    space = Space(SCHOOLS, KINDS, MONTHS)
+    space = REALISTIC
     atoms = realistic_atoms()
-    for mask, value in figures(space, safe_answers(atoms)):
+    for mask, value in figures(space, safe_answers(space, atoms)):
         assert value == sum(v for a, v in atoms.items() if space.bit(a) & mask)
 
 
-_SMALL_SPACE = Space(SCHOOLS[:3], ("ongeoorloofd_16_uur", "langdurig_relatief", "te_laat"), MONTHS[:4])
+_SMALL_SPACE = Space(
+    SCHOOLS[:3],
+    {"ongeoorloofd_16_uur": ("ongeoorloofd_16_uur",), "ziekte": ("ziekte", "ziekte" + THUISZITTER)},
+    MONTHS[:4],
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -298,9 +335,10 @@ def test_no_data_set_gives_a_small_count_away(counts: list[int]) -> None:
     space = _SMALL_SPACE
     atoms = {a: c for a, c in zip(product(space.schools, space.kinds, space.months), counts, strict=True) if c}
     rel = release(atoms)
-    found = figures(space, lambda schools, months: tables(rel, schools, space.kinds, months, SITTING))
+    hidden = set[int]()
+    found = figures(space, lambda schools, months: tables(rel, schools, space.soorten, months, space.sitting), hidden)
     assert subtraction_search(found) == []
-    assert linear_search(found, candidate_groups(space)) == []
+    assert linear_search(found, candidate_groups(space), hidden) == []
 
 
 def _compositions(value: int, parts: int, high: int) -> Iterator[tuple[int, ...]]:

@@ -19,8 +19,8 @@ from consent.monitoring import Atom, release, tables
 from domain.parties import Role
 from domain.periods import schooljaar_of
 from tests.consent.test_differencing import (
-    KINDS,
-    SITTING,
+    API_SITTING,
+    API_SOORTEN,
     Space,
     candidate_groups,
     figures,
@@ -143,7 +143,7 @@ def test_the_answers_are_the_release_and_nothing_can_be_subtracted(swv) -> None:
     Issue 16; 004_45b01860e536524f.txt ch. 15.
     """
     atoms = _autumn(swv)
-    space = Space((f"school:{A}", f"school:{B}"), KINDS, Q4)
+    space, hidden = Space((f"school:{A}", f"school:{B}"), API_SOORTEN, Q4), set[int]()
     model = release(atoms)
 
     def answer(schools: Sequence[str], months: Sequence[str]) -> dict[str, dict[str, dict[str, object]]]:
@@ -152,14 +152,14 @@ def test_the_answers_are_the_release_and_nothing_can_be_subtracted(swv) -> None:
         assert r.status_code == 200, r.text
         body = r.json()
         shown = {"verzuimmeldingen": body["verzuimmeldingen"], "thuiszitters": body["thuiszitters"]}
-        assert shown == tables(model, sorted(schools), KINDS, months, SITTING)
+        assert shown == tables(model, sorted(schools), API_SOORTEN, months, API_SITTING)
         assert "Noor" not in r.text and "leerling" not in r.text
         return shown
 
-    found = figures(space, answer)
-    assert (space.mask([f"school:{A}"], KINDS, ["2026-11"]), 6) in found
+    found = figures(space, answer, hidden)
+    assert (space.mask([f"school:{A}"], space.kinds, ["2026-11"]), 6) in found
     assert subtraction_search(found) == []
-    assert linear_search(found, candidate_groups(space)) == []
+    assert linear_search(found, candidate_groups(space), hidden) == []
 
 
 def test_swv_sees_only_suppressed_aggregates_of_its_schools(swv) -> None:
@@ -187,3 +187,35 @@ def test_swv_sees_only_suppressed_aggregates_of_its_schools(swv) -> None:
     assert _get(swv["swv"]).json()["periode"]["naam"] == schooljaar_of(date.today()).naam
     assert "Noor" not in r.text and "leerling" not in r.text
     _problem(_get(swv[A]), 403)
+
+
+def _six_weeks_at_home(party, soort: str, uren: float) -> dict[str, Any]:
+    """A melding of six school weeks (5 Oct - 13 Nov 2026) of `uren` hours missed."""
+    body = melding_body(school=party.org.code, soort=soort, uren=uren)
+    body["periode"] = {"begin": "2026-10-05", "eind": "2026-11-13"}
+    r = party.client.post("/v1/verzuimmeldingen", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_thuiszitters_are_counted_by_seed_002s_definition(swv) -> None:
+    """Sick pupils at home four days a week for six weeks are thuiszitters; an hour spread over
+    the same six weeks of langdurig relatief verzuim is not (the old rule counted it).
+
+    002_9975c357e8165dd2.txt §1.3 "Thuiszitter: Verzuim van meer dan 3 dagen per week dat langer
+    dan 4 weken duurt (ook als dit onderdeel van een aanpak is)"; issue 17.
+    """
+    sick = [_six_weeks_at_home(swv[A], "ziekte", 6 * 4 * 8) for _ in range(5)]
+    hour = _six_weeks_at_home(swv[A], "langdurig_relatief", 1)
+    assert [s["signaal"] for s in sick[0]["signalen"]] == ["mogelijke_thuiszitter"]
+    assert "002 §1.3" in sick[0]["signalen"][0]["regel"] and sick[0]["id"] in sick[0]["signalen"][0]["advies"]
+    assert hour["signalen"] == []
+    body = _get(swv["swv"], periode="2026-10").json()
+    assert body["thuiszitters"]["per_school"]["aantallen"] == {f"school:{A}": 5, f"school:{B}": 0}
+    assert body["thuiszitters"]["per_school"]["totaal"] == 5
+    per_soort = body["verzuimmeldingen"]["per_soort"]["aantallen"]
+    assert per_soort["ziekte"] == 5 and per_soort["langdurig_relatief"] is None
+    # Leerplicht, the addressee, sees the same signal beside the released figures it rests on.
+    feed = swv["leerplicht"].client.get("/v1/leerplicht/GM0479/meldingen").json()["items"]
+    signalled = {item["id"]: [s["signaal"] for s in item["signalen"]] for item in feed}
+    assert signalled[sick[0]["id"]] == ["mogelijke_thuiszitter"] and signalled[hour["id"]] == []
