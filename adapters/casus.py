@@ -8,11 +8,14 @@ school of registration, the SWV the SWV of that school, leerplicht that of the w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from nacl.signing import VerifyKey
+
+from adapters import casustafel
 from adapters.answers import Answer
 from adapters.casusmodellen import (
     CasusIn,
@@ -20,19 +23,20 @@ from adapters.casusmodellen import (
     HeropeningIn,
     LogboekIn,
     RegieIn,
-    case_values,
+    read_view,
     regisseurs_of,
     writer_view,
 )
 from adapters.casusopening import Opening, opening_of, protocol_for
 from adapters.casustoegang import KIND, PURPOSE, context, find_case, load_involved, require_keeper
 from adapters.common import domain_refusal, pseudonym_of, today, write_entry
-from adapters.disclosure import decide, involved_with, now, withheld_view
+from adapters.disclosure import decide, involved_with, now
 from adapters.errors import Conflict
 from adapters.guard import logs_refusals
 from adapters.ports import DirectoryEntry, Persistence, RecordGone, Requester, load_as
 from domain.catalogue import THUISZITTERSREGISTRATIE
 from domain.errors import DomainError
+from domain.parties import Role
 from domain.purpose import LegalBasis
 from domain.thuiszittercasus import CasusStatus, Thuiszittercasus
 
@@ -87,9 +91,24 @@ def _no_open_case(p: Persistence, subject: str) -> None:
 
 
 @logs_refusals(PURPOSE)
-def read(p: Persistence, who: Requester, record_id: UUID, at: datetime | None = None) -> Answer:
-    """The case as the policy releases it to this party, with the afweging it logged first."""
+def read(
+    p: Persistence,
+    keys: Mapping[str, VerifyKey],
+    who: Requester,
+    record_id: UUID,
+    receipt: str | None = None,
+    at: datetime | None = None,
+) -> Answer:
+    """The case as the policy releases it to this party, with the afweging it logged first.
+
+    The jeugdteam reads at the table, under the parents' consent (adapters/casustafel.py)."""
     at = at or now()
+    if who.org.role is Role.JEUGDTEAM:
+        return casustafel.read(p, keys, who, record_id, READ_FIELDS, receipt, at)
+    return _read(p, who, record_id, at)
+
+
+def _read(p: Persistence, who: Requester, record_id: UUID, at: datetime) -> Answer:
     case, entry, involved = _open(p, who, record_id, at)
     decision, log = decide(
         who,
@@ -102,18 +121,7 @@ def read(p: Persistence, who: Requester, record_id: UUID, at: datetime | None = 
         at=at,
     )
     p.log([log])  # fail closed: no entry, no answer
-    values = case_values(case, at.date())
-    return Answer(
-        200,
-        {
-            "id": str(case.id),
-            "status": case.status.value,
-            "versie": case.version,
-            "gegevens": {name: values[name] for name in sorted(decision.released)},
-            "achtergehouden": withheld_view(decision),
-            "afweging": log.afweging,
-        },
-    )
+    return Answer(200, read_view(case, decision, log, at))
 
 
 @logs_refusals(PURPOSE)

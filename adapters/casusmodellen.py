@@ -7,13 +7,16 @@ own (`casus.notities`), so a view without them still shows every action of the l
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from pydantic import Field
 
 from adapters.common import LeerlingId, School, Strict
+from adapters.disclosure import withheld_view
+from audit.entries import AccessEntry
+from consent.decision import Decision
 from domain.casuslijsten import Actie, Reden, RegieReden, Regierol, Resultaat
 from domain.casuslogboek import MAX_NOTE_LENGTH
 from domain.casusregie import Casusregisseur
@@ -133,4 +136,17 @@ def writer_view(case: Thuiszittercasus, today: date) -> dict[str, Any]:
         "klok": values["casus.klok"],
         "logboek": len(case.logboek),
         "versie": case.version,
+    }
+
+
+def read_view(case: Thuiszittercasus, decision: Decision, log: AccessEntry, at: datetime) -> dict[str, Any]:
+    """A read of the case: the released fields only, what was withheld, and the logged afweging."""
+    values = case_values(case, at.date())
+    return {
+        "id": str(case.id),
+        "status": case.status.value,
+        "versie": case.version,
+        "gegevens": {name: values[name] for name in sorted(decision.released)},
+        "achtergehouden": withheld_view(decision),
+        "afweging": log.afweging,
     }

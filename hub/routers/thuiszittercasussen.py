@@ -11,11 +11,12 @@ from fastapi.responses import JSONResponse
 from adapters import casus, casuslijst
 from adapters.casusmodellen import CasusIn, CasusSluitingIn, HeropeningIn, LogboekIn, RegieIn
 from hub.routers.common import CallerDep, Responses, answer, persistence
+from hub.routers.overdrachten import ReceiptHeader
 
 router = APIRouter(prefix="/thuiszittercasussen", tags=["thuiszittercasussen"])
 
 REFUSALS: Responses = {
-    403: {"description": "Not a school, SWV or leerplicht; not involved with the pupil; not the keeper (sluiting)"},
+    403: {"description": "Not a party or not involved with the pupil; not the keeper; a jeugdteam without consent"},
     404: {"description": "No such case for this organisation"},
     409: {"description": "The pupil has an open case already, or the case is closed (read-only)"},
     410: {"description": "The case was erased"},
@@ -39,9 +40,14 @@ async def listing(
     return await answer(request, casuslijst.listing, persistence(request), caller, na, limit, open_only)
 
 
-@router.get("/{casus_id}", summary="The case: regie, logbook, clock and result, as released", responses=REFUSALS)
-async def read(casus_id: UUID, request: Request, caller: CallerDep) -> JSONResponse:
-    return await answer(request, casus.read, persistence(request), caller, casus_id)
+@router.get(
+    "/{casus_id}",
+    summary="The case: regie, logbook, clock and result, as released (the jeugdteam with a consent receipt)",
+    responses=REFUSALS,
+)
+async def read(casus_id: UUID, request: Request, caller: CallerDep, receipt: ReceiptHeader = None) -> JSONResponse:
+    keys = request.app.state.hub.notary.keys()
+    return await answer(request, casus.read, persistence(request), keys, caller, casus_id, receipt)
 
 
 @router.post("/{casus_id}/logboek", status_code=201, summary="Log one action", responses=REFUSALS)

@@ -74,6 +74,7 @@ def test_every_module_that_weighs_a_disclosure_asks_who_is_involved() -> None:
         "audit.py",
         "casus.py",
         "casuslijst.py",
+        "casustafel.py",
         "jeugdteam.py",
         "leerplicht.py",
         "overdracht.py",

@@ -10,9 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.disclosure import RECEIPT_HEADER
 from domain.parties import Role
 from hub.container import Hub
-from tests.hub.helpers import enrol, melding_body, new_bsn
+from tests.hub.helpers import consent_body, enrol, melding_body, new_bsn
 
 SCHOOL, STRANGER = "12AB00", "56EF00"
 SWV, OTHER_SWV = "PO2801", "PO2802"
@@ -31,6 +32,7 @@ def parties(hub: Hub, register: Any) -> dict[str, Any]:
         "leerplicht": register(Role.LEERPLICHT, GM),
         "other_leerplicht": register(Role.LEERPLICHT, OTHER_GM),
         "jeugdteam": register(Role.JEUGDTEAM, "JT0479", gemeente=GM),
+        "other_jeugdteam": register(Role.JEUGDTEAM, "JT0363", gemeente=OTHER_GM),
     }
     hub.orgs.join_swv(f"school:{SCHOOL}", f"swv:{SWV}")
     hub.orgs.join_swv(f"school:{STRANGER}", f"swv:{OTHER_SWV}")
@@ -172,8 +174,6 @@ def test_strangers_get_404_and_only_the_keeper_closes(hub: Hub, parties: dict[st
         start = hub.persistence.access_log.size()
         r = parties[outsider].post(f"{URL}/{case_id}/logboek", json={"datum": "2026-01-05", "actie": "mdo"})
         refused(hub, start, r, 404, "niet_gevonden", bsn)
-    start = hub.persistence.access_log.size()
-    refused(hub, start, parties["jeugdteam"].get(f"{URL}/{case_id}"), 403, "verkeerde_rol", bsn)
     sluiting = {"resultaat": "passend_aanbod", "notitie": "Plaats op het VSO."}
     start = hub.persistence.access_log.size()
     refused(hub, start, parties["school"].post(f"{URL}/{case_id}/sluiting", json=sluiting), 403, "verkeerde_rol", bsn)
@@ -230,3 +230,69 @@ def test_replay_agrees_with_every_disclosure_of_a_case(hub: Hub, parties: dict[s
     log = hub.persistence.access_log
     report = audit.replay(hub.persistence, log, hub.orgs.get, hub.signing_key_id)
     assert report.ok and report.disclosures >= 4, report.to_dict()
+
+
+def _table_consent(parties: dict[str, Any], bsn: str, recipient: str = "jeugdteam:JT0479") -> str:
+    """The parents' signed consent for the thuiszitterstafel, recorded by the SWV: its receipt."""
+    categories = ["identiteit", "school", "casus", "signaal"]
+    r = parties["swv"].post(
+        "/v1/toestemmingen", json=consent_body(bsn, "thuiszitterstafel", [recipient], categories, [])
+    )
+    assert r.status_code == 201, r.text
+    receipt: str = r.json()["bewijs"]
+    return receipt
+
+
+def test_the_jeugdteam_reads_a_case_only_with_the_parents_consent(hub: Hub, parties: dict[str, Any]) -> None:
+    """The jeugdteam sits at the table (003 §4.2), whose discussion rests on the parents' signed
+    consent (003_4d76ddd5121ac97c.txt §4.3: "ondertekenen ouders een toestemmingsformulier");
+    issue 17: "the jeugdteam only with consent". It reads, it never writes."""
+    bsn, other = new_bsn(), new_bsn()
+    case_id = opened(hub, parties, bsn)
+    opened(hub, parties, other)
+    url = f"{URL}/{case_id}"
+    start = hub.persistence.access_log.size()
+    entry = refused(hub, start, parties["jeugdteam"].get(url), 403, "bewijs_ontbreekt", bsn)
+    assert entry["purpose"] == "thuiszitterstafel"
+    start = hub.persistence.access_log.size()
+    refused(hub, start, parties["other_jeugdteam"].get(url), 404, "niet_gevonden", bsn)
+    wrong_pupil = _table_consent(parties, other)
+    start = hub.persistence.access_log.size()
+    refused(
+        hub, start, parties["jeugdteam"].get(url, headers={RECEIPT_HEADER: wrong_pupil}), 403, "bewijs_geweigerd", bsn
+    )
+    not_named = _table_consent(parties, bsn, recipient=f"leerplicht:{GM}")
+    start = hub.persistence.access_log.size()
+    r = parties["jeugdteam"].get(url, headers={RECEIPT_HEADER: not_named})
+    refused(hub, start, r, 403, "bewijs_geweigerd", bsn)
+
+    receipt = _table_consent(parties, bsn)
+    before = hub.persistence.access_log.size()
+    r = parties["jeugdteam"].get(url, headers={RECEIPT_HEADER: receipt})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["doel"] == "thuiszitterstafel" and body["gegevens"]["casus.reden"] == "wachtlijst_zorg"
+    assert "casus.klok" in body["gegevens"] and bsn not in r.text
+    [disclosed] = entries(hub, before)
+    assert (disclosed["action"], disclosed["purpose"], disclosed["org_id"]) == (
+        "disclose",
+        "thuiszitterstafel",
+        "jeugdteam:JT0479",
+    )
+    assert disclosed["consent_id"] == body["toestemming"]
+    start = hub.persistence.access_log.size()
+    write = parties["jeugdteam"].post(f"{url}/logboek", json={"datum": date.today().isoformat(), "actie": "mdo"})
+    refused(hub, start, write, 403, "verkeerde_rol", bsn)
+    assert parties["jeugdteam"].get(URL).status_code == 403
+
+
+def test_replay_agrees_with_the_jeugdteams_read_under_consent(hub: Hub, parties: dict[str, Any]) -> None:
+    """hub audit replay rebuilds the jeugdteam's read from the consent as it stood (003 §4.3)."""
+    from adapters import audit
+
+    bsn = new_bsn()
+    case_id = opened(hub, parties, bsn)
+    r = parties["jeugdteam"].get(f"{URL}/{case_id}", headers={RECEIPT_HEADER: _table_consent(parties, bsn)})
+    assert r.status_code == 200, r.text
+    report = audit.replay(hub.persistence, hub.persistence.access_log, hub.orgs.get, hub.signing_key_id)
+    assert report.ok and report.disclosures >= 1, report.to_dict()
