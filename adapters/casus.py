@@ -9,7 +9,7 @@ school of registration, the SWV the SWV of that school, leerplicht that of the w
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -97,18 +97,22 @@ def read(
     who: Requester,
     record_id: UUID,
     receipt: str | None = None,
+    peildatum: date | None = None,
     at: datetime | None = None,
 ) -> Answer:
     """The case as the policy releases it to this party, with the afweging it logged first.
 
-    The jeugdteam reads at the table, under the parents' consent (adapters/casustafel.py)."""
+    The clock stands as of `peildatum` (default today): a coordinator looks ahead to see when a
+    case reaches its next stage if nothing changes. The jeugdteam reads at the table, under the
+    parents' consent (adapters/casustafel.py)."""
     at = at or now()
+    on = peildatum or at.date()
     if who.org.role is Role.JEUGDTEAM:
-        return casustafel.read(p, keys, who, record_id, READ_FIELDS, receipt, at)
-    return _read(p, who, record_id, at)
+        return casustafel.read(p, keys, who, record_id, READ_FIELDS, receipt, at, on)
+    return _read(p, who, record_id, at, on)
 
 
-def _read(p: Persistence, who: Requester, record_id: UUID, at: datetime) -> Answer:
+def _read(p: Persistence, who: Requester, record_id: UUID, at: datetime, on: date) -> Answer:
     case, entry, involved = _open(p, who, record_id, at)
     decision, log = decide(
         who,
@@ -121,7 +125,7 @@ def _read(p: Persistence, who: Requester, record_id: UUID, at: datetime) -> Answ
         at=at,
     )
     p.log([log])  # fail closed: no entry, no answer
-    return Answer(200, read_view(case, decision, log, at))
+    return Answer(200, read_view(case, decision, log, on))
 
 
 @logs_refusals(PURPOSE)

@@ -7,7 +7,7 @@ own (`casus.notities`), so a view without them still shows every action of the l
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -139,10 +139,12 @@ def writer_view(case: Thuiszittercasus, today: date) -> dict[str, Any]:
     }
 
 
-def read_view(case: Thuiszittercasus, decision: Decision, log: AccessEntry, at: datetime) -> dict[str, Any]:
-    """A read of the case: the released fields only, what was withheld, and the logged afweging."""
-    values = case_values(case, at.date())
+def read_view(case: Thuiszittercasus, decision: Decision, log: AccessEntry, peildatum: date) -> dict[str, Any]:
+    """A read of the case: the released fields only (the clock as of `peildatum`), what was withheld,
+    and the logged afweging."""
+    values = case_values(case, peildatum)
     return {
+        "peildatum": peildatum.isoformat(),
         "id": str(case.id),
         "status": case.status.value,
         "versie": case.version,

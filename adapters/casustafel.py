@@ -10,7 +10,7 @@ school, its SWV and leerplicht. A jeugdteam of another gemeente is answered 404.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from nacl.signing import VerifyKey
@@ -39,6 +39,7 @@ def read(
     fields: tuple[str, ...],
     receipt: str | None,
     at: datetime,
+    peildatum: date,
 ) -> Answer:
     """The case as `thuiszitterstafel` releases it to this jeugdteam under the receipt it shows."""
     entry = _of_my_gemeente(p, who, record_id)
@@ -64,7 +65,9 @@ def read(
         at=at,
     )
     p.log([log])  # fail closed: no entry, no answer
-    return Answer(200, read_view(case, decision, log, at) | {"doel": PURPOSE, "toestemming": presented.claims.jti})
+    return Answer(
+        200, read_view(case, decision, log, peildatum) | {"doel": PURPOSE, "toestemming": presented.claims.jti}
+    )
 
 
 def _of_my_gemeente(p: Persistence, who: Requester, record_id: UUID) -> DirectoryEntry:

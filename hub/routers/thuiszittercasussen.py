@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -45,9 +46,17 @@ async def listing(
     summary="The case: regie, logbook, clock and result, as released (the jeugdteam with a consent receipt)",
     responses=REFUSALS,
 )
-async def read(casus_id: UUID, request: Request, caller: CallerDep, receipt: ReceiptHeader = None) -> JSONResponse:
+async def read(
+    casus_id: UUID,
+    request: Request,
+    caller: CallerDep,
+    receipt: ReceiptHeader = None,
+    peildatum: Annotated[
+        date | None, Query(description="The clock as it will stand on this day if nothing changes (default: today)")
+    ] = None,
+) -> JSONResponse:
     keys = request.app.state.hub.notary.keys()
-    return await answer(request, casus.read, persistence(request), keys, caller, casus_id, receipt)
+    return await answer(request, casus.read, persistence(request), keys, caller, casus_id, receipt, peildatum)
 
 
 @router.post("/{casus_id}/logboek", status_code=201, summary="Log one action", responses=REFUSALS)

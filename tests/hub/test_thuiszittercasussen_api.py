@@ -296,3 +296,21 @@ def test_replay_agrees_with_the_jeugdteams_read_under_consent(hub: Hub, parties:
     assert r.status_code == 200, r.text
     report = audit.replay(hub.persistence, hub.persistence.access_log, hub.orgs.get, hub.signing_key_id)
     assert report.ok and report.disclosures >= 1, report.to_dict()
+
+
+def test_the_clock_looks_ahead_to_a_peildatum(hub: Hub, parties: dict[str, Any]) -> None:
+    """Three weeks at home is the voorfase; two weeks on, if nothing changes, the case is in
+    casusregie and flagged (002_9975c357e8165dd2.txt §3.4 advice 7: casusregie after four weeks)."""
+    case_id = opened(hub, parties, new_bsn(), weeks=3)
+    now = parties["swv"].get(f"{URL}/{case_id}").json()
+    assert now["gegevens"]["casus.klok"]["stadium"] == "voorfase" and now["peildatum"] == date.today().isoformat()
+    ahead = date.today() + timedelta(weeks=2)
+    later = parties["swv"].get(f"{URL}/{case_id}", params={"peildatum": ahead.isoformat()}).json()
+    assert later["peildatum"] == ahead.isoformat()
+    assert (
+        later["gegevens"]["casus.klok"] | {"weken_thuis": 5, "stadium": "casusregie", "vlag": True}
+        == later["gegevens"]["casus.klok"]
+    )
+    bad = parties["swv"].get(f"{URL}/{case_id}", params={"peildatum": "volgende week"})
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    assert "peildatum" in bad.text
