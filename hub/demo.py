@@ -15,10 +15,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import typer
@@ -32,6 +30,8 @@ from domain.parties import Organisation, Role, organisation_id
 from hub.app import create_app
 from hub.client import SignatureAuth
 from hub.container import Hub, build_hub
+from hub.demo_casus import play_case
+from hub.demo_output import Partner, afweging, check, say, step
 from infra.pgcluster import free_port
 from infra.settings import Settings
 
@@ -46,33 +46,6 @@ PARTIES = (
     ("jeugdteam", Role.JEUGDTEAM, "JT-zaanstad", "Jeugdteam Zaanstad-Noord", ZAANSTAD),
     ("auditor", Role.AUDITOR, "AP-toezicht", "Interne auditor", None),
 )
-
-
-@dataclass
-class Partner:
-    """A registered party with its own signed HTTP client."""
-
-    label: str
-    org: Organisation
-    client: httpx.Client
-
-
-def _say(text: str = "", *, bold: bool = False) -> None:
-    typer.secho(text, bold=bold)
-
-
-def _step(n: int, who: str, what: str) -> None:
-    _say()
-    _say(f"Stap {n}. {who}: {what}", bold=True)
-
-
-def _afweging(a: dict[str, Any]) -> None:
-    _say(f"   afweging: {a['outcome']} · grondslag {', '.join(a['legal_basis']) or '-'}")
-    for criterion in ("proportionaliteit", "subsidiariteit", "doelmatigheid"):
-        w = a[criterion]
-        _say(f"     {criterion:<18} {'ok' if w['passed'] else 'NEE'}: {w['reden']}")
-    for name, why in a["withheld"].items():
-        _say(f"     achtergehouden {name}: {why['reden']}")
 
 
 @contextmanager
@@ -102,15 +75,6 @@ def _register(hub: Hub, base_url: str) -> dict[str, Partner]:
         partners[label] = Partner(label, org, client)
     hub.orgs.join_swv("school:12AB00", "swv:PO2801")
     return partners
-
-
-def _check(r: httpx.Response, *expected: int) -> dict[str, Any]:
-    if r.status_code not in expected:
-        raise RuntimeError(f"{r.request.method} {r.request.url.path} answered {r.status_code}: {r.text}")
-    body = r.json()
-    if not isinstance(body, dict):
-        raise RuntimeError(f"{r.request.method} {r.request.url.path} answered no JSON object: {r.text}")
-    return body
 
 
 def _consent(
@@ -155,12 +119,12 @@ def run(var: Path) -> int:
 def _scenario(hub: Hub, p: dict[str, Partner]) -> int:
     bsn = generate_test_bsn(random.Random())
     monday = date.today() - timedelta(days=date.today().weekday() + 7)
-    _say(f"Ketenhub-demo · testleerling met BSN {bsn} (testnummer) · woont in Zaanstad ({ZAANSTAD})", bold=True)
-    _say("Geregistreerd: " + ", ".join(f"{x.org.name} ({x.org.org_id})" for x in p.values()))
+    say(f"Ketenhub-demo · testleerling met BSN {bsn} (testnummer) · woont in Zaanstad ({ZAANSTAD})", bold=True)
+    say("Geregistreerd: " + ", ".join(f"{x.org.name} ({x.org.org_id})" for x in p.values()))
 
-    _step(1, p["school"].org.name, "meldt 16 uur ongeoorloofd verzuim (verzuimmelding)")
+    step(1, p["school"].org.name, "meldt 16 uur ongeoorloofd verzuim (verzuimmelding)")
     push = p["school"].client.post
-    melding = _check(
+    melding = check(
         push(
             "/v1/verzuimmeldingen",
             headers={"Idempotency-Key": "demo-melding-1"},
@@ -176,10 +140,10 @@ def _scenario(hub: Hub, p: dict[str, Partner]) -> int:
         ),
         201,
     )
-    _say(f"   → melding {melding['id']} · status {melding['status']} · gerouteerd naar {melding['ontvanger']}")
+    say(f"   → melding {melding['id']} · status {melding['status']} · gerouteerd naar {melding['ontvanger']}")
 
-    _step(2, p["school"].org.name, "stuurt een warme overdracht naar Het Baken, met twee warme items")
-    overdracht = _check(
+    step(2, p["school"].org.name, "stuurt een warme overdracht naar Het Baken, met twee warme items")
+    overdracht = check(
         p["school"].client.post(
             "/v1/overdrachten",
             json={
@@ -202,102 +166,104 @@ def _scenario(hub: Hub, p: dict[str, Partner]) -> int:
         ),
         201,
     )
-    _say(f"   → overdracht {overdracht['id']} · status {overdracht['status']}")
+    say(f"   → overdracht {overdracht['id']} · status {overdracht['status']}")
 
-    _step(3, p["school"].org.name, "legt toestemming van ouders vast (alleen 'leren'; en voor het jeugdteam)")
-    warm = _check(
+    step(3, p["school"].org.name, "legt toestemming van ouders vast (alleen 'leren'; en voor het jeugdteam)")
+    warm = check(
         p["school"].client.post(
             "/v1/toestemmingen",
             json=_consent(bsn, "warme-overdracht", ["school:34CD01"], ["warme_items"], ["leren"]),
         ),
         201,
     )
-    jeugd = _check(
+    jeugd = check(
         p["school"].client.post(
             "/v1/toestemmingen",
             json=_consent(bsn, "jeugdhulp-afstemming", ["jeugdteam:JT-zaanstad"], ["signaal", "verzuim"], []),
         ),
         201,
     )
-    _say(f"   → toestemmingen {warm['id']} en {jeugd['id']}, elk met een door de hub ondertekend bewijs (JWS)")
+    say(f"   → toestemmingen {warm['id']} en {jeugd['id']}, elk met een door de hub ondertekend bewijs (JWS)")
 
-    _step(4, "Leerplicht Zaanstad", "haalt de meldingen van de gemeente op")
-    feed = _check(p["leerplicht Zaanstad"].client.get(f"/v1/leerplicht/{ZAANSTAD}/meldingen"), 200)
+    step(4, "Leerplicht Zaanstad", "haalt de meldingen van de gemeente op")
+    feed = check(p["leerplicht Zaanstad"].client.get(f"/v1/leerplicht/{ZAANSTAD}/meldingen"), 200)
     item = feed["items"][0]
-    _say(f"   → {len(feed['items'])} melding(en); velden: {', '.join(item['gegevens'])}")
-    _afweging(item["afweging"])
+    say(f"   → {len(feed['items'])} melding(en); velden: {', '.join(item['gegevens'])}")
+    afweging(item["afweging"])
 
-    _step(5, "Leerplicht Zaanstad", "legt een HALT-afdoening vast; de school ziet de status")
-    _check(
+    step(5, "Leerplicht Zaanstad", "legt een HALT-afdoening vast; de school ziet de status")
+    check(
         p["leerplicht Zaanstad"].client.post(
             f"/v1/verzuimmeldingen/{melding['id']}/acties", json={"route": "halt", "toelichting": "HALT-afdoening"}
         ),
         201,
     )
-    status = _check(p["school"].client.get(f"/v1/verzuimmeldingen/{melding['id']}"), 200)
-    _say(
+    status = check(p["school"].client.get(f"/v1/verzuimmeldingen/{melding['id']}"), 200)
+    say(
         f"   → school ziet: status {status['status']}, acties leerplicht: "
         f"{[a['route'] for a in status['acties_leerplicht']]}"
     )
 
-    _step(6, "Leerplicht Amsterdam", "kijkt in de eigen feed en probeert die van Zaanstad")
-    other = _check(p["leerplicht Amsterdam"].client.get(f"/v1/leerplicht/{AMSTERDAM}/meldingen"), 200)
+    step(6, "Leerplicht Amsterdam", "kijkt in de eigen feed en probeert die van Zaanstad")
+    other = check(p["leerplicht Amsterdam"].client.get(f"/v1/leerplicht/{AMSTERDAM}/meldingen"), 200)
     refused = p["leerplicht Amsterdam"].client.get(f"/v1/leerplicht/{ZAANSTAD}/meldingen")
-    _say(
+    say(
         f"   → eigen feed: {len(other['items'])} meldingen; feed van Zaanstad: {refused.status_code} "
         f"({refused.json()['detail']})"
     )
 
-    _step(7, "Het Baken", "haalt de overdracht op, met het toestemmingsbewijs van de ouders")
-    got = _check(
+    step(7, "Het Baken", "haalt de overdracht op, met het toestemmingsbewijs van de ouders")
+    got = check(
         p["ontvangende school"].client.get(
             f"/v1/overdrachten/{overdracht['id']}", headers={RECEIPT_HEADER: warm["bewijs"]}
         ),
         200,
     )
-    _say(
+    say(
         f"   → rapport: schooladvies {got['gegevens']['rapport.schooladvies']}; warme items: "
         f"{list(got['warme_items'])}; achtergehouden: {got['warme_items_achtergehouden']}"
     )
-    _afweging(got["afweging"])
-    _check(p["ontvangende school"].client.post(f"/v1/overdrachten/{overdracht['id']}/ontvangst"), 200)
+    afweging(got["afweging"])
+    check(p["ontvangende school"].client.post(f"/v1/overdrachten/{overdracht['id']}/ontvangst"), 200)
 
-    _step(8, "Jeugdteam", "vraagt met toestemming een signaal op")
-    signal = _check(p["jeugdteam"].client.get("/v1/jeugdteam/signaal", headers={RECEIPT_HEADER: jeugd["bewijs"]}), 200)
-    _say(f"   → {signal['gegevens']}")
-    _afweging(signal["afweging"])
+    step(8, "Jeugdteam", "vraagt met toestemming een signaal op")
+    signal = check(p["jeugdteam"].client.get("/v1/jeugdteam/signaal", headers={RECEIPT_HEADER: jeugd["bewijs"]}), 200)
+    say(f"   → {signal['gegevens']}")
+    afweging(signal["afweging"])
 
-    _step(9, "De ouders", "trekken de toestemming voor de warme overdracht in; Het Baken vraagt opnieuw")
-    _check(p["school"].client.post(f"/v1/toestemmingen/{warm['id']}/intrekking", json={"reden": "ouders"}), 200)
+    step(9, "De ouders", "trekken de toestemming voor de warme overdracht in; Het Baken vraagt opnieuw")
+    check(p["school"].client.post(f"/v1/toestemmingen/{warm['id']}/intrekking", json={"reden": "ouders"}), 200)
     again = p["ontvangende school"].client.get(
         f"/v1/overdrachten/{overdracht['id']}", headers={RECEIPT_HEADER: warm["bewijs"]}
     )
-    _say(f"   → {again.status_code}: {again.json()['detail']}")
+    say(f"   → {again.status_code}: {again.json()['detail']}")
     if again.status_code != 403:
         return 1
 
-    _step(10, "SWV Zaanstreek", "vraagt de monitoring op (alleen aantallen)")
-    mon = _check(p["SWV"].client.get("/v1/swv/monitoring"), 200)
-    _say(
+    step(10, "SWV Zaanstreek", "vraagt de monitoring op (alleen aantallen)")
+    mon = check(p["SWV"].client.get("/v1/swv/monitoring"), 200)
+    say(
         f"   → meldingen per soort: {mon['verzuimmeldingen']['per_soort']['aantallen']} "
         f"(onderdrukt: {mon['verzuimmeldingen']['per_soort']['onderdrukt']}; kleine aantallen worden niet getoond)"
     )
 
-    _step(11, "De auditor", "controleert het toegangslog en maakt het inzage-overzicht voor de ouders")
+    n = play_case(p, bsn, 11)
+
+    step(n, "De auditor", "controleert het toegangslog en maakt het inzage-overzicht voor de ouders")
     hub.persistence.access_log.sign_head(hub.signing_key, hub.signing_key_id)
     report = verify_log(
         hub.persistence.access_log.entries(),
         hub.persistence.access_log.heads(),
         {hub.signing_key_id: hub.signing_key.verify_key},
     )
-    _say(f"   → log intact: {report.ok} ({report.entries_checked} regels, {report.heads_checked} ondertekende boomkop)")
+    say(f"   → log intact: {report.ok} ({report.entries_checked} regels, {report.heads_checked} ondertekende boomkop)")
     subject = hub.persistence.pseudonym("bsn", bsn)
-    _say("   → inzage (AVG art. 15): wie zag gegevens van deze leerling?")
+    say("   → inzage (AVG art. 15): wie zag gegevens van deze leerling?")
     names = {x.org.org_id: x.org.name for x in p.values()}
     for e in hub.persistence.access_log.entries_of(subject):
         body = json.loads(e.body)
         if body["action"] == "disclose":
-            _say(
+            say(
                 f"     {body['at'][:19]} {names.get(body['org_id'], body['org_id'])}: "
                 f"{', '.join(body['fields'])} · doel {body['purpose']} · grondslag {body['legal_basis']}"
             )
