@@ -314,3 +314,24 @@ def test_the_clock_looks_ahead_to_a_peildatum(hub: Hub, parties: dict[str, Any])
     bad = parties["swv"].get(f"{URL}/{case_id}", params={"peildatum": "volgende week"})
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
     assert "peildatum" in bad.text
+
+
+def test_a_withdrawn_consent_or_an_erased_case_ends_the_jeugdteams_read(hub: Hub, parties: dict[str, Any]) -> None:
+    """Consent withdrawn: the receipt no longer opens the case (AVG art. 7(3); 003 §4.3); the case
+    erased: 410, receipt or not. Each refusal names the pupil in the access log."""
+    bsn = new_bsn()
+    case_id = opened(hub, parties, bsn)
+    url = f"{URL}/{case_id}"
+    receipt = _table_consent(parties, bsn)
+    assert parties["jeugdteam"].get(url, headers={RECEIPT_HEADER: receipt}).status_code == 200
+    [consent] = [
+        e for e in hub.persistence.of_subject(hub.persistence.pseudonym("bsn", bsn)) if e.kind == "toestemming"
+    ]
+    withdrawn = parties["swv"].post(f"/v1/toestemmingen/{consent.record_id}/intrekking", json={"reden": "ouders"})
+    assert withdrawn.status_code == 200, withdrawn.text
+    start = hub.persistence.access_log.size()
+    refused(hub, start, parties["jeugdteam"].get(url, headers={RECEIPT_HEADER: receipt}), 403, "bewijs_geweigerd", bsn)
+    again = _table_consent(parties, bsn)
+    hub.store.keys.shred(PURPOSE, hub.persistence.pseudonym("bsn", bsn), "test")
+    start = hub.persistence.access_log.size()
+    refused(hub, start, parties["jeugdteam"].get(url, headers={RECEIPT_HEADER: again}), 410, "gewist", bsn)
