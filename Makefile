@@ -17,7 +17,7 @@ run: $(STAMP)
 
 # Lint, format, types and layers first: each fails the run, so CI and a newcomer check them too.
 test: lint
-	@infra/deploy/ensure-postgres.sh
+	@infra/deploy/ensure-test-packages.sh
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -28,7 +28,7 @@ lint: $(STAMP)
 
 # Rewrites docs/reliability.md from a passing run of tests/reliability; no other run writes it.
 reliability-report: $(STAMP)
-	@infra/deploy/ensure-postgres.sh
+	@infra/deploy/ensure-test-packages.sh
 	$(BIN)/python -m pytest tests/reliability --reliability-report docs/reliability.md
 
 bench: $(STAMP)

@@ -85,6 +85,44 @@ def schooljaar_of(day: date) -> Periode:
     return schooljaar(day.year if day.month >= SCHOOL_YEAR_FIRST_MONTH else day.year - 1)
 
 
+def vorig_kwartaal(day: date) -> Periode:
+    """The last quarter that ended before `day`: the one an SWV reports on (002 step 18)."""
+    first_of_quarter = date(day.year, (day.month - 1) // _MONTHS_PER_QUARTER * _MONTHS_PER_QUARTER + 1, 1)
+    last = first_of_quarter - timedelta(days=1)
+    return kwartaal(last.year, (last.month - 1) // _MONTHS_PER_QUARTER + 1)
+
+
+def kwartaal_van(day: date) -> str:
+    """The name of the quarter `day` lies in (`2026-Q4`); names sort as the quarters do."""
+    return f"{day.year:04d}-Q{(day.month - 1) // _MONTHS_PER_QUARTER + 1}"
+
+
+def kwartalen(first: str, last: str) -> tuple[str, ...]:
+    """The quarters from `first` to `last`, both named like `2026-Q4`, in order."""
+    return tuple(_kwartaalnaam(i) for i in range(_kwartaalindex(first), _kwartaalindex(last) + 1))
+
+
+def kwartaal_terug(naam: str, aantal: int) -> str:
+    """The quarter `aantal` quarters before `naam`."""
+    return _kwartaalnaam(_kwartaalindex(naam) - aantal)
+
+
+def _kwartaalindex(naam: str) -> int:
+    return int(naam[:4]) * 4 + int(naam[-1]) - 1
+
+
+def _kwartaalnaam(index: int) -> str:
+    return f"{index // 4:04d}-Q{index % 4 + 1}"
+
+
+def parse_kwartaal(text: str, field: str = "kwartaal") -> Periode:
+    """`2026-Q4` as a Periode; a month or a school year is no quarter."""
+    periode = parse_periode(text, field)
+    if periode.soort is not PeriodeSoort.KWARTAAL:
+        raise InvalidPeriod(field, f"{text!r} is not a quarter; give a quarter such as 2026-Q4")
+    return periode
+
+
 def parse_periode(text: str, field: str = "periode") -> Periode:
     """`2026-11`, `2026-Q4` or `2026/2027` as a Periode; anything else names the allowed forms."""
     value = text.strip().upper()

@@ -17,6 +17,7 @@ from hub import ops_cli
 from hub.audit_cli import audit_app
 from hub.bench import bench_app
 from hub.container import Hub, build_hub
+from hub.rapport_cli import rapport_app
 from infra.keystore import KeyStoreError
 from infra.orgs import RegistryError
 from infra.retention import shred_logged
@@ -35,6 +36,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(ops_cli.db_app, name="db")
 app.add_typer(ops_cli.retention_app, name="retention")
 app.add_typer(ops_cli.backup_app, name="backup")
+app.add_typer(rapport_app, name="rapport")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
 

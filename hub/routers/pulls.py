@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from adapters import jeugdteam, leerplicht, swv
+from adapters import jeugdteam, kwartaalrapport, leerplicht, swv
 from hub.routers.common import CallerDep, Responses, answer, persistence
 from hub.routers.overdrachten import ReceiptHeader
 
@@ -83,6 +83,22 @@ async def monitoring(
     vraag = swv.Vraag(periode=periode, van=van, tot=tot, scholen=codes)
     schools = request.app.state.hub.orgs.schools_of_swv(caller.org.org_id)
     return await answer(request, swv.monitoring, persistence(request), caller, schools, vraag)
+
+
+@router.get(
+    "/swv/kwartaalrapportages/{kwartaal}",
+    tags=["swv"],
+    responses=REFUSALS,
+    summary="The quarterly report of the SWV's thuiszitter cases to the inspectie; small cells suppressed",
+)
+async def quarterly_report(
+    request: Request,
+    caller: CallerDep,
+    kwartaal: Annotated[
+        str, Path(max_length=16, description="A quarter that has begun, e.g. 2026-Q4", examples=["2026-Q4"])
+    ],
+) -> JSONResponse:
+    return await answer(request, kwartaalrapport.kwartaalrapport, persistence(request), caller, kwartaal)
 
 
 @router.get(

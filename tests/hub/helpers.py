@@ -12,8 +12,19 @@ from hub.bench import workload
 _rng = random.Random(20261123)
 
 
+_drawn: set[str] = set()
+# The test block holds about 900 valid numbers: no repeat within this many draws, so that no test
+# meets a pupil it enrolled or opened a case for already.
+_NO_REPEAT_WITHIN = 600
+
+
 def new_bsn() -> str:
-    return generate_test_bsn(_rng)
+    if len(_drawn) >= _NO_REPEAT_WITHIN:
+        _drawn.clear()
+    while (bsn := generate_test_bsn(_rng)) in _drawn:
+        pass
+    _drawn.add(bsn)
+    return bsn
 
 
 def last_school_week() -> tuple[date, date]:

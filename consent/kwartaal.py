@@ -1,0 +1,109 @@
+"""Small-cell suppression for the quarterly thuiszitter report, holding across every quarter.
+
+Quarters are linked: the cases open at the end of a quarter are those open at its start, plus the
+new ones, less the closed ones (thuis(q) = thuis(q-1) + nieuw(q) - beeindigd(q)). Whoever holds
+every report knows all these identities, so a figure hidden in one report must not follow from
+the figures of the others. The rule, applied to the SWV's whole timeline (every quarter from its
+first case to now) so that every report shows the same figure for the same quarter:
+
+- primary: a count of 1 .. minimum-1 is hidden, the stocks (`thuis`) and the flows alike;
+- secondary: when any member of a quarter's identity is hidden, both its flows are hidden too.
+
+Why it holds: each quarter's flows occur in that quarter's identity alone. A hidden flow shares
+it with the other, hidden too, so no identity tells more than their difference. A hidden stock
+sits in two identities, each with two hidden flows of its own, so neither pins it. The groups of
+pupils the published figures can describe are, as linear combinations, sums of whole quarters'
+flows less others (every count on cases that opened by one quarter and did not close in some
+others); each is 0 or at least the minimum whenever all its terms show, and undetermined when one
+is hidden. tests/consent/test_kwartaal_differencing.py searches for a derivation over every report
+and finds none; it finds plenty against suppression without the secondary rule.
+
+The breakdowns split populations that never overlap across quarters (reason: the cases registered
+in the quarter; result, duration band and stage: the cases closed in it), each a single table
+suppressed on its own whose total is the flow's: where the flow is hidden, every non-zero cell is
+too. `termijn_verstreken` counts the cases whose deadline passed in the quarter while open, shown
+when 0 or at least the minimum. Left open: a running quarter (`voorlopig`) changes as cases
+arrive, so the same quarter asked on two days tells what came in between; a quarter that has
+passed never changes, for its figures depend on its own identity and the next one's stock alone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from consent.monitoring import MINIMUM_CELL_SIZE, breakdown, suppress_small_cells
+from domain.casusklok import Stadium
+from domain.casuslijsten import Reden, Resultaat
+from domain.kwartaalrapportage import DUURKLASSEN, Casusfeit
+
+TREND = 5  # the chart's quarter ends: the asked quarter's and the four before it
+
+
+@dataclass(frozen=True)
+class Stand:
+    """One quarter of the timeline: its flows and the cases open at its end; None where hidden."""
+
+    nieuw: int | None
+    beeindigd: int | None
+    thuis: int | None
+
+
+def standen(feiten: Sequence[Casusfeit], kwartalen: Sequence[str]) -> dict[str, Stand]:
+    """The true figures of every quarter in `kwartalen` (consecutive, the first before any case)."""
+    nieuw = Counter(f.geopend for f in feiten)
+    beeindigd = Counter(f.gesloten for f in feiten)
+    return {q: Stand(nieuw[q], beeindigd[q], sum(f.thuis_aan_het_eind_van(q) for f in feiten)) for q in kwartalen}
+
+
+def suppressed(timeline: Mapping[str, Stand], minimum: int = MINIMUM_CELL_SIZE) -> dict[str, Stand]:
+    """The timeline as it may be shown: the primary and the secondary rule, quarter by quarter in order."""
+
+    def small(value: int | None) -> bool:
+        return value is not None and 0 < value < minimum
+
+    shown: dict[str, Stand] = {}
+    stock_before_hidden = False  # before the first case there is nothing, and that is known
+    for q, s in timeline.items():
+        stock_hidden = small(s.thuis)
+        flows_hidden = stock_before_hidden or stock_hidden or small(s.nieuw) or small(s.beeindigd)
+        shown[q] = Stand(
+            None if flows_hidden else s.nieuw,
+            None if flows_hidden else s.beeindigd,
+            None if stock_hidden else s.thuis,
+        )
+        stock_before_hidden = stock_hidden
+    return shown
+
+
+def report(feiten: Sequence[Casusfeit], kwartaal: str, kwartalen: Sequence[str]) -> dict[str, object]:
+    """The report's figures for `kwartaal`, read from the suppressed timeline `kwartalen` (which holds it)."""
+    shown = suppressed(standen(feiten, kwartalen))
+    here = shown[kwartaal]
+    trend = kwartalen[max(kwartalen.index(kwartaal) - TREND + 1, 0) : kwartalen.index(kwartaal) + 1]
+    opened = [f for f in feiten if f.geopend == kwartaal]
+    closed = [f for f in feiten if f.gesloten == kwartaal]
+    verstreken = sum(f.termijn_verstreken == kwartaal for f in feiten)
+    return {
+        "thuis_aan_het_eind_van": {q: shown[q].thuis for q in trend},
+        "nieuw": {"totaal": here.nieuw, "per_reden": _table(opened, lambda f: f.reden, list(Reden), here.nieuw)},
+        "beeindigd": {
+            "totaal": here.beeindigd,
+            "per_resultaat": _table(closed, lambda f: f.resultaat, list(Resultaat), here.beeindigd),
+            "per_duurklasse": _table(closed, lambda f: f.duurklasse, [b for _, b in DUURKLASSEN], here.beeindigd),
+            "per_stadium": _table(closed, lambda f: f.stadium, list(Stadium), here.beeindigd),
+        },
+        "termijn_verstreken": verstreken if verstreken == 0 or verstreken >= MINIMUM_CELL_SIZE else None,
+        "minimum": MINIMUM_CELL_SIZE,
+    }
+
+
+def _table(
+    feiten: Sequence[Casusfeit], key: Callable[[Casusfeit], str | None], labels: Sequence[str], total: int | None
+) -> dict[str, object]:
+    counts: Mapping[str, int] = Counter(key(f) or "" for f in feiten)
+    full = {str(label): counts.get(label, 0) for label in labels}
+    if total is None:
+        return breakdown({label: 0 if n == 0 else None for label, n in full.items()}, None)
+    return breakdown(dict(suppress_small_cells(full).cells), total)
