@@ -3,7 +3,8 @@
 A pupil has sat at home for three weeks, waiting for care. The SWV opens the case; the school (the
 regisseur) and the SWV log an action each; the clock is read as it will stand in two weeks, past
 the four weeks of casusregie; the jeugdteam is refused without the parents' consent; a passend
-aanbod closes the case, which then takes no more entries.
+aanbod closes the case, which then takes no more entries; the SWV's quarterly report to the
+inspectie counts it, the one closed case hidden as a small cell.
 """
 
 from __future__ import annotations
@@ -71,7 +72,26 @@ def play_case(p: dict[str, Partner], bsn: str, first: int) -> int:
     )
     late = school.post(f"{url}/logboek", json={"datum": today.isoformat(), "actie": "overig"})
     say(f"   → status {closed['status']}; een nieuwe logboekregel daarna: {late.status_code} (alleen-lezen)")
-    return first + 5
+
+    kwartaal = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    step(
+        first + 5, p["SWV"].org.name, f"haalt de kwartaalrapportage {kwartaal} voor de inspectie op (alleen aantallen)"
+    )
+    report = check(swv.get(f"/v1/swv/kwartaalrapportages/{kwartaal}"), 200)
+    beeindigd = report["beeindigd"]
+    say(
+        f"   → nieuw: {_cel(report['nieuw']['totaal'])} · beëindigd: {_cel(beeindigd['totaal'])} · passend aanbod: "
+        f"{_cel(beeindigd['per_resultaat']['aantallen']['passend_aanbod'])} · onderdrukt (1 t/m 4, of daaruit af te "
+        f"leiden): {', '.join(beeindigd['per_resultaat']['onderdrukt'])}"
+    )
+    if beeindigd["per_resultaat"]["aantallen"]["passend_aanbod"] is not None:
+        raise RuntimeError("the quarterly report showed a single closed case")
+    say("   → als document: hub rapport thuiszitters --swv CODE --kwartaal " + kwartaal + " --format pdf")
+    return first + 6
+
+
+def _cel(value: object) -> str:
+    return "x (onderdrukt)" if value is None else str(value)
 
 
 def _klok(klok: dict[str, object]) -> str:
