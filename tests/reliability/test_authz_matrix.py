@@ -15,12 +15,14 @@ import os
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from domain.parties import Role
+from domain.periods import kwartaal_van
 from hub.client import SignatureAuth
 from tests.hub.helpers import consent_body, enrol, inschrijving_body, melding_body, new_bsn, overdracht_body
 from tests.reliability.helpers import PROBLEM_JSON, api_routes
@@ -112,6 +114,7 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "inschrijving_id": World.inschrijving,
     "casus_id": World.casus,
     "gemeentecode": lambda w: "GM0479",
+    "kwartaal": lambda w: kwartaal_van(date.today()),
 }
 
 
@@ -323,6 +326,18 @@ ROWS: list[Row] = [
         other_school=403,
         swv=403,
         leerplicht=200,
+        other_leerplicht=403,
+        jeugdteam=403,
+        auditor=403,
+    ),
+    # The quarterly report counts only the SWV's own cases; every other role is refused.
+    Row(
+        "GET",
+        "/v1/swv/kwartaalrapportages/{kwartaal}",
+        school=403,
+        other_school=403,
+        swv=200,
+        leerplicht=403,
         other_leerplicht=403,
         jeugdteam=403,
         auditor=403,
