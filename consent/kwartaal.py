@@ -19,9 +19,11 @@ is hidden. tests/consent/test_kwartaal_differencing.py searches for a derivation
 and finds none; it finds plenty against suppression without the secondary rule.
 
 The breakdowns split populations that never overlap across quarters (reason: the cases registered
-in the quarter; result, duration band and stage: the cases closed in it), each a single table
-suppressed on its own whose total is the flow's: where the flow is hidden, every non-zero cell is
-too. `termijn_verstreken` counts the cases whose deadline passed in the quarter while open, shown
+in the quarter; result, duration band and stage: the cases closed in it), each suppressed as a
+single table whose total is the flow's: where the flow is hidden, every non-zero cell is too. The
+duration bands and the stages are two partitions of one population that coincide but for the cases
+closed between twelve weeks and the region's deadline, so they are suppressed as one
+(`_duur_en_stadium`). `termijn_verstreken` counts the cases whose deadline passed in the quarter while open, shown
 when 0 or at least the minimum. Left open: a running quarter (`voorlopig`) changes as cases
 arrive, so the same quarter asked on two days tells what came in between; a quarter that has
 passed never changes, for its figures depend on its own identity and the next one's stock alone.
@@ -30,7 +32,7 @@ passed never changes, for its figures depend on its own identity and the next on
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from consent.monitoring import MINIMUM_CELL_SIZE, breakdown, suppress_small_cells
@@ -91,8 +93,7 @@ def report(feiten: Sequence[Casusfeit], kwartaal: str, kwartalen: Sequence[str])
         "beeindigd": {
             "totaal": here.beeindigd,
             "per_resultaat": _table(closed, lambda f: f.resultaat, list(Resultaat), here.beeindigd),
-            "per_duurklasse": _table(closed, lambda f: f.duurklasse, [b for _, b in DUURKLASSEN], here.beeindigd),
-            "per_stadium": _table(closed, lambda f: f.stadium, list(Stadium), here.beeindigd),
+            **_duur_en_stadium(closed, here.beeindigd),
         },
         "termijn_verstreken": verstreken if verstreken == 0 or verstreken >= MINIMUM_CELL_SIZE else None,
         "minimum": MINIMUM_CELL_SIZE,
@@ -100,10 +101,45 @@ def report(feiten: Sequence[Casusfeit], kwartaal: str, kwartalen: Sequence[str])
 
 
 def _table(
-    feiten: Sequence[Casusfeit], key: Callable[[Casusfeit], str | None], labels: Sequence[str], total: int | None
+    feiten: Sequence[Casusfeit],
+    key: Callable[[Casusfeit], str | None],
+    labels: Sequence[str],
+    total: int | None,
+    also_hidden: Collection[str] = (),
 ) -> dict[str, object]:
     counts: Mapping[str, int] = Counter(key(f) or "" for f in feiten)
     full = {str(label): counts.get(label, 0) for label in labels}
-    if total is None:
-        return breakdown({label: 0 if n == 0 else None for label, n in full.items()}, None)
-    return breakdown(dict(suppress_small_cells(full).cells), total)
+    hidden = set(also_hidden) if total is not None else set(full)
+    if total is not None:
+        hidden |= suppress_small_cells(full).suppressed
+    return breakdown({label: None if n and label in hidden else n for label, n in full.items()}, total)
+
+
+def _duur_en_stadium(closed: Sequence[Casusfeit], total: int | None) -> dict[str, dict[str, object]]:
+    """The duration bands and the stages of the closed cases: two partitions of one population that
+    mostly coincide (band i, stage i), so they are suppressed as one. The i-th band and the i-th
+    stage hide together; and where the cases whose band and stage differ (a case closed between
+    twelve weeks and a deadline of three months, or ten weeks in Rotterdam) are 1 .. minimum-1,
+    every band and stage they fall in hides, for subtracting the twin cells would count them."""
+    hidden = _twins(closed, lambda f: f.duurklasse, _BANDS) | _twins(closed, lambda f: f.stadium, _STAGES)
+    apart = [pair for pair in map(_band_and_stage, closed) if pair[0] != pair[1]]
+    if 0 < len(apart) < MINIMUM_CELL_SIZE:
+        hidden |= {i for pair in apart for i in pair}
+    return {
+        "per_duurklasse": _table(closed, lambda f: f.duurklasse, _BANDS, total, [_BANDS[i] for i in hidden]),
+        "per_stadium": _table(closed, lambda f: f.stadium, _STAGES, total, [_STAGES[i] for i in hidden]),
+    }
+
+
+_BANDS = tuple(band for _, band in DUURKLASSEN)
+_STAGES = tuple(stage.value for stage in Stadium)
+
+
+def _twins(closed: Sequence[Casusfeit], key: Callable[[Casusfeit], str | None], labels: Sequence[str]) -> set[int]:
+    counts = Counter(key(f) for f in closed)
+    return {labels.index(label) for label in suppress_small_cells({lb: counts[lb] for lb in labels}).suppressed}
+
+
+def _band_and_stage(closed: Casusfeit) -> tuple[int, int]:
+    """The positions of a closed case's band and stage (a closed case has both)."""
+    return _BANDS.index(closed.duurklasse or ""), _STAGES.index(closed.stadium or "")

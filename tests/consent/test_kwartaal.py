@@ -16,7 +16,8 @@ Q = kwartalen("2026-Q1", "2026-Q4")
 
 
 def cases(n: int, opened: str, closed: str = OPEN, reden: str = "overig", **more: str | None) -> list[Casusfeit]:
-    values: dict[str, str | None] = {"resultaat": None, "duurklasse": None, "stadium": None, "termijn_verstreken": None}
+    at_closing = (None, None, None) if closed == OPEN else ("terug_naar_school", "4 tot 8 weken", "casusregie")
+    values = dict(zip(("resultaat", "duurklasse", "stadium"), at_closing, strict=True)) | {"termijn_verstreken": None}
     return [Casusfeit(opened, closed, reden, **(values | more)) for _ in range(n)]
 
 

@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consent.kwartaal import Stand, standen, suppressed
-from consent.monitoring import MINIMUM_CELL_SIZE
+from consent.kwartaal import Stand, report, standen, suppressed
+from consent.monitoring import MINIMUM_CELL_SIZE, suppress_small_cells
 from domain.kwartaalrapportage import OPEN, Casusfeit
 from domain.periods import kwartalen
 from tests.consent.kwartaal_data import realistic_feiten
@@ -109,3 +109,86 @@ def test_a_typical_swv_still_sees_its_totals() -> None:
 def test_no_data_set_gives_a_small_group_away(cases: list[tuple[int, int]]) -> None:
     feiten = [Casusfeit(QUARTERS[o], CLOSINGS[max(o, c)], "overig", None, None, None, None) for o, c in cases]
     assert derivable(feiten) == []
+
+
+# -- duration bands and stages: two partitions of the cases closed in one quarter ----------------
+
+BANDS = ("korter dan 4 weken", "4 tot 8 weken", "8 tot 12 weken", "12 weken of langer")
+STAGES = ("voorfase", "casusregie", "doorbraak", "termijn_verstreken")
+# The (band, stage) pairs a closed case can have, as the attacker who knows the region's protocol knows
+# them: the stage follows from the weeks at home but for the deadline. Three months (the law, 003 §2.4)
+# lies past twelve weeks; ten weeks (Rotterdam, 004 ch. 2) before.
+THREE_MONTHS = [(0, 0), (1, 1), (2, 2), (3, 2), (3, 3)]
+TEN_WEEKS = [(0, 0), (1, 1), (2, 2), (2, 3), (3, 3)]
+
+
+def closed_cases(joint: Mapping[tuple[int, int], int]) -> list[Casusfeit]:
+    return [
+        Casusfeit("2026-Q3", "2026-Q4", "overig", "passend_aanbod", BANDS[b], STAGES[s], None)
+        for (b, s), n in joint.items()
+        for _ in range(n)
+    ]
+
+
+def joint_figures(
+    tables: Mapping[str, object], hidden: set[int], space: Sequence[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    found = set()
+    for name, labels, axis in (("per_duurklasse", BANDS, 0), ("per_stadium", STAGES, 1)):
+        table = tables[name]
+        assert isinstance(table, dict)
+        for i, label in enumerate(labels):
+            atoms = sum(1 << space.index(cell) for cell in space if cell[axis] == i)
+            value = table["aantallen"][label]
+            (hidden.add(atoms) if value is None else found.add((atoms, value)))
+        if isinstance(table["totaal"], int):
+            found.add(((1 << len(space)) - 1, table["totaal"]))
+    return found
+
+
+def joint_leaks(
+    joint: Mapping[tuple[int, int], int], space: Sequence[tuple[int, int]], single_tables: bool = False
+) -> list[tuple[int, int]]:
+    feiten = closed_cases(joint)
+    if single_tables:
+        counts = [Counter(f.duurklasse for f in feiten), Counter(f.stadium for f in feiten)]
+        tables: dict[str, object] = {
+            name: {
+                "aantallen": dict(suppress_small_cells({lb: c[lb] for lb in labels}).cells),
+                "totaal": len(feiten),
+            }
+            for name, labels, c in (("per_duurklasse", BANDS, counts[0]), ("per_stadium", STAGES, counts[1]))
+        }
+    else:
+        beeindigd = report(feiten, "2026-Q4", QUARTERS)["beeindigd"]
+        assert isinstance(beeindigd, dict)
+        tables = beeindigd
+    hidden: set[int] = set()
+    found = joint_figures(tables, hidden, space)
+    present = [i for i, cell in enumerate(space) if joint.get(cell, 0)]
+    groups = [sum(1 << present[i] for i in range(len(present)) if m >> i & 1) for m in range(1, 1 << len(present))]
+    return subtraction_search(found) + linear_search(found, groups, hidden)
+
+
+def test_the_cases_between_twelve_weeks_and_the_deadline_are_not_a_subtraction_away() -> None:
+    """Source: 003_4d76ddd5121ac97c.txt §2.4 (three months) and 004 ch. 2 (Rotterdam's ten weeks) against
+    the 12-week band (002 §3.4 advice 8): two cases closed between the two are a band and a stage apart."""
+    for space, sliver in ((THREE_MONTHS, (3, 2)), (TEN_WEEKS, (2, 3))):
+        joint = {(0, 0): 5, (1, 1): 6, (2, 2): 6, (3, 3): 7, sliver: 2}
+        assert joint_leaks(joint, space, single_tables=True), "the search misses the sliver"
+        assert joint_leaks(joint, space) == []
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([THREE_MONTHS, TEN_WEEKS]).flatmap(
+        lambda space: st.tuples(
+            st.just(space), st.dictionaries(st.sampled_from(space), st.integers(0, 12), min_size=1, max_size=5)
+        )
+    )
+)
+def test_no_closed_cases_give_a_small_group_away_across_the_two_tables(
+    case: tuple[list[tuple[int, int]], dict[tuple[int, int], int]],
+) -> None:
+    space, joint = case
+    assert joint_leaks(joint, space) == []
