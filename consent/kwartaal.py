@@ -23,10 +23,10 @@ in the quarter; result, duration band and stage: the cases closed in it), each s
 single table whose total is the flow's: where the flow is hidden, every non-zero cell is too. The
 duration bands and the stages are two partitions of one population that coincide but for the cases
 closed between twelve weeks and the region's deadline, so they are suppressed as one
-(`_duur_en_stadium`). `termijn_verstreken` counts the cases whose deadline passed in the quarter while open, shown
-when 0 or at least the minimum. Left open: a running quarter (`voorlopig`) changes as cases
-arrive, so the same quarter asked on two days tells what came in between; a quarter that has
-passed never changes, for its figures depend on its own identity and the next one's stock alone.
+(`_duur_en_stadium`). `termijn_verstreken` counts the cases whose deadline passed in the quarter
+while open, shown when 0 or at least the minimum. Left open: a running quarter (`voorlopig`)
+changes as cases arrive, so the same quarter asked on two days tells what came in between; a
+quarter that has passed never changes, for its figures depend on it and the quarter before alone.
 """
 
 from __future__ import annotations
