@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from hub import problems
 from hub.auth import authenticated
 from hub.container import Hub, build_hub
+from hub.faults import DependencyFaults
 from hub.limits import BodyLimit
 from hub.routers import audit as audit_routes
 from hub.routers import health, identity, inschrijvingen, overdrachten, pulls, toestemmingen, verzuim
@@ -37,6 +38,8 @@ def create_app(hub: Hub) -> FastAPI:
     app.state.hub = hub
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=hub.settings.max_body_bytes)
+    # Outermost of ours: a fault anywhere inside, the signature check's nonce write too, is a 503/507.
+    app.add_middleware(DependencyFaults, retry_after_seconds=hub.settings.retry_after_seconds)
     app.include_router(health.router)
     app.include_router(toestemmingen.keys_router)  # public: anyone verifies a receipt
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(authenticated)], responses=COMMON_REFUSALS)

@@ -30,6 +30,7 @@ _TITLES = {
     429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
+    507: "Insufficient Storage",
 }
 log = structlog.get_logger("hub.problems")
 

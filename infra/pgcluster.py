@@ -102,6 +102,15 @@ class Cluster:
             "start",
         )
 
+    def halt(self) -> None:
+        """Stop the server as an outage would (its connections cut), keeping its data for `resume`.
+        A fast shutdown: this cluster runs without fsync, so only a clean stop keeps its commits."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop")
+
+    def resume(self) -> None:
+        """Start the halted server again on the same port and data."""
+        self._start_server()
+
     def stop(self) -> None:
         try:
             self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")

@@ -90,6 +90,19 @@ class Settings(BaseSettings):
         "4 on PostgreSQL (its transactions do run side by side)",
     )
     max_body_bytes: int = Field(256_000, ge=1, description="Largest request body accepted")
+    database_timeout_seconds: int = Field(
+        2,
+        ge=1,
+        le=60,
+        description="How long a request waits for a PostgreSQL connection before it is answered 503 "
+        "(and how long the readiness probe waits for the database)",
+    )
+    retry_after_seconds: int = Field(
+        5, ge=1, le=3600, description="Retry-After of a 503 (database unavailable); a 507 (disk full) says 12 times it"
+    )
+    min_free_disk_mb: int = Field(
+        256, ge=0, description="Readiness fails when the disk of the database or of HUB_VAR_DIR has less free (MiB)"
+    )
     signature_window_seconds: int = Field(300, ge=1, description="Allowed clock skew of `created`")
     log_format: LogFormat = Field("console", description="console or json")
     log_level: LogLevel = Field("INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL (any case)")

@@ -203,6 +203,8 @@ def open_store(settings: Settings) -> Store:
     _refuse_loose_secrets(settings)
     # A least-privilege role may run no DDL at all (infra/deploy/postgres-roles.sql).
     env = {**persistence_env(settings.database_url), "CREATE_TABLE": "yes" if settings.create_tables else "no"}
+    if "POSTGRES_CONNECT_TIMEOUT" in env:  # how long a request waits for a connection before its 503
+        env["POSTGRES_CONNECT_TIMEOUT"] = str(settings.database_timeout_seconds)
     _private_database(settings.database_url, create=settings.create_tables)
     if settings.create_tables:
         with migrated(settings.database_url):  # eventsourcing's tables too, one process at a time

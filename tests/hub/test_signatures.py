@@ -190,7 +190,8 @@ def test_replayed_request_is_401(register) -> None:
 
 
 def test_health_and_docs_need_no_signature(anonymous) -> None:
-    assert anonymous.get("/health").json() == {"status": "ok"}
+    assert anonymous.get("/health").json()["status"] == "ok"
+    assert anonymous.get("/health/live").json() == {"status": "ok"}
     assert anonymous.get("/docs").status_code == 200
     spec = anonymous.get("/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
