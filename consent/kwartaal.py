@@ -20,7 +20,8 @@ and finds none; it finds plenty against suppression without the secondary rule.
 
 The breakdowns split populations that never overlap across quarters (reason: the cases registered
 in the quarter; result, duration band and stage: the cases closed in it), each suppressed as a
-single table whose total is the flow's: where the flow is hidden, every non-zero cell is too. The
+single table whose total is the flow's: where the flow is hidden, every cell is too, zeros included
+(a table of zeros would tell the hidden flow is 0, and one non-zero cell what all its cases share). The
 duration bands and the stages are two partitions of one population that coincide but for the cases
 closed between twelve weeks and the region's deadline, so they are suppressed as one
 (`_duur_en_stadium`). `termijn_verstreken` counts the cases whose deadline passed in the quarter
@@ -107,11 +108,13 @@ def _table(
     total: int | None,
     also_hidden: Collection[str] = (),
 ) -> dict[str, object]:
+    if total is None:
+        # Every cell, zeros too: a table of zeros would give the hidden flow away as 0 (and with the
+        # quarter ends the other flow), and one non-zero cell would say what all its cases share.
+        return breakdown(dict.fromkeys(map(str, labels)), None)
     counts: Mapping[str, int] = Counter(key(f) or "" for f in feiten)
     full = {str(label): counts.get(label, 0) for label in labels}
-    hidden = set(also_hidden) if total is not None else set(full)
-    if total is not None:
-        hidden |= suppress_small_cells(full).suppressed
+    hidden = set(also_hidden) | suppress_small_cells(full).suppressed
     return breakdown({label: None if n and label in hidden else n for label, n in full.items()}, total)
 
 

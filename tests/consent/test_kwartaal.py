@@ -51,13 +51,15 @@ def test_a_quarter_that_has_passed_never_changes_when_later_cases_arrive() -> No
     assert report(before, "2026-Q3", timeline) == report(before, "2026-Q3", timeline[:-1])
 
 
-def test_a_breakdown_of_a_hidden_total_hides_every_case_it_has() -> None:
-    """Source: domain.md: a table whose total is hidden shows none of its non-zero cells."""
+def test_a_breakdown_of_a_hidden_total_hides_every_cell_zeros_too() -> None:
+    """Source: domain.md (small cells suppressed); 004_45b01860e536524f.txt ch. 15 (no names): with its
+    zeros shown, a hidden table of three new cases would say all three sit at home for school refusal,
+    and a table of zeros that its hidden flow is 0 (found by an outside attack)."""
     figures = report(cases(3, "2026-Q4", reden="schoolweigering"), "2026-Q4", Q)
-    nieuw = figures["nieuw"]
-    assert isinstance(nieuw, dict) and nieuw["totaal"] is None
-    assert nieuw["per_reden"]["aantallen"]["schoolweigering"] is None
-    assert nieuw["per_reden"]["aantallen"]["overig"] == 0
+    nieuw, beeindigd = figures["nieuw"], figures["beeindigd"]
+    assert isinstance(nieuw, dict) and isinstance(beeindigd, dict)
+    assert nieuw["totaal"] is None and set(nieuw["per_reden"]["aantallen"].values()) == {None}
+    assert beeindigd["totaal"] is None and set(beeindigd["per_resultaat"]["aantallen"].values()) == {None}
 
 
 def test_a_breakdown_hides_its_small_cells_and_enough_others() -> None:
