@@ -197,6 +197,19 @@ class Database:
                 finally:
                     setting.execute(f"PRAGMA synchronous = {self._sqlite_durable}")
 
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A read of one statement (its own snapshot): on PostgreSQL on the pool's autocommit
+        connection, as the event recorder reads events, so no BEGIN and ROLLBACK round trips
+        around it; on SQLite a read transaction. For more than one statement that must see one
+        snapshot, `transaction(write=False)`."""
+        if self.dialect == "postgres":
+            with self._datastore.get_connection() as connection, connection.cursor() as cursor:
+                yield Tx(cursor, self.dialect)
+        else:
+            with self._datastore.transaction(commit=False) as cursor:
+                yield Tx(cursor, self.dialect)
+
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the database files, outside any transaction (after a
         bulk load; PostgreSQL needs a superuser or the pg_checkpoint role)."""

@@ -50,6 +50,12 @@ DELETE_PUPIL_KEY = Statement(delete(dk).where(*_PUPIL).returning(*_GONE))
 DELETE_PURPOSE_KEYS = Statement(delete(dk).where(dk.c.purpose == p("purpose")).returning(*_GONE))
 _READ_COLUMNS = (dk.c.purpose, dk.c.subject, dk.c.kek_version, dk.c.wrapped)
 KEY_BY_ID_AND_PUPIL = Statement(select(*_READ_COLUMNS).where(dk.c.subject == p("subject"), dk.c.key_id == p("key_id")))
+# The same with the purpose key it is wrapped under (NULL if that is missing): a read in one statement.
+KEY_WITH_KEK = Statement(
+    select(*_READ_COLUMNS, pk.c.wrapped)
+    .select_from(dk.outerjoin(pk, (pk.c.purpose == dk.c.purpose) & (pk.c.version == dk.c.kek_version)))
+    .where(dk.c.subject == p("subject"), dk.c.key_id == p("key_id"))
+)
 # Version 0x01 headers name the key id alone: its pupil is in hub_key_ids.
 KEY_BY_LEGACY_ID = Statement(
     select(*_READ_COLUMNS)

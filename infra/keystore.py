@@ -359,8 +359,21 @@ class KeyStore:
         return DataKey(key_id, purpose, subject, unseal(kek, wrapped, _dek_aad(key_id, purpose, subject)))
 
     def key_for_read(self, ref: KeyRef) -> DataKey:
-        """The data key named in a stored event's header; `RecordErased` once shredded."""
+        """The data key named in a stored event's header; `RecordErased` once shredded.
+
+        Read from the table every time (keys are cached for writing only), so a shred takes
+        effect at the next read: the key and its purpose key in one statement, the shred list
+        only when the key is not there."""
         key_id = ref.key_id
+        if ref.subject is not None:
+            with self._db.read() as tx:
+                found = tx.execute(sql.KEY_WITH_KEK, {"subject": ref.subject, "key_id": key_id}).one()
+            if found is not None and found[4] is not None:
+                purpose, subject, version = str(found[0]), str(found[1]), int(found[2])
+                kek = self._unwrap_kek(purpose, version, bytes(found[4]))
+                key = unseal(kek, bytes(found[3]), _dek_aad(key_id, purpose, subject))
+                return DataKey(key_id, purpose, subject, key)
+        # A version 0x01 header, a missing purpose key or no key at all: the checks below say which.
         with self._db.transaction(write=False) as tx:
             if ref.subject is None:  # a version 0x01 header: the pupil is in hub_key_ids
                 tx.execute(sql.KEY_BY_LEGACY_ID, {"key_id": key_id})

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import struct
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
 from eventsourcing.persistence import (
+    AggregateRecorder,
+    EventStore,
     Mapper,
     MapperDeserialisationError,
     StoredEvent,
@@ -130,8 +132,19 @@ class SealingMapper(Mapper[uuid.UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         # RecordErased (a shredded key) propagates as itself: callers answer 410 Gone.
+        return self._open(stored_event, {})
+
+    def to_domain_events(self, stored_events: Iterable[StoredEvent]) -> list[Any]:
+        """Events read together, in one statement: each data key they name is read once (an
+        aggregate's events share one), not once per event; the read is as fresh as theirs."""
+        keys: dict[KeyRef, DataKey] = {}
+        return [self._open(stored_event, keys) for stored_event in stored_events]
+
+    def _open(self, stored_event: StoredEvent, keys: dict[KeyRef, DataKey]) -> Any:
         ref, body = key_ref_of(stored_event.state)
-        data_key = self.keystore.key_for_read(ref)
+        data_key = keys.get(ref)
+        if data_key is None:
+            data_key = keys[ref] = self.keystore.key_for_read(ref)
         aad = _aad(
             stored_event.originator_id,
             stored_event.originator_version,
@@ -153,3 +166,24 @@ class SealingMapper(Mapper[uuid.UUID]):
                 plain,
             )
         )
+
+
+class SealedEventStore(EventStore[uuid.UUID]):
+    """The event store of the hub's records: an aggregate's events, read in one statement, are
+    unsealed with one read of their data key (`SealingMapper.to_domain_events`)."""
+
+    def __init__(self, mapper: SealingMapper, recorder: AggregateRecorder) -> None:
+        super().__init__(mapper, recorder)
+        self.sealing = mapper
+
+    def get(
+        self,
+        originator_id: uuid.UUID,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[Any]:
+        stored = self.recorder.select_events(originator_id=originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        return iter(self.sealing.to_domain_events(stored))

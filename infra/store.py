@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import JSONTranscoder, Mapper, Recording
+from eventsourcing.application import Application, ProcessingEvent, Repository
+from eventsourcing.persistence import AggregateRecorder, EventStore, JSONTranscoder, Mapper, Recording
 from sqlalchemy.engine import make_url
 
 from infra.db import Database, Dialect
 from infra.keystore import KeyStore, StaleKey
-from infra.mapper import DateAsISO, SealingMapper, key_context
+from infra.mapper import DateAsISO, SealedEventStore, SealingMapper, key_context
 from infra.migrate import migrated, require_head
 from infra.pseudonym import PEPPER_BYTES, Pseudonymiser
 from infra.sealing import KEY_BYTES
@@ -96,6 +96,26 @@ class Records(HubSQLite, Application[UUID]):
         self.db = Database(self.factory.datastore, dialect)  # type: ignore[attr-defined]
         self.keys = KeyStore(self.db, self._master_key)
         return SealingMapper(self.construct_transcoder(), self.keys)
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        return self._sealed_store(self.recorder)
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        return self._sealed_store(self.factory.aggregate_recorder(purpose="snapshots"))
+
+    def construct_repository(self) -> Repository[UUID]:
+        repository = super().construct_repository()
+        if not self.snapshotting_intervals:
+            # The hub takes no snapshots of its own accord, so looking for one cost every load a
+            # round trip that found none; the events alone rebuild every record (a snapshot is
+            # derived from them), and one taken by hand is kept, not read.
+            repository.snapshot_store = None
+        return repository
+
+    def _sealed_store(self, recorder: AggregateRecorder) -> EventStore[UUID]:
+        # An aggregate's events come back in one statement: one read of their data key unseals them all.
+        assert isinstance(self.mapper, SealingMapper)
+        return SealedEventStore(self.mapper, recorder)
 
 
 @dataclass(frozen=True)

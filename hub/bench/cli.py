@@ -162,6 +162,19 @@ def bench_audit(
     _run(["audit"], options, write, as_json)
 
 
+@bench_app.command("casussen")
+def bench_casussen(
+    quick: Quick = False,
+    rounds: Rounds = None,
+    cases: Annotated[int | None, typer.Option(min=1, help="Cases of the SWV in the store (a third open)")] = None,
+    backend: BackendOpt = None,
+    write: Write = None,
+    as_json: AsJson = False,
+) -> None:
+    """The SWV's list of open thuiszitter cases against a plain event-sourced list of the same cases."""
+    _run(["casussen"], _options(quick, rounds=rounds, cases=cases, backend=backend), write, as_json)
+
+
 @bench_app.command("policy")
 def bench_policy(
     quick: Quick = False,

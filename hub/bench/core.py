@@ -50,6 +50,7 @@ class Options:
     pull_items: int = 500  # policy: feed items one pull returns
     pulls: int = 10  # policy: pulls per store per round, each from another cursor
     pull_backend: Backend = "sqlite"  # policy: which database(s) the pull runs on
+    cases: int = 10_000  # casussen: thuiszitter cases of the SWV whose open ones are listed
     scale_meldingen: tuple[int, ...] = (10_000, 100_000, 1_000_000)  # scale: stored meldingen at each step
     scale_log: tuple[int, ...] = (100_000, 1_000_000, 10_000_000)  # scale: access-log entries at each step
     scale_pushes: int = 300  # scale: pushes timed at each step
@@ -75,6 +76,7 @@ class Options:
             pull_items=50,
             pulls=5,
             pull_backend="sqlite",
+            cases=1_000,
             scale_meldingen=(1_000, 4_000),
             scale_log=(5_000, 20_000),
             scale_pushes=30,

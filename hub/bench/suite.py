@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 # Imported for their @register side effect.
-from hub.bench import audit, http, ingest, policy  # noqa: F401
+from hub.bench import audit, casussen, http, ingest, policy  # noqa: F401
 from hub.bench.core import BENCHMARKS, READS, Benchmark
 
-# The order of `hub bench all` and of docs/benchmarks.md: the path of one record, then audit.
-_ORDER = ("ingest", "http", "audit", "policy")
+# The order of `hub bench all` and of docs/benchmarks.md: the path of one record, then audit,
+# the policy and the SWV's list of cases.
+_ORDER = ("ingest", "http", "audit", "policy", "casussen")
 
 
 def benchmarks() -> dict[str, Benchmark]:
