@@ -19,8 +19,16 @@ log = structlog.get_logger("hub.faults")
 
 # Status, Retry-After and what the caller is told, per fault.
 ANSWERS: dict[Fault, tuple[int, str]] = {
-    Fault.UNAVAILABLE: (503, "the hub's database is unavailable; nothing was changed, retry after a few seconds"),
-    Fault.DISK_FULL: (507, "the hub's storage is full; nothing was changed, retry later"),
+    # Not "nothing was changed": a connection lost after its commit was sent may have committed.
+    # A push retried with the same Idempotency-Key gets its first answer, never a second record.
+    Fault.UNAVAILABLE: (
+        503,
+        "the hub's database is unavailable; retry after Retry-After seconds (a push with its same Idempotency-Key)",
+    ),
+    Fault.DISK_FULL: (
+        507,
+        "the hub's storage is full; retry after Retry-After seconds (a push with its same Idempotency-Key)",
+    ),
 }
 
 
