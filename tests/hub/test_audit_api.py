@@ -149,6 +149,7 @@ def test_the_auditor_role_is_refused_on_every_record_route(parties, app) -> None
         "inschrijving_id": inschrijving,
         "casus_id": "00000000-0000-4000-8000-000000000017",
         "gemeentecode": "GM0479",
+        "kwartaal": "2026-Q4",
     }
     auditor = parties["auditor"].client
     tried = 0
