@@ -15,7 +15,7 @@ from adapters.casusmodellen import case_values
 from adapters.casustoegang import KIND, PURPOSE, context, is_involved, require_case_role
 from adapters.disclosure import decide, now, withheld_view
 from adapters.guard import logs_refusals
-from adapters.ports import DirectoryEntry, Persistence, RecordGone, Requester, load_as
+from adapters.ports import DirectoryEntry, Persistence, RecordGone, RecordMissing, Requester, load_many_as
 from domain.parties import Role
 from domain.thuiszittercasus import CasusStatus, Thuiszittercasus
 
@@ -48,14 +48,16 @@ def listing(p: Persistence, who: Requester, after: int, limit: int, only_open: b
     at = now()
     page = _page(p, who, after, limit)
     involved = p.involved({e.subject for _, e in page}, at)
+    listed = [(seq, entry) for seq, entry in page if is_involved(who, entry, involved[entry.subject])]
+    # The page's cases at once (their events in one read, their keys in another), loaded as one by one.
+    cases = load_many_as(p, Thuiszittercasus, [entry.record_id for _, entry in listed])
     items: list[dict[str, Any]] = []
     entries = []
-    for seq, entry in page:
-        if not is_involved(who, entry, involved[entry.subject]):
-            continue
-        try:
-            case = load_as(p, Thuiszittercasus, entry.record_id)
-        except RecordGone:
+    for seq, entry in listed:
+        case = cases.get(entry.record_id)
+        if case is None:
+            raise RecordMissing(f"{entry.record_id} is no {Thuiszittercasus.__name__}")
+        if isinstance(case, RecordGone):
             items.append({"id": str(entry.record_id), "cursor": seq, "gewist": True})
             continue
         if only_open and case.status is not CasusStatus.OPEN:

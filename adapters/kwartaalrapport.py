@@ -19,7 +19,7 @@ from adapters.common import require_role, today
 from adapters.disclosure import decide
 from adapters.errors import Invalid
 from adapters.guard import logs_refusals
-from adapters.ports import Persistence, RecordGone, Requester, load_as
+from adapters.ports import Persistence, RecordGone, Requester, load_many_as
 from consent.kwartaal import TREND, report
 from consent.request import SubjectContext
 from domain.errors import InvalidValue
@@ -90,9 +90,6 @@ def _kwartaal(text: str | None, vandaag: date) -> Periode:
 def _cases(p: Persistence, swv: str) -> Iterator[Thuiszittercasus]:
     after = 0
     while page := p.owned(KIND, swv, after, _PAGE):
-        for _, entry in page:
-            try:
-                yield load_as(p, Thuiszittercasus, entry.record_id)
-            except RecordGone:
-                continue
+        loaded = load_many_as(p, Thuiszittercasus, [entry.record_id for _, entry in page])
+        yield from (case for case in loaded.values() if not isinstance(case, RecordGone))
         after = page[-1][0]

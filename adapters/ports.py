@@ -87,6 +87,13 @@ class Persistence(Protocol):
 
     def load(self, record_id: UUID, version: int | None = None) -> PupilRecord: ...
 
+    def load_many(self, record_ids: Sequence[UUID]) -> dict[UUID, PupilRecord | RecordGone]:
+        """`load` of each record (its newest version), at once (a page of a listing): what `load`
+        returns, or for an erased record the `RecordGone` it raises, as a value — one erased record
+        spoils no page. A record `load` finds missing is absent; `load`'s other errors are raised.
+        Keys are read afresh at each call, as by `load`: a shred takes effect at the next read."""
+        ...
+
     def commit(
         self,
         records: Sequence[Any],
@@ -133,6 +140,16 @@ class Requester:
     actor: str | None
     request_id: str
     trace_id: str | None
+
+
+def load_many_as(p: Persistence, kind: type[R], record_ids: Sequence[UUID]) -> dict[UUID, R | RecordGone]:
+    """`load_many` of records that the caller's directory rows say are `kind`s: as `load_as` of each,
+    a record of another kind is no record of the kind asked for, so absent, as a missing one is."""
+    return {
+        record_id: record
+        for record_id, record in p.load_many(record_ids).items()
+        if isinstance(record, (kind, RecordGone))
+    }
 
 
 def load_as(p: Persistence, kind: type[R], record_id: UUID, version: int | None = None) -> R:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,6 +24,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 Dialect = Literal["sqlite", "postgres"]
 Params = Mapping[str, Any]
+T = TypeVar("T")
 
 # The drivers' own parameter styles; PGDialect renders no casts (the psycopg dialect would add one
 # per parameter), so the SQL sent is what a hand-written statement would be.
@@ -74,6 +75,14 @@ class Statement:
 
     def sql(self, dialect: Dialect) -> str:
         return self.compiled(dialect)[0]
+
+
+def padded(values: Sequence[T]) -> list[T]:
+    """`values` (not empty) lengthened to a power of two by repeating the last one: for an IN list,
+    which it leaves meaning the same, so that a statement per list length is compiled (and cached)
+    a few times instead of once per length."""
+    size = 1 << (len(values) - 1).bit_length()
+    return [*values, *[values[-1]] * (size - len(values))]
 
 
 @lru_cache(maxsize=512)

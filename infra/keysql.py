@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, LargeBinary, Text, delete, exists, func, insert, literal_column, select, update
+from sqlalchemy import BigInteger, LargeBinary, Text, any_, delete, exists, func, insert, literal_column, select, update
 from sqlalchemy import bindparam as p
 
-from infra.db import INSERTS, Dialect, Statement
+from infra.db import INSERTS, Dialect, Params, Statement, padded
 from infra.schema import data_keys as dk
 from infra.schema import key_ids as ki
 from infra.schema import meta, shredded
@@ -56,6 +56,38 @@ KEY_WITH_KEK = Statement(
     .select_from(dk.outerjoin(pk, (pk.c.purpose == dk.c.purpose) & (pk.c.version == dk.c.kek_version)))
     .where(dk.c.subject == p("subject"), dk.c.key_id == p("key_id"))
 )
+# Many keys with their purpose keys in one statement (the records of a page): the pupils narrow the
+# search to the primary key, the ids pick the rows; a row is used only for the (pupil, key id) pair
+# a header names. PostgreSQL takes the two lists as arrays (one statement, prepared once), SQLite as
+# IN lists of a power-of-two length (a few statements compiled, not one per page size).
+_KEYS_WITH_KEK = select(dk.c.key_id, *_READ_COLUMNS, pk.c.wrapped).select_from(
+    dk.outerjoin(pk, (pk.c.purpose == dk.c.purpose) & (pk.c.version == dk.c.kek_version))
+)
+_KEYS_WITH_KEK_ANY = Statement(
+    _KEYS_WITH_KEK.where(dk.c.subject == any_(p("subjects")), dk.c.key_id == any_(p("key_ids")))
+)
+
+
+@lru_cache(maxsize=16)
+def _keys_with_kek_in(count: int) -> Statement:
+    return Statement(
+        _KEYS_WITH_KEK.where(
+            dk.c.subject.in_([p(f"s{i}") for i in range(count)]),
+            dk.c.key_id.in_([p(f"k{i}") for i in range(count)]),
+        )
+    )
+
+
+def keys_with_kek(dialect: Dialect, subjects: list[str], key_ids: list[str]) -> tuple[Statement, Params]:
+    """The statement and parameters reading these keys, each with its purpose key (NULL if that is
+    missing), as rows (key id, purpose, subject, kek version, wrapped, purpose key wrapped)."""
+    if dialect == "postgres":
+        return _KEYS_WITH_KEK_ANY, {"subjects": subjects, "key_ids": key_ids}
+    subjects, key_ids = padded(subjects), padded(key_ids)
+    names = _live_names(len(key_ids))
+    return _keys_with_kek_in(len(key_ids)), dict(zip(names, [*subjects, *key_ids], strict=True))
+
+
 # Version 0x01 headers name the key id alone: its pupil is in hub_key_ids.
 KEY_BY_LEGACY_ID = Statement(
     select(*_READ_COLUMNS)

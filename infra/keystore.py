@@ -16,7 +16,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -33,6 +33,7 @@ _CHECK_NAME = "master_check"
 # wrapped in hub_meta from then on (so the key outlives the master it was derived from).
 SUB_KEYS = ("idempotency",)
 _CACHE_LIMIT = 200_000  # data keys cached for writing, about 40 MB
+_KEYS_AT_ONCE = 512  # data keys per statement in `keys_for_read` (two parameters each on SQLite)
 
 
 class KeyStoreError(Exception):
@@ -369,11 +370,49 @@ class KeyStore:
             with self._db.read() as tx:
                 found = tx.execute(sql.KEY_WITH_KEK, {"subject": ref.subject, "key_id": key_id}).one()
             if found is not None and found[4] is not None:
-                purpose, subject, version = str(found[0]), str(found[1]), int(found[2])
-                kek = self._unwrap_kek(purpose, version, bytes(found[4]))
-                key = unseal(kek, bytes(found[3]), _dek_aad(key_id, purpose, subject))
-                return DataKey(key_id, purpose, subject, key)
-        # A version 0x01 header, a missing purpose key or no key at all: the checks below say which.
+                return self._key_with_kek(key_id, *found)
+        return self._key_not_at_once(ref)
+
+    def keys_for_read(self, refs: Collection[KeyRef]) -> dict[KeyRef, DataKey | RecordErased]:
+        """The data keys stored events' headers name (a page of records), each as `key_for_read`
+        gives it, or the `RecordErased` it would raise (one erased record is no error for the rest).
+
+        Read from the table every time, as `key_for_read` reads: the keys with their purpose keys
+        in one statement (per `_KEYS_AT_ONCE`), and only a key not found there — shredded, a
+        version 0x01 header, a missing purpose key — read on its own as `key_for_read` reads it.
+        Any other error (an unknown key, a key that does not open) is raised, as there."""
+        named = sorted({r for r in refs if r.subject is not None})
+        keys: dict[KeyRef, DataKey | RecordErased] = {}
+        for start in range(0, len(named), _KEYS_AT_ONCE):
+            chunk = named[start : start + _KEYS_AT_ONCE]
+            wanted = set(chunk)
+            with self._db.read() as tx:
+                statement, params = sql.keys_with_kek(
+                    tx.dialect, [str(r.subject) for r in chunk], [r.key_id for r in chunk]
+                )
+                rows = tx.execute(statement, params).all()
+            for key_id, *found in rows:
+                ref = KeyRef(str(key_id), str(found[1]))
+                if ref in wanted and found[4] is not None:
+                    keys[ref] = self._key_with_kek(ref.key_id, *found)
+        for ref in refs:
+            if ref not in keys:
+                try:
+                    keys[ref] = self._key_not_at_once(ref)
+                except RecordErased as e:
+                    keys[ref] = e
+        return keys
+
+    def _key_with_kek(self, key_id: str, purpose: Any, subject: Any, version: Any, wrapped: Any, kek: Any) -> DataKey:
+        """A data key from its row read with its purpose key (`sql.KEY_WITH_KEK`)."""
+        purpose, subject, version = str(purpose), str(subject), int(version)
+        unwrapped = self._unwrap_kek(purpose, version, bytes(kek))
+        return DataKey(key_id, purpose, subject, unseal(unwrapped, bytes(wrapped), _dek_aad(key_id, purpose, subject)))
+
+    def _key_not_at_once(self, ref: KeyRef) -> DataKey:
+        """`key_for_read` for a key its one statement did not find: a version 0x01 header, a
+        missing purpose key or no key at all; the checks below say which."""
+        key_id = ref.key_id
         with self._db.transaction(write=False) as tx:
             if ref.subject is None:  # a version 0x01 header: the pupil is in hub_key_ids
                 tx.execute(sql.KEY_BY_LEGACY_ID, {"key_id": key_id})

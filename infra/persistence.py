@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from sqlalchemy import any_, column, select, table
+from sqlalchemy import bindparam as p
+from sqlalchemy.sql.expression import TableClause
 
 from adapters.ports import (
     AnswerTaken,
@@ -25,11 +28,12 @@ from audit.entries import AccessEntry
 from domain.betrokkenheid import Involvement
 from domain.parties import Organisation
 from infra.accesslog import AccessLogStore, utc_now
-from infra.db import Tx
+from infra.db import Params, Statement, Tx, padded
 from infra.directory import Directory
 from infra.idempotency import IdempotencyStore
 from infra.involvement import InvolvementRegister
 from infra.keystore import RecordErased
+from infra.mapper import SealingMapper
 from infra.orgs import OrgRegistry
 from infra.recorders import SideWrite
 from infra.store import Store
@@ -56,6 +60,59 @@ class StorePersistence:
             raise RecordGone(str(e)) from e
         except AggregateNotFoundError as e:
             raise RecordMissing(str(record_id)) from e
+
+    def load_many(self, record_ids: Sequence[UUID]) -> dict[UUID, Any]:
+        """`load` of each record, at once: the stored events of them all in one statement, their
+        data keys in one more (per 512), each record projected as `load` projects it. An erased
+        record maps to a `RecordGone` (not raised), a missing one is absent; the keys are read
+        afresh at every call, so a shred takes effect at the next read, as for `load`."""
+        ids = list(dict.fromkeys(record_ids))
+        repository = self.store.records.repository
+        if repository.snapshot_store is not None or repository.cache is not None:
+            return self._load_each(ids)  # snapshots or a cache: the repository's own way, record by record
+        mapper = self.store.records.mapper
+        assert isinstance(mapper, SealingMapper)
+        loaded: dict[UUID, Any] = {}
+        for start in range(0, len(ids), _RECORDS_AT_ONCE):
+            chunk = ids[start : start + _RECORDS_AT_ONCE]
+            opened = mapper.to_domain_events_of_many(self._stored_events(chunk))
+            for record_id in chunk:
+                events = opened.get(record_id)
+                if isinstance(events, RecordErased):
+                    loaded[record_id] = RecordGone(str(events))
+                elif events:
+                    loaded[record_id] = _project(None, events)
+        return loaded
+
+    def _load_each(self, record_ids: Sequence[UUID]) -> dict[UUID, Any]:
+        loaded: dict[UUID, Any] = {}
+        for record_id in record_ids:
+            try:
+                loaded[record_id] = self.load(record_id)
+            except RecordGone as e:
+                loaded[record_id] = e
+            except RecordMissing:
+                pass
+        return loaded
+
+    def _stored_events(self, record_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """The stored events of these records (at most `_RECORDS_AT_ONCE`), in one statement, each
+        record's in version order, as the recorder's own `select_events` reads one record's."""
+        recorder: Any = self.store.records.recorder  # eventsourcing's SQLite or PostgreSQL recorder
+        db = self.store.db
+        table = _events_table(recorder.events_table_name, getattr(recorder.datastore, "schema", None))
+        params: Params
+        if db.dialect == "postgres":
+            statement, params = _events_of(table, 0), {"ids": list(record_ids)}
+        else:  # stored as the hex of the id, as the SQLite recorder writes it
+            hexes = padded([r.hex for r in record_ids])
+            statement, params = _events_of(table, len(hexes)), {f"i{n}": h for n, h in enumerate(hexes)}
+        with db.read() as tx:
+            rows = tx.execute(statement, params).all()
+        return [
+            StoredEvent(oid if isinstance(oid, UUID) else UUID(oid), int(version), str(topic), bytes(state))
+            for oid, version, topic, state in rows
+        ]
 
     def commit(
         self,
@@ -145,6 +202,30 @@ class StorePersistence:
 
     def owned(self, kind: str, owner_org: str, after: int, limit: int) -> list[tuple[int, DirectoryEntry]]:
         return self.directory.owned(kind, owner_org, after, limit)
+
+
+_RECORDS_AT_ONCE = 512  # records per events statement in `load_many` (one parameter each on SQLite)
+
+
+@lru_cache(maxsize=8)
+def _events_table(name: str, schema: str | None) -> TableClause:
+    """The recorder's events table (eventsourcing's own, so not in infra/schema.py)."""
+    return table(
+        name, column("originator_id"), column("originator_version"), column("topic"), column("state"), schema=schema
+    )
+
+
+@lru_cache(maxsize=32)
+def _events_of(events: TableClause, count: int) -> Statement:
+    """The stored events of many records, each record's in version order: on PostgreSQL of the
+    array `ids` (`count` 0), on SQLite of an IN list of `count` parameters i0, i1, …"""
+    c = events.c
+    of = c.originator_id == any_(p("ids")) if count == 0 else c.originator_id.in_([p(f"i{n}") for n in range(count)])
+    return Statement(
+        select(c.originator_id, c.originator_version, c.topic, c.state)
+        .where(of)
+        .order_by(c.originator_id, c.originator_version)
+    )
 
 
 def _project(aggregate: Any, events: Iterable[Any]) -> Any:
