@@ -421,6 +421,7 @@ def _result(
         PEER,
         rounds[f"{page.label}, {PEER}"],
         higher_is_better=False,
+        limit=GOAL_MS,
         ours_latency=Latency.of(mine),
         peer_latency=Latency.of(theirs),
         extra=(

@@ -112,6 +112,7 @@ class BenchResult:
     peer_name: str
     peer: float
     goal: float | None = None  # the ratio ours/peer we aim for (a minimum if higher is better)
+    limit: float | None = None  # or an absolute bound on ours, in its unit (a maximum if lower is better)
     ours_rounds: tuple[float, ...] = ()
     peer_rounds: tuple[float, ...] = ()
     extra: tuple[str, ...] = ()
@@ -125,6 +126,8 @@ class BenchResult:
 
     @property
     def meets_goal(self) -> bool | None:
+        if self.limit is not None:
+            return self.ours >= self.limit if self.higher_is_better else self.ours <= self.limit
         if self.goal is None or math.isnan(self.ratio):
             return None
         return self.ratio >= self.goal if self.higher_is_better else self.ratio <= self.goal

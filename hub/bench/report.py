@@ -67,9 +67,12 @@ def ratio_text(ratio: float) -> str:
 
 
 def goal_text(result: BenchResult) -> str:
+    sign = "≥" if result.higher_is_better else "≤"
+    if result.limit is not None:
+        return f"{sign} {result.limit:g} {result.unit} (ours)"
     if result.goal is None:
         return "—"
-    return f"{'≥' if result.higher_is_better else '≤'} {result.goal:g}"
+    return f"{sign} {result.goal:g}"
 
 
 def met_text(result: BenchResult) -> str:
@@ -181,7 +184,8 @@ def render(run: Run) -> str:
         "Each figure of ours stands beside a peer measured in the same run on the same machine, the sides "
         "alternating round by round; both are medians over the rounds. Absolute figures move with the "
         "machine; the ratio ours/peer is what a change to our code moves. A goal is a ratio: a minimum "
-        "(≥) where higher is better, a maximum (≤) where lower is.",
+        "(≥) where higher is better, a maximum (≤) where lower is; a goal marked (ours) bounds our own "
+        "figure, as an issue set it.",
         "",
         "## Machine",
         "",

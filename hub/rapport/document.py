@@ -82,5 +82,5 @@ def document(report: Mapping[str, Any]) -> Document:
 
 
 def _tabel(titel: str, table: Mapping[str, Any], names: Mapping[str, str] | None) -> Tabel:
-    cellen = tuple(Cel(names[k] if names else k, v) for k, v in table["aantallen"].items())
+    cellen = tuple(Cel(names[k] if names else k[:1].upper() + k[1:], v) for k, v in table["aantallen"].items())
     return Tabel(titel, cellen, Cel("Totaal", table["totaal"]))

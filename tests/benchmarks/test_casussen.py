@@ -162,3 +162,13 @@ def test_the_benchmark_gives_both_sides_figures(backend: str, request: pytest.Fi
         assert r.ours_latency and r.peer_latency and r.ours_latency.count == 2 * casussen.LISTINGS
         assert r.ours_latency.p50 <= r.ours_latency.p99 and r.peer_latency.p50 <= r.peer_latency.p99
         assert r.extra[0].startswith("goal (issue 17): p50 below 50 ms on each backend: ")
+
+
+def test_an_absolute_goal_bounds_our_own_figure_and_the_report_says_so() -> None:
+    from hub.bench.core import BenchResult
+    from hub.bench.report import goal_text, met_text
+
+    within = BenchResult("list", "ms/page", 37.5, "peer", 20.0, higher_is_better=False, limit=50)
+    over = BenchResult("list", "ms/page", 51.0, "peer", 60.0, higher_is_better=False, limit=50)
+    assert (within.meets_goal, over.meets_goal) == (True, False)
+    assert goal_text(within) == "≤ 50 ms/page (ours)" and met_text(over) == "NO"
