@@ -57,6 +57,13 @@ SECTIONS: dict[str, tuple[str, str]] = {
         "Every /v1 route × every role, the expected status of each cell; a route "
         "without a row fails the test. tests/reliability/test_authz_matrix.py",
     ),
+    "faults": (
+        "Faults of the hub's dependencies",
+        "PostgreSQL halted with pg_ctl under signed pushes and started again; SQLite on an 8 MiB tmpfs "
+        "filled up (as root). Every answer meanwhile is a 503 or 507 problem+json with Retry-After within "
+        "the bound; readiness names the failing check; the hub recovers without a restart and every "
+        "acknowledged push reads back. tests/reliability/test_dependency_faults.py",
+    ),
     "keys": (
         "Keys",
         "A lost or wrong master key stops the hub; a rotation while pushes go on loses nothing. "
@@ -86,6 +93,9 @@ VARIES = (
     "keys.*.pushes",
     "keys.*.refused",
     "fuzz.cases",
+    "faults.*.slowest",
+    "faults.*.answered",
+    "faults.sqlite.read_back",
     "logs.secrets",
 )
 VARIES_CELL = "varies by run"

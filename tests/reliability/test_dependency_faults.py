@@ -80,7 +80,9 @@ def own_cluster() -> Iterator[Cluster]:
 
 
 @pytest.mark.postgres
-def test_postgres_down_is_a_503_within_the_timeout_and_the_hub_recovers(own_cluster: Cluster, tmp_path: Path) -> None:
+def test_postgres_down_is_a_503_within_the_timeout_and_the_hub_recovers(
+    own_cluster: Cluster, tmp_path: Path, figures: Any
+) -> None:
     hub = hub_on(own_cluster.new_database(), tmp_path / "var")
     app = create_app(hub)
     try:
@@ -89,8 +91,9 @@ def test_postgres_down_is_a_503_within_the_timeout_and_the_hub_recovers(own_clus
             assert {r.status_code for r in acknowledged} == {201}
 
             own_cluster.halt()
-            for _ in range(3):
-                assert_fault(*push(school), 503)
+            down = [push(school) for _ in range(3)]
+            for r, seconds in down:
+                assert_fault(r, seconds, 503)
             started = time.perf_counter()
             ready = school.get("/health/ready")
             assert_fault(ready, time.perf_counter() - started, 503)
@@ -103,9 +106,16 @@ def test_postgres_down_is_a_503_within_the_timeout_and_the_hub_recovers(own_clus
                 time.sleep(0.2)
             assert r.status_code == 201, r.text
             assert school.get("/health/ready").json()["status"] == "ok"
+            read_back = 0
             for earlier in [*acknowledged, r]:
                 got = school.get(f"/v1/verzuimmeldingen/{earlier.json()['id']}")
                 assert got.status_code == 200, got.text
+                read_back += 1
+        slowest = max(seconds for _, seconds in down)
+        figures.record("faults.postgres.bound", "bound on a 503 while PostgreSQL is down (s)", BOUND)
+        figures.record("faults.postgres.answered", "pushes answered 503 while it was down", len(down))
+        figures.record("faults.postgres.slowest", "slowest of those answers (s)", round(slowest, 2))
+        figures.record("faults.postgres.read_back", "acknowledged pushes read back after the restart", read_back)
     finally:
         hub.close()
 
@@ -135,7 +145,7 @@ def fill(disk: Path) -> Path:
     return filler
 
 
-def test_a_full_disk_is_a_507_and_readiness_names_it(small_disk: Path, tmp_path: Path) -> None:
+def test_a_full_disk_is_a_507_and_readiness_names_it(small_disk: Path, tmp_path: Path, figures: Any) -> None:
     hub = hub_on(f"sqlite:///{small_disk / 'hub.sqlite'}", tmp_path / "var")
     app = create_app(hub)
     try:
@@ -146,17 +156,23 @@ def test_a_full_disk_is_a_507_and_readiness_names_it(small_disk: Path, tmp_path:
             statuses = {r.status_code for r, _ in answers}
             assert statuses <= {201, 507}, [r.text for r, _ in answers if r.status_code not in (201, 507)]
             assert 507 in statuses, "the disk never filled up"
-            for r, seconds in answers:
-                if r.status_code == 507:
-                    assert_fault(r, seconds, 507)
+            full = [(r, seconds) for r, seconds in answers if r.status_code == 507]
+            for r, seconds in full:
+                assert_fault(r, seconds, 507)
+            figures.record("faults.sqlite.bound", "bound on a 507 while the disk is full (s)", BOUND)
+            figures.record("faults.sqlite.answered", "pushes answered 507 while it was full", len(full))
+            figures.record("faults.sqlite.slowest", "slowest of those answers (s)", round(max(s for _, s in full), 2))
             ready = school.get("/health/ready")
             assert ready.status_code == 503 and ready.json()["checks"]["schijf"].startswith("minder dan 1 MiB vrij")
 
             filler.unlink()
             assert push(school)[0].status_code == 201
-            for r, _ in answers:
-                if r.status_code == 201:  # acknowledged while the disk filled: still there
-                    assert school.get(f"/v1/verzuimmeldingen/{r.json()['id']}").status_code == 200
+            acknowledged = [r for r, _ in answers if r.status_code == 201]  # while the disk filled: still there
+            for r in acknowledged:
+                assert school.get(f"/v1/verzuimmeldingen/{r.json()['id']}").status_code == 200
+            figures.record(
+                "faults.sqlite.read_back", "pushes acknowledged while it filled, read back", len(acknowledged)
+            )
             assert school.get("/health/ready").status_code == 200
     finally:
         hub.close()
