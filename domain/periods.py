@@ -19,10 +19,11 @@ from domain.verzuim import SCHOOL_YEAR_FIRST_MONTH
 
 ALLOWED_FORMS = "a month (2026-11), a quarter (2026-Q4) or a school year (2026/2027, 1 Aug - 31 Jul)"
 _MONTHS_PER_QUARTER = 3
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+# re.ASCII: \d must not take full-width or other scripts' digits for a year.
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$", re.ASCII)
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.ASCII)
 # The seeds write school years as "2015-2016" (004) or "2024 - 2025" (001); the API's own form is 2026/2027.
-_SCHOOL_YEAR = re.compile(r"^(\d{4})\s*[/-]\s*(\d{4})$")
+_SCHOOL_YEAR = re.compile(r"^(\d{4})\s*[/-]\s*(\d{4})$", re.ASCII)
 _FIRST_YEAR, _LAST_YEAR = 2000, 2999
 
 

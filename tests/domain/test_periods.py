@@ -44,7 +44,10 @@ def test_the_fixed_periods(text: str, soort: PeriodeSoort, naam: str, van: date,
     assert periode_of_range(van, tot) == periode
 
 
-@pytest.mark.parametrize("text", ["2026-13", "2026-Q5", "2026/2028", "2026-11-02", "november", "", "1999-01", "Q4"])
+@pytest.mark.parametrize(
+    "text",
+    ["2026-13", "2026-Q5", "2026/2028", "2026-11-02", "november", "", "1999-01", "Q4", "\uff12\uff10\uff12\uff16-Q4"],
+)
 def test_anything_else_names_the_allowed_forms(text: str) -> None:
     """Issue 16: free windows (02-22 vs 02-23 Nov) were differenced; only fixed periods are asked."""
     with pytest.raises(InvalidPeriod) as raised:
