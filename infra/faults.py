@@ -1,10 +1,12 @@
 """Faults of the hub's own dependencies, named so that the edge answers 503 or 507, never 500.
 
 The database drivers and eventsourcing raise their own classes (eventsourcing wraps the driver's
-error and keeps it as `__cause__`); only infra knows them, so the edge asks `fault_of`. A fault is
-the hub's, not the caller's: a database that cannot be reached, that timed out, or that is busy
-past its lock timeout is unavailable (503, retry soon); a full disk is insufficient storage (507,
-retry later, when an operator has made room).
+error with `raise … from`), and only infra knows them, so the edge asks `fault_of`. A fault is
+the hub's, not the caller's: a database that cannot be reached, has timed out or is busy past its
+lock timeout is unavailable (503, retry soon); a full disk is insufficient storage (507, retry
+later, when an operator has made room). Each is told by the driver's code, never by words in a
+message (a message may echo a value, or a bug's name may hold "busy"), and only through
+eventsourcing's own wrapping: an error raised while handling a fault is that error, a bug.
 """
 
 from __future__ import annotations
@@ -14,10 +16,7 @@ import sqlite3
 from enum import StrEnum
 
 import psycopg
-from eventsourcing.persistence import ConnectionUnavailableError, InterfaceError, OperationalError
-
-# SQLite names a full disk in its message only (SQLITE_FULL), and so does PostgreSQL's 53100.
-_DISK_FULL_WORDS = ("disk is full", "no space left on device", "could not extend file")
+from eventsourcing.persistence import ConnectionUnavailableError, PersistenceError
 
 
 class Fault(StrEnum):
@@ -27,40 +26,58 @@ class Fault(StrEnum):
     DISK_FULL = "opslag_vol"
 
 
+# SQLite's primary result codes (sqlite3.h).
+_SQLITE_UNAVAILABLE = frozenset({5, 6, 8, 10, 14, 15})  # BUSY, LOCKED, READONLY, IOERR, CANTOPEN, PROTOCOL
+_SQLITE_FULL = 13
+# PostgreSQL's SQLSTATEs: connection exceptions (class 08), an operator's or a crash's shutdown and
+# "cannot connect now" (57P01-57P03), too many connections, a lock or statement timeout.
+_PG_UNAVAILABLE_CLASSES = ("08",)
+_PG_UNAVAILABLE = frozenset({"57P01", "57P02", "57P03", "53300", "55P03", "57014"})
+_PG_DISK_FULL = "53100"
+
+
 def fault_of(exc: BaseException) -> Fault | None:
-    """The dependency fault `exc` is, or stems from; None for anything else (a bug: 500)."""
-    seen: set[int] = set()
+    """The dependency fault `exc` is, or wraps; None for anything else (a bug: 500)."""
     current: BaseException | None = exc
-    unavailable = False
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if _is_disk_full(current):
-            return Fault.DISK_FULL
-        unavailable = unavailable or _is_unavailable(current)
-        current = current.__cause__ or current.__context__
-    return Fault.UNAVAILABLE if unavailable else None
+    for _ in range(8):  # wrappers are shallow; a cycle must not loop
+        if current is None:
+            return None
+        fault = _fault(current)
+        if fault is not None:
+            return fault
+        # Only eventsourcing's wrappers pass the question on to the error they wrap.
+        current = current.__cause__ if isinstance(current, PersistenceError) else None
+    return None
 
 
-# PostgreSQL's operational errors are all the server's state: gone, shutting down, a pool timeout
-# (psycopg_pool.PoolTimeout), a lock or statement timeout. SQLite's also name bugs ("no such
-# table"), so only these messages count.
-_SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o error", "readonly database")
-
-
-def _is_unavailable(exc: BaseException) -> bool:
-    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError | ConnectionUnavailableError):
-        return True
-    if isinstance(exc, sqlite3.OperationalError):
-        return any(word in str(exc).lower() for word in _SQLITE_UNAVAILABLE)
-    # eventsourcing's own, raised without a driver error behind it (a closed pool, a lost connection)
-    return isinstance(exc, InterfaceError | OperationalError) and exc.__cause__ is None and exc.__context__ is None
-
-
-def _is_disk_full(exc: BaseException) -> bool:
+def _fault(exc: BaseException) -> Fault | None:
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return True
-    if isinstance(exc, psycopg.errors.DiskFull):
-        return True
-    return isinstance(exc, sqlite3.Error | psycopg.Error | OperationalError) and any(
-        word in str(exc).lower() for word in _DISK_FULL_WORDS
-    )
+        return Fault.DISK_FULL
+    if isinstance(exc, sqlite3.Error):
+        return _sqlite(exc)
+    if isinstance(exc, psycopg.Error):
+        return _postgres(exc)
+    if isinstance(exc, ConnectionUnavailableError):
+        return Fault.UNAVAILABLE
+    return None
+
+
+def _sqlite(exc: sqlite3.Error) -> Fault | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return None
+    primary = code & 0xFF  # extended codes carry the primary one in their low byte
+    if primary == _SQLITE_FULL:
+        return Fault.DISK_FULL
+    return Fault.UNAVAILABLE if primary in _SQLITE_UNAVAILABLE else None
+
+
+def _postgres(exc: psycopg.Error) -> Fault | None:
+    state = exc.sqlstate
+    if state == _PG_DISK_FULL:
+        return Fault.DISK_FULL
+    if state is None:
+        # The client's own: the server refused or dropped the connection, or the pool timed out
+        # (psycopg_pool.PoolTimeout); a client-side error of another kind is no outage.
+        return Fault.UNAVAILABLE if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) else None
+    return Fault.UNAVAILABLE if state in _PG_UNAVAILABLE or state.startswith(_PG_UNAVAILABLE_CLASSES) else None

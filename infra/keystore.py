@@ -160,6 +160,12 @@ class KeyStore:
                 check = seal(self._master, _MASTER_CHECK, _CHECK_AAD)
                 tx.execute(sql.META_INSERT, {"name": _CHECK_NAME, "value": check})
 
+    def master_key_opens(self) -> bool:
+        """Whether the store's master-key check is there and opens with this process's key, read
+        only (MasterKeyMismatch when it does not open): what readiness asks."""
+        with self._db.transaction(write=False) as tx:
+            return self._require_master(tx)
+
     def is_initialised(self) -> bool:
         """Whether this database already holds a master-key check (so holds data)."""
         with self._db.transaction(write=False) as tx:

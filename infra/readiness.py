@@ -41,7 +41,7 @@ def readiness(store: Store, settings: Settings) -> Readiness:
     return Readiness(
         {
             "database": _checked(lambda: _writable(store)),
-            "sleutels": _checked(store.keys.check_master_key),
+            "sleutels": _checked(lambda: _master_key(store)),
             "schijf": _disk(settings),
         }
     )
@@ -52,9 +52,20 @@ def _writable(store: Store) -> None:
         tx.execute(META_SET, {"name": _PROBE, "new_value": b""})
 
 
+def _master_key(store: Store) -> None:
+    if not store.keys.master_key_opens():
+        raise _NotReady("de database heeft geen hoofdsleutelcontrole")
+
+
+class _NotReady(Exception):
+    """A check failed for a reason of its own, named in Dutch."""
+
+
 def _checked(check: Callable[[], None]) -> str:
     try:
         check()
+    except _NotReady as e:
+        return str(e)
     except MasterKeyMismatch:
         return "hoofdsleutel past niet bij deze database"
     except Exception as e:
@@ -66,11 +77,11 @@ def _checked(check: Callable[[], None]) -> str:
 
 
 def _disk(settings: Settings) -> str:
-    paths = {settings.var_dir}
+    # Named by role, never by path: the answer goes to anyone who asks, unsigned.
+    places = {"HUB_VAR_DIR": settings.var_dir}
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database:
-        paths.add(Path(url.database).parent)
-    short = [
-        str(p) for p in sorted(paths) if p.exists() and shutil.disk_usage(p).free < settings.min_free_disk_mb * _MIB
-    ]
-    return OK if not short else f"minder dan {settings.min_free_disk_mb} MiB vrij op {', '.join(short)}"
+        places["de database"] = Path(url.database).parent
+    least = settings.min_free_disk_mb * _MIB
+    short = [name for name, path in places.items() if path.exists() and shutil.disk_usage(path).free < least]
+    return OK if not short else f"minder dan {settings.min_free_disk_mb} MiB vrij voor {' en '.join(short)}"

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
+from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 from nacl.signing import SigningKey
 
@@ -178,15 +180,49 @@ def test_a_full_disk_is_a_507_and_readiness_names_it(small_disk: Path, tmp_path:
         hub.close()
 
 
-def test_a_bug_is_still_a_500_not_a_fault() -> None:
-    """Only the dependencies' faults become 503/507: an error of the hub's own stays visible."""
-    assert fault_of(ValueError("no such table: x")) is None
+def real_sqlite_error(tmp_path: Path, statement: str, locked: bool = False) -> sqlite3.Error:
+    """The error SQLite itself raises (with its result code), not one made up with a message."""
+    path = tmp_path / "probe.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE IF NOT EXISTS t (x)")
+    if locked:
+        holder.execute("BEGIN IMMEDIATE")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute(statement)
+    except sqlite3.Error as e:
+        return e
+    finally:
+        other.close()
+        holder.close()
+    raise AssertionError(f"{statement} did not fail")
+
+
+def wrapped(error: sqlite3.Error) -> OperationalError:
+    """As eventsourcing wraps a driver's error: `raise OperationalError(e) from e`."""
+    try:
+        raise OperationalError(error) from error
+    except OperationalError as wrapper:
+        return wrapper
+
+
+def test_a_bug_is_still_a_500_not_a_fault(tmp_path: Path) -> None:
+    """Only the dependencies' faults become 503/507, told by the driver's code: an error of the hub's
+    own stays visible, whatever its message says (found by a review)."""
+    busy = real_sqlite_error(tmp_path, "INSERT INTO t VALUES (1)", locked=True)
+    assert fault_of(busy) is Fault.UNAVAILABLE
+    assert fault_of(wrapped(busy)) is Fault.UNAVAILABLE  # eventsourcing's wrapper passes it on
+    assert fault_of(real_sqlite_error(tmp_path, "SELECT busy FROM no_such_table_locked")) is None
     assert fault_of(OSError(28, "No space left on device")) is Fault.DISK_FULL
-    assert fault_of(sqlite3.OperationalError("no such table: hub_meta")) is None
-    assert fault_of(sqlite3.OperationalError("database is locked")) is Fault.UNAVAILABLE
-    wrapped = RuntimeError("wrapper")
-    wrapped.__cause__ = sqlite3.OperationalError("database or disk is full")
-    assert fault_of(wrapped) is Fault.DISK_FULL
+    assert fault_of(psycopg.errors.DiskFull("could not extend file")) is Fault.DISK_FULL
+    assert fault_of(ValueError("disk is full")) is None
+    try:  # a bug raised while handling a fault is the bug
+        try:
+            raise OperationalError(busy) from busy
+        except OperationalError:
+            raise KeyError("casus") from None
+    except KeyError as bug:
+        assert fault_of(bug) is None
 
 
 def test_settings_bound_the_wait(tmp_path: Path) -> None:
