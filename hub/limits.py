@@ -46,19 +46,27 @@ class BodyLimit:
             await self._too_large(send)
             return
         seen = 0
-        started = False
+        started = exceeded = False
 
         async def counting_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    exceeded = True
                     raise _TooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                # The framework turns the error of a cut-off body into its own 400 ("error parsing
+                # the body"); the caller is owed the 413 instead, and nothing of that answer.
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await self._too_large(send)
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -172,3 +174,17 @@ def test_bad_idempotency_key_is_422(parties) -> None:
         "/v1/verzuimmeldingen", json=melding_body(), headers={"Idempotency-Key": "bad key with spaces"}
     )
     _problem(r, 422)
+
+
+def test_an_oversized_chunked_body_is_413_too(parties) -> None:
+    """Issue 20: a body without Content-Length, streamed past the limit, was answered 400."""
+    body = json.dumps(melding_body(toelichting="x" * 300_000)).encode()
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 16_384):
+            yield body[start : start + 16_384]
+
+    r = parties["school"].client.post(
+        "/v1/verzuimmeldingen", content=chunks(), headers={"content-type": "application/json"}
+    )
+    _problem(r, 413)
