@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from domain.periods import kwartaal_van
 from hub.demo_output import Partner, check, say, step
 
 URL = "/v1/thuiszittercasussen"
@@ -73,7 +74,7 @@ def play_case(p: dict[str, Partner], bsn: str, first: int) -> int:
     late = school.post(f"{url}/logboek", json={"datum": today.isoformat(), "actie": "overig"})
     say(f"   → status {closed['status']}; een nieuwe logboekregel daarna: {late.status_code} (alleen-lezen)")
 
-    kwartaal = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    kwartaal = kwartaal_van(today)
     step(
         first + 5, p["SWV"].org.name, f"haalt de kwartaalrapportage {kwartaal} voor de inspectie op (alleen aantallen)"
     )

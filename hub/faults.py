@@ -58,6 +58,5 @@ class DependencyFaults:
                 raise
             status, detail = ANSWERS[fault]
             log.warning("dependency_fault", fault=fault.value, path=scope.get("path"), error_type=type(exc).__name__)
-            response = problem_response(status, fault.value, detail)
-            response.headers["Retry-After"] = str(self.retry_after[fault])
+            response = problem_response(status, fault.value, detail, retry_after=self.retry_after[fault])
             await response(scope, receive, send)

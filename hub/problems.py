@@ -55,7 +55,9 @@ class Problem(Exception):
         self.extra = extra
 
 
-def problem_response(status: int, type_: str, detail: str, **extra: Any) -> JSONResponse:
+def problem_response(
+    status: int, type_: str, detail: str, *, retry_after: int | None = None, **extra: Any
+) -> JSONResponse:
     body = {
         "type": f"https://ketenhub.nl/problemen/{type_}",
         "title": _TITLES.get(status, "Error"),
@@ -63,7 +65,9 @@ def problem_response(status: int, type_: str, detail: str, **extra: Any) -> JSON
         "detail": detail,
         **extra,
     }
-    headers = {"WWW-Authenticate": 'Signature realm="ketenhub"'} if status == 401 else None
+    headers = {"WWW-Authenticate": 'Signature realm="ketenhub"'} if status == 401 else {}
+    if retry_after is not None:  # a fault of the hub's own: when to ask again
+        headers["Retry-After"] = str(retry_after)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

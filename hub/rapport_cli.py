@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import uuid
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -20,6 +20,7 @@ from domain.parties import Role, organisation_id
 from hub.container import build_hub
 from hub.rapport.document import document
 from hub.rapport.vormen import Vorm, render
+from infra.faults import fault_of
 from infra.settings import Settings
 
 rapport_app = typer.Typer(help="Reports of the chain's shared work, as documents.", no_args_is_help=True)
@@ -36,18 +37,18 @@ def thuiszitters(
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: standard output)")] = None,
 ) -> None:
     """The quarterly report of an SWV's thuiszitter cases to the inspectie: counts only, small cells suppressed."""
-    hub = build_hub(Settings())
     try:
-        org = hub.persistence.party(organisation_id(Role.SWV, swv.strip().upper()))
-        if org is None or org.role is not Role.SWV:
-            _fail(f"no samenwerkingsverband {swv} is registered (hub org list)")
-        who = Requester(org, CLI_KEY, "hub rapport thuiszitters", str(uuid.uuid4()), None)
-        answer = kwartaalrapport(hub.persistence, who, kwartaal)
+        report = _report(swv, kwartaal)
     except Refusal as e:
         _fail(e.detail)
-    finally:
-        hub.close()
-    data = render(document(answer.body), vorm)
+    except Exception as e:
+        if (fault := fault_of(e)) is None:
+            raise
+        _fail(f"no report: {fault.value} (the hub's database or disk); nothing was written, try again later", 1)
+    try:
+        data = render(document(report), vorm)
+    except OSError as e:  # WeasyPrint loads Pango only for a PDF
+        _fail(f"no PDF: {e.__class__.__name__}; install Pango (docs/operations.md), or ask for csv or html", 1)
     if out is None:
         sys.stdout.buffer.write(data)
     else:
@@ -55,6 +56,18 @@ def thuiszitters(
         typer.echo(f"wrote {out} ({vorm.value}, {len(data):,} bytes)", err=True)
 
 
-def _fail(message: str) -> NoReturn:
+def _report(swv: str, kwartaal: str | None) -> dict[str, Any]:
+    hub = build_hub(Settings())
+    try:
+        org = hub.persistence.party(organisation_id(Role.SWV, swv.strip().upper()))
+        if org is None or org.role is not Role.SWV:
+            _fail(f"no samenwerkingsverband {swv} is registered (hub org list)")
+        who = Requester(org, CLI_KEY, "hub rapport thuiszitters", str(uuid.uuid4()), None)
+        return kwartaalrapport(hub.persistence, who, kwartaal).body
+    finally:
+        hub.close()
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
     typer.secho(message, fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
+    raise typer.Exit(code)

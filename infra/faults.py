@@ -1,12 +1,12 @@
 """Faults of the hub's own dependencies, named so that the edge answers 503 or 507, never 500.
 
-The database drivers and eventsourcing raise their own classes (eventsourcing wraps the driver's
-error with `raise … from`), and only infra knows them, so the edge asks `fault_of`. A fault is
-the hub's, not the caller's: a database that cannot be reached, has timed out or is busy past its
-lock timeout is unavailable (503, retry soon); a full disk is insufficient storage (507, retry
-later, when an operator has made room). Each is told by the driver's code, never by words in a
-message (a message may echo a value, or a bug's name may hold "busy"), and only through
-eventsourcing's own wrapping: an error raised while handling a fault is that error, a bug.
+The database drivers raise their own classes, and eventsourcing (and SQLAlchemy under Alembic)
+wraps them with `raise … from`; only infra knows them, so the edge asks `fault_of`. A fault is
+the hub's, not the caller's: a database that cannot be reached, has timed out or is busy past
+its lock timeout is unavailable (503, retry soon); a full disk is insufficient storage (507,
+retry later, when an operator has made room). Each is told by the driver's code, never by words
+in a message (a message may echo a value, or a bug's name may hold "busy"), and only through the
+libraries' own wrapping: an error raised while handling a fault is that error, a bug.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from enum import StrEnum
 
 import psycopg
 from eventsourcing.persistence import ConnectionUnavailableError, PersistenceError
+from sqlalchemy.exc import DBAPIError
 
 
 class Fault(StrEnum):
@@ -45,8 +46,9 @@ def fault_of(exc: BaseException) -> Fault | None:
         fault = _fault(current)
         if fault is not None:
             return fault
-        # Only eventsourcing's wrappers pass the question on to the error they wrap.
-        current = current.__cause__ if isinstance(current, PersistenceError) else None
+        # Only the libraries' own wrappers (eventsourcing's; SQLAlchemy's, under Alembic at
+        # start-up) pass the question on to the driver's error they wrap.
+        current = current.__cause__ if isinstance(current, PersistenceError | DBAPIError) else None
     return None
 
 

@@ -22,14 +22,19 @@ from infra.settings import Settings
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[Cluster]:
+def started_cluster() -> Cluster:
+    """A throwaway PostgreSQL cluster; the test is skipped where there is none, and fails in CI."""
     try:
-        cluster = Cluster().start()
+        return Cluster().start()
     except PostgresUnavailable as e:
         if IN_CI:
             pytest.fail(f"PostgreSQL is required in CI: {e}")
         pytest.skip(str(e))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    cluster = started_cluster()
     yield cluster
     cluster.stop()
 

@@ -46,6 +46,6 @@ async def health(request: Request) -> Any:
 
 def _not_ready(checks: dict[str, str], retry_after: int) -> JSONResponse:
     failed = ", ".join(f"{name}: {result}" for name, result in checks.items() if result != "ok")
-    response = problem_response(503, "niet-gereed", f"the hub cannot serve now ({failed})", checks=checks)
-    response.headers["Retry-After"] = str(retry_after)
-    return response
+    return problem_response(
+        503, "niet-gereed", f"the hub cannot serve now ({failed})", retry_after=retry_after, checks=checks
+    )

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from domain.parties import Role
-from domain.periods import kwartaal
+from domain.periods import kwartaal_van
 from hub.container import Hub
 from tests.hub.helpers import enrol, new_bsn
 
@@ -26,8 +26,7 @@ REPORTS = "/v1/swv/kwartaalrapportages"
 
 
 def this_quarter() -> str:
-    today = date.today()
-    return kwartaal(today.year, (today.month - 1) // 3 + 1).naam
+    return kwartaal_van(date.today())
 
 
 @pytest.fixture
@@ -44,7 +43,7 @@ def parties(hub: Hub, register: Any) -> dict[str, Any]:
     return {name: party.client for name, party in found.items()}
 
 
-def open_case(parties: dict[str, Any], reden: str, weeks: int, school: str = SCHOOL) -> tuple[str, str]:
+def open_case(parties: dict[str, Any], reden: str, weeks: float, school: str = SCHOOL) -> tuple[str, str]:
     client = parties["school" if school == SCHOOL else "other_school"]
     bsn = new_bsn()
     enrol(client, bsn, school)
@@ -54,7 +53,7 @@ def open_case(parties: dict[str, Any], reden: str, weeks: int, school: str = SCH
             "leerling": {"bsn": bsn},
             "school": {"brin": school[:4], "vestiging": school[4:]},
             "woongemeente": GM,
-            "thuis_sinds": (date.today() - timedelta(weeks=weeks)).isoformat(),
+            "thuis_sinds": (date.today() - timedelta(days=round(weeks * 7))).isoformat(),
             "reden": reden,
         },
     )

@@ -38,14 +38,10 @@ from hub.rapport.document import document
 from hub.rapport.vormen import Vorm, render
 from hub.signatures import Message, sign_message
 from infra.settings import Settings
-from tests.hub.helpers import enrol, new_bsn
+from tests.hub import test_kwartaalrapport_api as api
+from tests.hub.test_kwartaalrapport_api import CASES, GM, OTHER_SCHOOL, OTHER_SWV, REPORTS, SCHOOL, SWV
 from tests.ops.helpers import env_of
 
-SCHOOL, OTHER_SCHOOL = "12AB00", "56EF00"
-SWV, OTHER_SWV = "PO2801", "PO2802"
-GM = "GM0479"
-CASES = "/v1/thuiszittercasussen"
-REPORTS = "/v1/swv/kwartaalrapportages"
 SMALL = range(1, 5)  # the counts that must never be learned (the minimum cell size is 5)
 
 
@@ -98,21 +94,7 @@ class Case:
 
 
 def open_case(parties: Parties, reden: str, weeks: float, school: str = SCHOOL) -> Case:
-    client = parties["school" if school == SCHOOL else "other_school"]
-    bsn = new_bsn()
-    enrol(client, bsn, school)
-    r = client.post(
-        CASES,
-        json={
-            "leerling": {"bsn": bsn},
-            "school": {"brin": school[:4], "vestiging": school[4:]},
-            "woongemeente": GM,
-            "thuis_sinds": (date.today() - timedelta(days=round(weeks * 7))).isoformat(),
-            "reden": reden,
-        },
-    )
-    assert r.status_code == 201, r.text
-    return Case(bsn, r.json()["id"])
+    return Case(*api.open_case(parties, reden, weeks, school))
 
 
 def close(parties: Parties, case: Case, resultaat: str = "passend_aanbod", notitie: str = "Plek op De Eik") -> None:

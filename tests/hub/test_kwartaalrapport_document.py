@@ -161,3 +161,16 @@ def test_hub_rapport_refuses_an_unknown_swv_and_a_month_in_one_line(settings: Se
     assert "PO9999" in refused("--swv", "PO9999", "--format", "csv")
     hub_cli(settings, "org", "add", "--role", "swv", "--code", "PO2801", "--name", "SWV Zaanstreek PO")
     assert "quarter" in refused("--swv", "PO2801", "--kwartaal", "2026-11")
+
+
+def test_hub_rapport_with_the_database_gone_says_so_in_one_line(tmp_path: Path) -> None:
+    """A dependency fault is no traceback: one line, exit 1, no file written."""
+    from infra.pgcluster import free_port
+
+    out = tmp_path / "rapport.csv"
+    env = {"HUB_DATABASE_URL": f"postgresql://hub@127.0.0.1:{free_port()}/hub", "HUB_VAR_DIR": str(tmp_path / "var")}
+    args = ["rapport", "thuiszitters", "--swv", "PO2801", "--format", "csv", "--out", str(out)]
+    result = CliRunner().invoke(cli_app, args, env=env)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "database_onbereikbaar" in result.output and len(result.output.strip().splitlines()) == 1
+    assert not out.exists()

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from infra.idempotency import GONE, IdempotencyStore, StoredAnswer
 from infra.retention import reapply_shreds
-from infra.settings import Settings
 from infra.store import Store, open_store
 from tests.infra.test_store import _note
 
 ORG = "school:12AB00"
 BODY = b'{"leerling": {"bsn": "999990019", "naam": "Noor Testkind"}}'
-
-
-@pytest.fixture
-def store(settings: Settings) -> Iterator[Store]:
-    s = open_store(settings)
-    yield s
-    s.close()
 
 
 @pytest.fixture

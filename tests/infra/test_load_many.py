@@ -9,7 +9,6 @@ call; and the casus listing loading its page through it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,8 +22,7 @@ from hub.bench import casussen
 from infra import keystore, persistence
 from infra.db import Statement, Tx
 from infra.persistence import StorePersistence
-from infra.settings import Settings
-from infra.store import Store, open_store
+from infra.store import Store
 
 PUPILS = 24
 
@@ -72,18 +70,6 @@ class Handover(PupilRecord):
 
     def receive(self) -> None:
         self.trigger_event(self.Received)
-
-
-@pytest.fixture
-def store(settings: Settings) -> Iterator[Store]:
-    s = open_store(settings)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def p(store: Store) -> StorePersistence:
-    return StorePersistence(store)
 
 
 def _fill(store: Store) -> tuple[list[uuid.UUID], dict[str, list[uuid.UUID]]]:

@@ -18,7 +18,6 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -41,18 +40,6 @@ from infra.readiness import readiness
 from infra.settings import Settings
 from infra.store import Store, open_store
 from tests.infra.test_load_many import Handover, Note
-
-
-@pytest.fixture
-def store(settings: Settings) -> Iterator[Store]:
-    s = open_store(settings)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def p(store: Store) -> StorePersistence:
-    return StorePersistence(store)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -55,13 +55,6 @@ class Note(PupilRecord):
         self.trigger_event(self.Renamed, naam=naam)
 
 
-@pytest.fixture
-def store(settings: Settings) -> Store:
-    s = open_store(settings)
-    yield s
-    s.close()
-
-
 def _note(store: Store, bsn: str = BSN, naam: str = NAME) -> Note:
     note = Note.start(subject=store.pseudonyms.of("bsn", bsn), naam=naam, bsn=bsn)
     store.records.save(note)

@@ -22,17 +22,16 @@ import psycopg
 import pytest
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
-from nacl.signing import SigningKey
 
-from domain.parties import Organisation, Role, organisation_id
+from domain.parties import Role
 from hub.app import create_app
-from hub.client import SignatureAuth
 from hub.container import Hub, build_hub
 from infra.faults import Fault, fault_of
-from infra.pgcluster import Cluster, PostgresUnavailable
+from infra.pgcluster import Cluster
 from infra.settings import Settings
-from tests.conftest import IN_CI, make_settings
+from tests.conftest import make_settings, started_cluster
 from tests.hub.helpers import melding_body, new_bsn
+from tests.ops.helpers import signed_client
 
 TIMEOUT = 1  # HUB_DATABASE_TIMEOUT_SECONDS in these tests
 BOUND = TIMEOUT + 1.5  # the answer's latency bound: the timeout, and the rest of the request
@@ -47,13 +46,7 @@ def hub_on(database_url: str, var: Path) -> Hub:
 
 
 def school_client(hub: Hub, app: Any) -> TestClient:
-    org = Organisation(organisation_id(Role.SCHOOL, "12AB00"), Role.SCHOOL, "De Wilg", "12AB00")
-    hub.orgs.add(org)
-    seed = os.urandom(32)
-    hub.orgs.add_key(org.org_id, f"{org.org_id}#1", SigningKey(seed).verify_key.encode())
-    client = TestClient(app, raise_server_exceptions=False)
-    client.auth = SignatureAuth(f"{org.org_id}#1", seed)
-    return client
+    return signed_client(hub, app, Role.SCHOOL, "12AB00")
 
 
 def push(client: TestClient) -> tuple[httpx.Response, float]:
@@ -71,12 +64,7 @@ def assert_fault(r: httpx.Response, seconds: float, status: int) -> None:
 @pytest.fixture
 def own_cluster() -> Iterator[Cluster]:
     """A cluster of this test's own: it is stopped and started under the hub's feet."""
-    try:
-        cluster = Cluster().start()
-    except PostgresUnavailable as e:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required in CI: {e}")
-        pytest.skip(str(e))
+    cluster = started_cluster()
     yield cluster
     cluster.stop()
 
