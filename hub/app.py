@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from hub import problems
+from hub import admission, problems
+from hub.admission import Admission
 from hub.auth import authenticated
 from hub.container import Hub, build_hub
 from hub.faults import DependencyFaults
 from hub.limits import BodyLimit
+from hub.observability import Observability
 from hub.routers import audit as audit_routes
-from hub.routers import health, identity, inschrijvingen, overdrachten, pulls, toestemmingen, verzuim
+from hub.routers import health, identity, inschrijvingen, metrics, overdrachten, pulls, toestemmingen, verzuim
 from hub.routers import thuiszittercasussen as casus_routes
 
 API_VERSION = "1.0.0"
@@ -18,9 +20,13 @@ API_VERSION = "1.0.0"
 
 # Refusals every signed route can give before its handler runs; documented so clients expect them.
 COMMON_REFUSALS: dict[int | str, dict[str, str]] = {
-    400: {"description": "The body is not valid JSON"},
+    400: {"description": "The body is not valid JSON, or not UTF-8"},
     401: {"description": "Missing or invalid request signature"},
+    408: {"description": "The body did not arrive in time"},
     413: {"description": "The body is larger than the hub accepts"},
+    415: {"description": "The body is not application/json"},
+    429: {"description": "This key sent more requests than its role's limit; see RateLimit and Retry-After"},
+    503: {"description": "The hub is overloaded or its database unavailable; see Retry-After"},
 }
 
 
@@ -37,10 +43,17 @@ def create_app(hub: Hub) -> FastAPI:
     )
     app.state.hub = hub
     problems.install(app)
-    app.add_middleware(BodyLimit, max_bytes=hub.settings.max_body_bytes)
-    # Outermost of ours: a fault anywhere inside, the signature check's nonce write too, is a 503/507.
-    app.add_middleware(DependencyFaults, retry_after_seconds=hub.settings.retry_after_seconds)
+    admission.install(app)
+    settings = hub.settings
+    app.add_middleware(
+        Admission, capacity=hub.threads.count + settings.queue_limit, body_timeout=settings.body_timeout_seconds
+    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Around the others: a fault anywhere inside, the signature check's nonce write too, is a 503/507.
+    app.add_middleware(DependencyFaults, retry_after_seconds=settings.retry_after_seconds)
+    app.add_middleware(Observability)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(toestemmingen.keys_router)  # public: anyone verifies a receipt
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(authenticated)], responses=COMMON_REFUSALS)
     v1.include_router(identity.router)

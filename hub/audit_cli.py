@@ -80,6 +80,8 @@ def verify(as_json: JsonFlag = False) -> None:
         log = hub.persistence.access_log
         size = log.size()
         report = audit.verify(log, _keys(hub), _progress(size, "verify"))
+        if report.ok:
+            log.record_verified(report.entries_checked)
     finally:
         hub.close()
     _print_verify(report, size, as_json)

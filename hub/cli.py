@@ -57,21 +57,14 @@ def serve(
     workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs)."""
-    import uvicorn
+    from hub.server import run_server
 
     settings = Settings()
     try:
         build_hub(settings).close()  # create the store and secrets before workers fork
     except (SecretMissing, KeyStoreError) as e:  # a lost or wrong key: one sentence, no traceback
         _fail(str(e))
-    uvicorn.run(
-        "hub.app:app_from_environment",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
-    )
+    run_server(settings, host or settings.host, port or settings.port, workers)
 
 
 @org_app.command("add")

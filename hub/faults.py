@@ -12,6 +12,7 @@ from __future__ import annotations
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub import metrics
 from hub.problems import problem_response
 from infra.faults import Fault, fault_of
 
@@ -57,6 +58,7 @@ class DependencyFaults:
             if fault is None or started:
                 raise
             status, detail = ANSWERS[fault]
+            metrics.DATABASE_ERRORS.labels(fault.value).inc()
             log.warning("dependency_fault", fault=fault.value, path=scope.get("path"), error_type=type(exc).__name__)
             response = problem_response(status, fault.value, detail, retry_after=self.retry_after[fault])
             await response(scope, receive, send)

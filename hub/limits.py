@@ -6,20 +6,11 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.problems import PROBLEM_JSON, problem_document
+
 
 class _TooLarge(Exception):
     pass
-
-
-def _problem(status: int, type_: str, title: str, detail: str) -> bytes:
-    return json.dumps(
-        {
-            "type": f"https://ketenhub.nl/problemen/{type_}",
-            "title": title,
-            "status": status,
-            "detail": detail,
-        }
-    ).encode()
 
 
 class BodyLimit:
@@ -38,7 +29,7 @@ class BodyLimit:
             # Two framings: a proxy may have read the other one (request smuggling). RFC 9112 §6.1
             # lets us refuse, and the connection must close so a hidden second request is not read.
             await self._refuse(
-                send, 400, "dubbele-framing", "Bad Request", "Content-Length and Transfer-Encoding together are refused"
+                send, 400, "dubbele-framing", "Content-Length and Transfer-Encoding together are refused"
             )
             return
         declared = headers.get(b"content-length")
@@ -77,22 +68,16 @@ class BodyLimit:
                 await self._too_large(send)
 
     async def _too_large(self, send: Send) -> None:
-        await self._refuse(
-            send,
-            413,
-            "te-groot",
-            "Content Too Large",
-            f"the body is larger than the hub accepts ({self.max_bytes} bytes)",
-        )
+        await self._refuse(send, 413, "te-groot", f"the body is larger than the hub accepts ({self.max_bytes} bytes)")
 
-    async def _refuse(self, send: Send, status: int, type_: str, title: str, detail: str) -> None:
-        body = _problem(status, type_, title, detail)
+    async def _refuse(self, send: Send, status: int, type_: str, detail: str) -> None:
+        body = json.dumps(problem_document(status, type_, detail)).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
                 "headers": [
-                    (b"content-type", b"application/problem+json"),
+                    (b"content-type", PROBLEM_JSON.encode()),
                     (b"content-length", str(len(body)).encode()),
                     (b"connection", b"close"),
                 ],

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import TypeAdapter
 
 from hub.container import Hub, build_hub
 from infra import migrate
@@ -40,6 +41,8 @@ def _default(value: Any) -> str:
         return "(none)"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (dict, list)):  # as the JSON the variable takes
+        return f"`{json.dumps(TypeAdapter(Any).dump_python(value, mode='json'), separators=(',', ':'))}`"
     return f"`{value}`"
 
 
@@ -50,7 +53,8 @@ def _cell(text: str) -> str:
 def configuration_markdown() -> str:
     """docs/configuration.md: one row per `Settings` field."""
     rows = [
-        f"| `HUB_{name.upper()}` | {_default(field.default)} | {_cell(field.description or '')} |"
+        f"| `HUB_{name.upper()}` | {_default(field.get_default(call_default_factory=True))} "
+        f"| {_cell(field.description or '')} |"
         for name, field in Settings.model_fields.items()
     ]
     return _INTRO + "\n".join(rows) + "\n"

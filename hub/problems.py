@@ -12,15 +12,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters import errors
 from adapters.ports import ConcurrentChange, RecordGone, RecordMissing
+from hub.requestid import instance_uri
 from infra.keystore import MasterKeyMismatch
 
 PROBLEM_JSON = "application/problem+json"
-_TITLES = {
+TITLES = {
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    408: "Request Timeout",
     409: "Conflict",
     410: "Gone",
     413: "Content Too Large",
@@ -28,6 +30,8 @@ _TITLES = {
     422: "Unprocessable Content",
     428: "Precondition Required",
     429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    499: "Client Closed Request",
     500: "Internal Server Error",
     503: "Service Unavailable",
     507: "Insufficient Storage",
@@ -55,19 +59,39 @@ class Problem(Exception):
         self.extra = extra
 
 
-def problem_response(
-    status: int, type_: str, detail: str, *, retry_after: int | None = None, **extra: Any
-) -> JSONResponse:
-    body = {
+def problem_document(status: int, type_: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """The RFC 9457 body: a stable `type` per refusal, the status's title, what to fix."""
+    document = {
         "type": f"https://ketenhub.nl/problemen/{type_}",
-        "title": _TITLES.get(status, "Error"),
+        "title": TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
         **extra,
     }
-    headers = {"WWW-Authenticate": 'Signature realm="ketenhub"'} if status == 401 else {}
-    if retry_after is not None:  # a fault of the hub's own: when to ask again
+    instance = instance_uri()
+    if instance is not None:  # the request id: what an operator finds this request's log lines by
+        document["instance"] = instance
+    return document
+
+
+def problem_response(
+    status: int,
+    type_: str,
+    detail: str,
+    *,
+    retry_after: int | None = None,
+    close: bool = False,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Signature realm="ketenhub"'
+    if retry_after is not None:  # when to ask again
         headers["Retry-After"] = str(retry_after)
+    if close:  # the request was not read to its end: the connection cannot carry another
+        headers["Connection"] = "close"
+    body = problem_document(status, type_, detail, **extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -149,11 +149,13 @@ def verify_message(
     first_use: Callable[[str, str], bool],
     window_seconds: int,
     now: float | None = None,
+    admit: Callable[[str], None] | None = None,
 ) -> VerifiedSignature:
     """Check a request's signature; raise `SignatureRejected` naming the reason.
 
     `public_key_of(key_id)` returns the raw Ed25519 key or raises `SignatureRejected`
-    (unknown or revoked key); `first_use(key_id, nonce)` records the nonce.
+    (unknown or revoked key); `first_use(key_id, nonce)` records the nonce. `admit(key_id)`
+    runs once the signature holds and before the nonce is written, and may raise to refuse.
     """
     params = _parse_params(message.headers)
     public_key = public_key_of(params.key_id)
@@ -185,6 +187,8 @@ def verify_message(
             "signature_invalid",
             f"the signature does not verify with key {params.key_id} (it must cover {', '.join(required)}): {e}",
         ) from e
+    if admit is not None:
+        admit(params.key_id)
     if not first_use(params.key_id, params.nonce):
         raise SignatureRejected("nonce_replayed", "this nonce was already used: a replayed request")
     actor = message.headers.get(ACTOR_HEADER)

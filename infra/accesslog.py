@@ -25,12 +25,14 @@ from audit.chain import GENESIS, ChainedEntry, chain_hash, merkle_leaf
 from audit.entries import AccessEntry
 from audit.merkle import CompactRange, MerkleTree
 from audit.treehead import TreeHead, sign_tree_head
+from infra import keysql
 from infra import logsql as sql
 from infra.db import Database, Tx
 from infra.recorders import SideWrite
 
 HEAD_EVERY = 1000  # entries a published head may lag behind before a read signs a new one
 HEAD_MAX_AGE = timedelta(minutes=5)  # ... or time since the newest head, if the log grew
+_VERIFIED = "accesslog-verified-size"  # the hub_meta row of the last passing verification
 
 
 def utc_now() -> str:
@@ -126,6 +128,17 @@ class AccessLogStore:
         with self._db.transaction(write=False) as tx:
             row = tx.execute(sql.SIZE, {}).one()
         return 0 if row is None else int(row[0])
+
+    def verified_size(self) -> int | None:
+        """The tree size of the last passing verification, if one was recorded."""
+        with self._db.transaction(write=False) as tx:
+            row = tx.execute(keysql.META_VALUE, {"name": _VERIFIED}).one()
+        return None if row is None else int(row[0].decode("ascii"))
+
+    def record_verified(self, size: int) -> None:
+        """Note that the log up to `size` verified; /metrics shows it, so a stalled audit is seen."""
+        with self._db.transaction() as tx:
+            tx.execute(keysql.META_UPSERT, {"name": _VERIFIED, "value": str(size).encode("ascii")})
 
     def entries(self, start: int = 0, stop: int | None = None, batch: int = 5000) -> Iterator[ChainedEntry]:
         """Stream entries in sequence order, `batch` rows per query."""

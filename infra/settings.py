@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PREFIX = "HUB_"
@@ -37,6 +47,26 @@ def _upper(value: Any) -> Any:
 LogFormat = Literal["console", "json"]
 LogLevelName = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LogLevel = Annotated[LogLevelName, BeforeValidator(_upper)]
+
+
+class RateLimit(BaseModel):
+    """A token bucket: `rate` requests a second on average, `burst` at once."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rate: float = Field(gt=0)
+    burst: int = Field(ge=1)
+
+
+# Generous for each role's real traffic (a school's nightly batch, leerplicht's feed pulls), tight
+# enough that one party's runaway client cannot take the hub's capacity from the others.
+DEFAULT_RATE_LIMITS = {
+    "school": RateLimit(rate=50, burst=500),
+    "swv": RateLimit(rate=20, burst=200),
+    "leerplicht": RateLimit(rate=20, burst=200),
+    "jeugdteam": RateLimit(rate=10, burst=100),
+    "auditor": RateLimit(rate=10, burst=100),
+}
 
 
 def _sqlite_url(var_dir: Path) -> str:
@@ -104,6 +134,33 @@ class Settings(BaseSettings):
         256, ge=0, description="Readiness fails when the disk of the database or of HUB_VAR_DIR has less free (MiB)"
     )
     signature_window_seconds: int = Field(300, ge=1, description="Allowed clock skew of `created`")
+    queue_limit: int = Field(
+        64,
+        ge=1,
+        le=10_000,
+        description="Signed requests a worker holds waiting for a store thread; one more is answered 503 at once",
+    )
+    queue_wait_ms: int = Field(
+        500,
+        ge=1,
+        le=60_000,
+        description="A request that waited longer for a store thread is answered 503 instead of started",
+    )
+    header_timeout_seconds: int = Field(
+        10, ge=1, le=300, description="A connection whose request head is not complete in this time is closed (408)"
+    )
+    body_timeout_seconds: int = Field(
+        15, ge=1, le=300, description="A request whose body is not complete in this time is answered 408"
+    )
+    rate_limits: dict[str, RateLimit] = Field(
+        default_factory=lambda: dict(DEFAULT_RATE_LIMITS),
+        description="Requests per second and burst per key, by role, as JSON: "
+        '`{"school": {"rate": 50, "burst": 500}}`; a role not named keeps its default',
+    )
+    metrics_networks: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+        description="Client networks that may read /metrics, as JSON (a reverse proxy must not pass /metrics on)",
+    )
     log_format: LogFormat = Field("console", description="console or json")
     log_level: LogLevel = Field("INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL (any case)")
     host: str = Field("127.0.0.1", description="Address `hub serve` binds to")
@@ -116,6 +173,24 @@ class Settings(BaseSettings):
         if not url.partition("://")[1] or scheme not in BACKENDS:
             raise ValueError("must start with sqlite:/// or postgresql://")
         return url
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _known_roles(cls, limits: dict[str, RateLimit]) -> dict[str, RateLimit]:
+        unknown = sorted(set(limits) - set(DEFAULT_RATE_LIMITS))
+        if unknown:
+            raise ValueError(f"unknown role {', '.join(unknown)}: use {', '.join(DEFAULT_RATE_LIMITS)}")
+        return {**DEFAULT_RATE_LIMITS, **limits}
+
+    @field_validator("metrics_networks")
+    @classmethod
+    def _networks(cls, networks: list[str]) -> list[str]:
+        for network in networks:
+            try:
+                ipaddress.ip_network(network)
+            except ValueError:
+                raise ValueError(f"{network!r} is not a network such as 10.0.0.0/8") from None
+        return networks
 
     @field_validator("master_key")
     @classmethod

@@ -1,0 +1,33 @@
+"""`/metrics` for Prometheus: unsigned like the probes, so readable only from the configured networks."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from hub.container import Hub
+from hub.metrics import exposition
+from hub.problems import Problem
+
+router = APIRouter(tags=["beheer"])
+
+
+@router.get("/metrics", summary="Metrics in the Prometheus text format (HUB_METRICS_NETWORKS only)")
+async def metrics(request: Request) -> Response:
+    hub: Hub = request.app.state.hub
+    client = request.client.host if request.client else ""
+    if not _allowed(client, hub.settings.metrics_networks):
+        raise Problem(403, "metrics-afgeschermd", "/metrics is read only from the networks in HUB_METRICS_NETWORKS")
+    log = hub.persistence.access_log
+    body = await hub.threads.run(exposition, lambda: (log.size(), log.verified_size()))
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+def _allowed(client: str, networks: list[str]) -> bool:
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:  # a test client or a Unix socket names no address
+        return False
+    return any(address in ipaddress.ip_network(n) for n in networks)
