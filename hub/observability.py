@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import structlog
+from fastapi.routing import iter_route_contexts
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub import metrics
@@ -23,6 +24,15 @@ class Observability:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._templates: dict[int, str] | None = None
+
+    def template(self, scope: Scope) -> str:
+        """The full path template of the route that answered (routers keep only their part)."""
+        if self._templates is None:  # the routes are all included by the first request
+            contexts = iter_route_contexts(scope["app"].routes)
+            self._templates = {id(rc.original_route): rc.path_format or "" for rc in contexts}
+        route = scope.get("route")
+        return self._templates.get(id(route), "(geen route)") if route is not None else "(geen route)"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,12 +53,10 @@ class Observability:
         try:
             await self.app(scope, receive, identified_send)
         finally:
-            _record(scope, status, time.perf_counter() - start)
+            _record(scope, self.template(scope), status, time.perf_counter() - start)
 
 
-def _record(scope: Scope, status: int, seconds: float) -> None:
-    route = scope.get("route")
-    template = getattr(route, "path", None) or "(geen route)"
+def _record(scope: Scope, template: str, status: int, seconds: float) -> None:
     caller = scope.get("state", {}).get("caller")
     role = caller.org.role.value if caller is not None else "-"
     method = scope["method"]

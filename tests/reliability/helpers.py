@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
 from fastapi import FastAPI, routing
 from nacl.signing import SigningKey
 
@@ -24,6 +27,7 @@ from audit.verify import VerifyReport, verify_log
 from domain.parties import Organisation, Role, organisation_id
 from hub.client import SignatureAuth
 from hub.container import Hub, build_hub
+from hub.server import HubProtocol
 from infra.accesslog import AccessLogStore
 from infra.settings import Settings
 from tests.conftest import make_settings
@@ -86,6 +90,8 @@ def hub_env(settings: Settings, **extra: str) -> dict[str, str]:
             "HUB_SIGNING_KEY_FILE": str(settings.signing_key_file),
             "HUB_LOG_FORMAT": "json",
             "HUB_LOG_LEVEL": "DEBUG",
+            "HUB_RATE_LIMITS": json.dumps({role: limit.model_dump() for role, limit in settings.rate_limits.items()}),
+            "HUB_QUEUE_WAIT_MS": str(settings.queue_wait_ms),
             **extra,
         }
     )
@@ -153,6 +159,7 @@ class Server:
     settings: Settings
     workdir: Path
     port: int = field(default_factory=free_port)
+    env: dict[str, str] = field(default_factory=dict)  # HUB_* variables beyond the settings'
     proc: subprocess.Popen[bytes] | None = None
     starts: int = 0
     kills: int = 0
@@ -170,7 +177,7 @@ class Server:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [str(HUB_BIN), "serve", "--port", str(self.port)],
-                env=hub_env(self.settings),
+                env=hub_env(self.settings, **self.env),
                 cwd=self.workdir,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -214,14 +221,35 @@ class Server:
 
 
 @contextmanager
-def live_hub(settings: Settings, workdir: Path) -> Iterator[tuple[Server, Hub, Credentials]]:
+def live_hub(settings: Settings, workdir: Path, **env: str) -> Iterator[tuple[Server, Hub, Credentials]]:
     """A running `hub serve`, the same store open in this process, and a registered school 12AB00."""
     hub = build_hub(settings)
     creds = register_org(hub, Role.SCHOOL, "12AB00")
-    server = Server(settings, workdir)
+    server = Server(settings, workdir, env=env)
     try:
         server.start()
         yield server, hub, creds
     finally:
         server.stop()
         hub.close()
+
+
+@contextmanager
+def served_in_process(app: FastAPI) -> Iterator[str]:
+    """`app` under uvicorn with the hub's protocol, in a thread of this process: its hub stays in
+    reach, so a test can hold the store threads while real clients connect and leave."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=free_port(), http=HubProtocol, log_config=None, access_log=False, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-in-process", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the in-process server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
