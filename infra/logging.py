@@ -18,6 +18,18 @@ from infra.settings import LogFormat, LogLevelName
 _HANDLER = "ketenhub"  # our root handler's name: configuring again replaces it, never another's
 
 
+class _Stdout(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to sys.stdout as it is at each line, as structlog's own lines do (a CLI runner swaps it)."""
+
+    @property
+    def stream(self) -> object:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _: object) -> None:
+        pass
+
+
 def configure(log_format: LogFormat = "console", level: LogLevelName = "INFO") -> None:
     renderer = (
         structlog.processors.JSONRenderer() if log_format == "json" else structlog.dev.ConsoleRenderer(colors=False)
@@ -32,7 +44,7 @@ def configure(log_format: LogFormat = "console", level: LogLevelName = "INFO") -
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         cache_logger_on_first_use=False,
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _Stdout()
     handler.name = _HANDLER
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(

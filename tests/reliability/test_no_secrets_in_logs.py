@@ -2,9 +2,9 @@
 
 What is captured: the process's stdout and stderr at file-descriptor level (structlog's
 output, any stdlib handler), every stdlib log record at DEBUG (uvicorn, httpx, eventsourcing,
-...), and the access log's entry bodies. What must not appear: any BSN or pupil name sent in
-a request body (collected from the requests as they go out), the master key, the pepper, the
-hub's signing seed or a party's signing seed, in hex or base64. The server subprocess's
+...), the metrics /metrics answers, and the access log's entry bodies. What must not appear:
+any BSN or pupil name sent in a request body (collected from the requests as they go out), the
+master key, the pepper, the hub's signing seed or a party's signing seed, in hex or base64. The server subprocess's
 output is checked the same way in test_crash_safety.
 """
 
@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from hub.metrics import exposition
 from infra.accesslog import AccessLogStore
 from tests.hub.helpers import melding_body, new_bsn
 from tests.reliability.helpers import encodings, settings_for
@@ -27,6 +28,9 @@ from tests.reliability.test_authz_matrix import ROLES, ROWS, World, _call
 @pytest.fixture
 def settings(database_url: str, tmp_path):
     return settings_for(database_url, tmp_path / "var", log_level="DEBUG", log_format="json")
+
+
+_RECORD_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class Sent:
@@ -88,8 +92,9 @@ def test_no_identifier_name_or_key_in_any_log(world: World, hub, capfd, caplog, 
     assert [r.status_code for r in extra] == [201, 422, 413, 400, 401, 410], [r.text[:100] for r in extra]
     operations += len(extra)
 
+    metrics = exposition(lambda: (0, None)).decode()  # what /metrics answers (tests/reliability/test_observability.py)
     out, err = capfd.readouterr()
-    logs = "\n".join([out, err, caplog.text, *(str(r.__dict__) for r in caplog.records)])
+    logs = "\n".join([out, err, caplog.text, *(str(r.__dict__) for r in caplog.records), metrics])
     access_log = b"\n".join(e.body for e in AccessLogStore(hub.store.db).entries()).decode()
     secrets = hub.store.secrets
     keys = {
@@ -99,6 +104,7 @@ def test_no_identifier_name_or_key_in_any_log(world: World, hub, capfd, caplog, 
         **{f"seed of {name}": p.seed for name, p in world.parties.items()},
     }
     assert sent.identifiers and sent.names and logs.strip(), "nothing was sent or logged: the test tests nothing"
+    assert "ketenhub_requests_total" in metrics and not _RECORD_ID.search(metrics), "a path with its id in a label"
     leaks = [f"pupil number {v}" for v in sent.identifiers if v in logs or v in access_log]
     leaks += [f"name {v!r}" for v in sent.names if v in logs or v in access_log]
     leaks += [f"{what} ({form[:6]}…)" for what, secret in keys.items() for form in encodings(secret) if form in logs]
