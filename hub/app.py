@@ -70,4 +70,4 @@ def create_app(hub: Hub) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """Factory for uvicorn (`hub serve`): settings from HUB_* variables."""
-    return create_app(build_hub())
+    return create_app(build_hub(serving=True))

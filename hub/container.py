@@ -44,10 +44,11 @@ class Hub:
         self.store.close()
 
 
-def build_hub(settings: Settings | None = None) -> Hub:
+def build_hub(settings: Settings | None = None, *, serving: bool = False) -> Hub:
+    """`serving`: for the HTTP server, whose every statement is bounded (infra/db.py bound_statements)."""
     settings = settings or Settings()
     configure(settings.log_format, settings.log_level)
-    store = open_store(settings)
+    store = open_store(settings, serving=serving)
     return Hub(
         settings=settings,
         store=store,

@@ -177,6 +177,21 @@ class Database:
         self.dialect = dialect
         self._sqlite_durable: int | None = None  # the connections' own synchronous level, read once
 
+    def bound_statements(self, seconds: int) -> None:
+        """PostgreSQL cancels any statement of ours that runs (or waits on a lock) longer: a hung
+        query becomes an error the hub answers 503, not a request that never ends. Set before the
+        pool opens, on each new connection; SQLite waits on its busy timeout instead."""
+        if self.dialect != "postgres":
+            return
+        pool = self._datastore.pool
+        library_configure = pool._configure  # the library's own settings first (psycopg_pool 3.3)
+
+        def configure(connection: Any) -> None:
+            library_configure(connection)
+            connection.execute(f"SET statement_timeout = '{int(seconds)}s'")
+
+        pool._configure = configure
+
     @contextmanager
     def transaction(self, *, write: bool = True, durable: bool = True) -> Iterator[Tx]:
         """A transaction; `durable=False` commits without waiting for the disk flush.

@@ -37,6 +37,15 @@ _PG_UNAVAILABLE = frozenset({"57P01", "57P02", "57P03", "53300", "55P03", "57014
 _PG_DISK_FULL = "53100"
 
 
+_PG_TIMED_OUT = frozenset({"57014", "55P03"})  # query_canceled (statement timeout), lock_not_available
+
+
+def timed_out(exc: BaseException) -> bool:
+    """Whether PostgreSQL cancelled `exc`'s statement on its statement or lock timeout."""
+    cause = exc.__cause__ if isinstance(exc, PersistenceError) else exc
+    return isinstance(cause, psycopg.Error) and cause.sqlstate in _PG_TIMED_OUT
+
+
 def fault_of(exc: BaseException) -> Fault | None:
     """The dependency fault `exc` is, or wraps; None for anything else (a bug: 500)."""
     current: BaseException | None = exc

@@ -10,19 +10,43 @@ whole transaction (`StaleKey`).
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from eventsourcing.utils import retry
 
 from infra.db import Dialect, Tx
+from infra.faults import timed_out
 from infra.keystore import KeyStore
 from infra.mapper import key_refs_of
 
 SideWrite = Callable[[Tx], None]
+F = TypeVar("F", bound=Callable[..., Any])
+_ATTEMPTS, _WAIT = 10, 0.2  # eventsourcing's own retry of a write
+
+
+def _retried(write: F) -> F:
+    """eventsourcing's retry of a write whose connection failed, except for a statement the
+    database cancelled on its timeout: trying again would only wait the timeout again, while the
+    caller is owed a 503 within it (infra/db.py bound_statements)."""
+
+    @wraps(write)
+    def attempts(*args: Any, **kwargs: Any) -> Any:
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                return write(*args, **kwargs)
+            except (InterfaceError, OperationalError) as e:
+                if attempt == _ATTEMPTS or timed_out(e):
+                    raise
+                time.sleep(_WAIT * (1 + 0.1 * (random.random() - 0.5)))
+        raise AssertionError("unreachable")
+
+    return attempts  # type: ignore[return-value]
 
 
 def _run_side_writes(tx: Tx, stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]) -> Callable[[], None]:
@@ -51,7 +75,7 @@ class SealedPostgresRecorder(PostgresApplicationRecorder):
 
     dialect: Dialect = "postgres"
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @_retried
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         # eventsourcing 9.5's own method (without its database-function variant), changed in
         # two places: the keys' outcome is read after the pipeline's sync, so a new pupil's key

@@ -124,8 +124,9 @@ class Settings(BaseSettings):
         2,
         ge=1,
         le=60,
-        description="How long a request waits for a PostgreSQL connection before it is answered 503 "
-        "(and how long the readiness probe waits for the database)",
+        description="How long a request waits for a PostgreSQL connection, and how long any of the "
+        "server's statements may run or wait on a lock, before it is answered 503 (and how long the "
+        "readiness probe waits for the database)",
     )
     retry_after_seconds: int = Field(
         5, ge=1, le=3600, description="Retry-After of a 503 (database unavailable); a 507 (disk full) says 12 times it"

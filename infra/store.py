@@ -53,6 +53,8 @@ def persistence_env(database_url: str) -> dict[str, str]:
     raise ValueError(f"HUB_DATABASE_URL: unsupported backend {url.get_backend_name()!r}")
 
 
+STATEMENT_TIMEOUT = "HUB_STATEMENT_TIMEOUT_SECONDS"  # the store's env key, set by open_store only
+
 # The library reads os.environ too; these keys are ours alone to set.
 _NEUTRAL_ENV = {
     "CIPHER_TOPIC": "",
@@ -94,6 +96,9 @@ class Records(HubSQLite, Application[UUID]):
         # recorder will use: the factory already holds that datastore.
         dialect: Dialect = "postgres" if "postgres" in type(self.factory).__module__ else "sqlite"
         self.db = Database(self.factory.datastore, dialect)  # type: ignore[attr-defined]
+        bound = self.env.get(STATEMENT_TIMEOUT)
+        if bound:  # before the recorder opens the pool
+            self.db.bound_statements(int(bound))
         self.keys = KeyStore(self.db, self._master_key)
         return SealingMapper(self.construct_transcoder(), self.keys)
 
@@ -214,7 +219,7 @@ def _refuse_loose_secrets(settings: Settings) -> None:
             refuse_loose(path)
 
 
-def open_store(settings: Settings) -> Store:
+def open_store(settings: Settings, *, serving: bool = False) -> Store:
     """Open the store that `settings` names: migrated to the head revision first where this process
     may run DDL (HUB_CREATE_TABLES), else refused unless it is there already.
 
@@ -223,8 +228,13 @@ def open_store(settings: Settings) -> Store:
     _refuse_loose_secrets(settings)
     # A least-privilege role may run no DDL at all (infra/deploy/postgres-roles.sql).
     env = {**persistence_env(settings.database_url), "CREATE_TABLE": "yes" if settings.create_tables else "no"}
+    bound = str(settings.database_timeout_seconds)
     if "POSTGRES_CONNECT_TIMEOUT" in env:  # how long a request waits for a connection before its 503
-        env["POSTGRES_CONNECT_TIMEOUT"] = str(settings.database_timeout_seconds)
+        env["POSTGRES_CONNECT_TIMEOUT"] = bound
+        if serving:  # ... and for a statement; a CLI's long reads and loads are not bounded
+            env[STATEMENT_TIMEOUT] = bound
+    elif serving:  # how long a request waits for SQLite's write lock (a CLI's: 30 s, as before)
+        env["SQLITE_LOCK_TIMEOUT"] = bound
     _private_database(settings.database_url, create=settings.create_tables)
     if settings.create_tables:
         with migrated(settings.database_url):  # eventsourcing's tables too, one process at a time

@@ -110,6 +110,55 @@ def test_postgres_down_is_a_503_within_the_timeout_and_the_hub_recovers(
         hub.close()
 
 
+@pytest.mark.postgres
+def test_a_statement_that_hangs_on_a_lock_is_a_503_within_the_timeout(pg_cluster: Cluster, tmp_path: Path) -> None:
+    """Another session holds the access log's state row: the server's push waits on the lock until
+    its statement timeout (HUB_DATABASE_TIMEOUT_SECONDS) cancels it, then answers 503; once the lock
+    is let go, the next push goes through. A CLI's statements are not bounded (serving=False)."""
+    url = pg_cluster.new_database()
+    settings = make_settings(url, tmp_path / "var").model_copy(update={"database_timeout_seconds": TIMEOUT})
+    hub = build_hub(settings, serving=True)
+    app = create_app(hub)
+    try:
+        with (
+            school_client(hub, app) as school,
+            psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as holder,
+        ):
+            assert push(school)[0].status_code == 201
+            holder.execute("SELECT * FROM hub_access_state FOR UPDATE")  # an open transaction, holding the row
+            r, seconds = push(school)
+            assert_fault(r, seconds, 503)
+            assert seconds >= TIMEOUT, f"answered after {seconds:.2f} s: not by the statement timeout"
+            holder.rollback()
+            assert push(school)[0].status_code == 201
+    finally:
+        hub.close()
+
+
+def test_a_write_that_waits_on_sqlites_lock_is_a_503_within_the_timeout(tmp_path: Path) -> None:
+    """Another process holds SQLite's write lock (a CLI's long rotation, say): the server's push
+    waits its busy timeout (HUB_DATABASE_TIMEOUT_SECONDS when serving), then answers 503."""
+    path = tmp_path / "hub.sqlite"
+    settings = make_settings(f"sqlite:///{path}", tmp_path / "var").model_copy(
+        update={"database_timeout_seconds": TIMEOUT}
+    )
+    hub = build_hub(settings, serving=True)
+    app = create_app(hub)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        with school_client(hub, app) as school:
+            assert push(school)[0].status_code == 201
+            holder.execute("BEGIN IMMEDIATE")
+            r, seconds = push(school)
+            assert_fault(r, seconds, 503)
+            assert seconds >= TIMEOUT, f"answered after {seconds:.2f} s: not by the busy timeout"
+            holder.execute("ROLLBACK")
+            assert push(school)[0].status_code == 201
+    finally:
+        holder.close()
+        hub.close()
+
+
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """An 8 MiB tmpfs for the database (root only)."""
