@@ -1,4 +1,4 @@
-"""Requests' blocking work runs on a few store threads, off the event loop (hub.container.StoreThreads)."""
+"""Requests' blocking work runs on a few store threads, off the event loop (hub.threads.StoreThreads)."""
 
 from __future__ import annotations
 
