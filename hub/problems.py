@@ -132,12 +132,15 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(MasterKeyMismatch)
-    async def _stale_master(_: Request, exc: MasterKeyMismatch) -> JSONResponse:
+    async def _stale_master(request: Request, exc: MasterKeyMismatch) -> JSONResponse:
         # Not the client's doing: this process runs on a master key rotated away (or a key row was
         # altered). An operator must act; the client may retry against a restarted hub.
         log.error("master_key_mismatch")
         return problem_response(
-            503, "sleutel-vervangen", "the hub cannot open its keys (master key replaced); retry later"
+            503,
+            "sleutel-vervangen",
+            "the hub cannot open its keys (master key replaced); retry later",
+            retry_after=request.app.state.hub.settings.retry_after_seconds,
         )
 
     @app.exception_handler(RequestValidationError)

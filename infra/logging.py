@@ -53,8 +53,9 @@ def configure(log_format: LogFormat = "console", level: LogLevelName = "INFO") -
         )
     )
     root = logging.getLogger()
+    # The root's level stays the library default (WARNING): a library's chatter (alembic, httpx)
+    # stays out of a CLI's output, while uvicorn's lines pass at the level uvicorn sets its own.
     root.handlers = [h for h in root.handlers if h.name != _HANDLER] + [handler]
-    root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error"):  # through ours, not uvicorn's own handlers
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True

@@ -64,6 +64,17 @@ SECTIONS: dict[str, tuple[str, str]] = {
         "the bound; readiness names the failing check; the hub recovers without a restart and every "
         "acknowledged push reads back. tests/reliability/test_dependency_faults.py",
     ),
+    "load": (
+        "Load, limits and slow clients",
+        "A worker at capacity refuses the next signed request with a 503 problem+json at once; work no "
+        "store thread picked up within HUB_QUEUE_WAIT_MS is a 503 and never starts; a push whose client "
+        "left while it waited is not committed; a key over its role's bucket gets a 429 with RateLimit "
+        "headers, and a forged request with its key id spends nothing; a head sent byte by byte, a silent "
+        "connection and a stalled body are closed by their deadlines, heads over 16 KiB are a 431 and "
+        "bodies that are not UTF-8 JSON a 400 or 415, all problem+json and none writing a row; a hung "
+        "statement is a 503 within HUB_DATABASE_TIMEOUT_SECONDS. tests/reliability/test_load_shedding.py, "
+        "test_rate_limits.py, test_connection_hygiene.py, test_dependency_faults.py",
+    ),
     "keys": (
         "Keys",
         "A lost or wrong master key stops the hub; a rotation while pushes go on loses nothing. "
@@ -96,6 +107,7 @@ VARIES = (
     "faults.*.slowest",
     "faults.*.answered",
     "faults.sqlite.read_back",
+    "load.*.slowest",
     "logs.secrets",
 )
 VARIES_CELL = "varies by run"

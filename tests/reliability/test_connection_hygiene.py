@@ -14,6 +14,7 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,13 +25,14 @@ SLACK = 1.5  # the answer's bound beyond the deadline on a loaded machine
 
 
 @pytest.fixture
-def live(database_url: str, tmp_path: Path) -> Iterator[tuple[Server, object]]:
+def live(database_url: str, tmp_path: Path, figures: Any) -> Iterator[tuple[Server, object]]:
     settings = settings_for(database_url, tmp_path / "var")
     timeouts = {"HUB_HEADER_TIMEOUT_SECONDS": str(DEADLINE), "HUB_BODY_TIMEOUT_SECONDS": str(DEADLINE)}
     with live_hub(settings, tmp_path, **timeouts) as (server, hub, _creds):
         before = table_counts(hub)
         yield server, hub
         assert table_counts(hub) == before, "a refused connection wrote a row"
+    figures.add("load.hygiene", "hostile connections refused or closed in time, nothing written", 1)
 
 
 def exchange(server: Server, *parts: bytes, pause: float = 0.0) -> tuple[bytes, float]:

@@ -275,6 +275,7 @@ def test_a_process_left_running_through_a_master_rotation_answers_503_not_500(fi
             assert stale.status_code == 503, stale.text
             assert stale.headers["content-type"] == "application/problem+json"
             assert "master key" in stale.json()["detail"]
+            assert int(stale.headers["retry-after"]) == settings.retry_after_seconds
             refused = client.post("/v1/verzuimmeldingen", json=melding_body())
             assert refused.status_code == 503, refused.text
     finally:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -103,7 +104,7 @@ def shed(reden: str) -> float:
 
 
 def test_a_full_queue_is_a_503_at_once_and_the_queued_work_is_done(
-    patient_hub: Hub, patient_school: Credentials
+    patient_hub: Hub, patient_school: Credentials, figures: Any
 ) -> None:
     """Capacity is the store thread and QUEUE waiting; the next request is refused before its body is read."""
     hub, school = patient_hub, patient_school
@@ -124,6 +125,10 @@ def test_a_full_queue_is_a_503_at_once_and_the_queued_work_is_done(
     after = table_counts(hub)
     assert after["hub_directory"] - before["hub_directory"] == QUEUE + 1  # the refused one wrote nothing
     assert shed("vol") - shed_before == 1
+    backend = hub.store.db.dialect
+    figures.record(f"load.{backend}.admitted", f"{backend}: requests admitted at capacity, all stored", QUEUE + 1)
+    figures.record(f"load.{backend}.bound", f"{backend}: bound on the 503 beyond capacity (s)", AT_ONCE)
+    figures.record(f"load.{backend}.slowest", f"{backend}: that 503's latency (s)", round(seconds, 3))
 
 
 def test_work_that_waited_past_the_bound_is_a_503_and_never_started(hub: Hub, school: Credentials) -> None:
