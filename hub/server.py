@@ -71,7 +71,7 @@ class HubProtocol(H11Protocol):
                 431, "kop-te-groot", f"the request head is larger than the hub accepts ({MAX_HEAD_BYTES} bytes)"
             )
         else:
-            self._refuse(400, "ongeldig-http", "the request is not valid HTTP/1.1 (RFC 9112)")
+            self._refuse(400, "ongeldig-http", "the request is not valid HTTP (RFC 9112 framing)")
 
     def _arm_head_timer(self) -> None:
         self._disarm_head_timer()

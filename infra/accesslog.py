@@ -28,6 +28,7 @@ from audit.treehead import TreeHead, sign_tree_head
 from infra import keysql
 from infra import logsql as sql
 from infra.db import Database, Tx
+from infra.faults import refused_write
 from infra.recorders import SideWrite
 
 HEAD_EVERY = 1000  # entries a published head may lag behind before a read signs a new one
@@ -135,10 +136,17 @@ class AccessLogStore:
             row = tx.execute(keysql.META_VALUE, {"name": _VERIFIED}).one()
         return None if row is None else int(row[0].decode("ascii"))
 
-    def record_verified(self, size: int) -> None:
-        """Note that the log up to `size` verified; /metrics shows it, so a stalled audit is seen."""
-        with self._db.transaction() as tx:
-            tx.execute(keysql.META_UPSERT, {"name": _VERIFIED, "value": str(size).encode("ascii")})
+    def record_verified(self, size: int) -> bool:
+        """Note that the log up to `size` verified; /metrics shows it, so a stalled audit is seen.
+        False when the store is read-only (a verify on a hot standby): nothing to note there."""
+        try:
+            with self._db.transaction() as tx:
+                tx.execute(keysql.META_UPSERT, {"name": _VERIFIED, "value": str(size).encode("ascii")})
+        except Exception as e:
+            if refused_write(e):
+                return False
+            raise
+        return True
 
     def entries(self, start: int = 0, stop: int | None = None, batch: int = 5000) -> Iterator[ChainedEntry]:
         """Stream entries in sequence order, `batch` rows per query."""

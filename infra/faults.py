@@ -30,6 +30,7 @@ class Fault(StrEnum):
 # SQLite's primary result codes (sqlite3.h).
 _SQLITE_UNAVAILABLE = frozenset({5, 6, 8, 10, 14, 15})  # BUSY, LOCKED, READONLY, IOERR, CANTOPEN, PROTOCOL
 _SQLITE_FULL = 13
+_SQLITE_READONLY = 8
 # PostgreSQL's SQLSTATEs: connection exceptions (class 08), an operator's or a crash's shutdown and
 # "cannot connect now" (57P01-57P03), too many connections, a lock or statement timeout.
 _PG_UNAVAILABLE_CLASSES = ("08",)
@@ -44,6 +45,14 @@ def timed_out(exc: BaseException) -> bool:
     """Whether PostgreSQL cancelled `exc`'s statement on its statement or lock timeout."""
     cause = exc.__cause__ if isinstance(exc, PersistenceError) else exc
     return isinstance(cause, psycopg.Error) and cause.sqlstate in _PG_TIMED_OUT
+
+
+def refused_write(exc: BaseException) -> bool:
+    """Whether the database refused a write because it is read-only (a hot standby, a read-only file)."""
+    cause = exc.__cause__ if isinstance(exc, PersistenceError) else exc
+    if isinstance(cause, psycopg.Error):
+        return cause.sqlstate == "25006"  # read_only_sql_transaction
+    return isinstance(cause, sqlite3.Error) and (getattr(cause, "sqlite_errorcode", 0) or 0) & 0xFF == _SQLITE_READONLY
 
 
 def fault_of(exc: BaseException) -> Fault | None:

@@ -14,7 +14,15 @@ from hub.problems import Problem
 router = APIRouter(tags=["beheer"])
 
 
-@router.get("/metrics", summary="Metrics in the Prometheus text format (HUB_METRICS_NETWORKS only)")
+@router.get(
+    "/metrics",
+    summary="Metrics in the Prometheus text format (HUB_METRICS_NETWORKS only)",
+    response_class=Response,
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}, "description": "The metrics"},
+        403: {"description": "The client is not in HUB_METRICS_NETWORKS"},
+    },
+)
 async def metrics(request: Request) -> Response:
     hub: Hub = request.app.state.hub
     client = request.client.host if request.client else ""
