@@ -175,6 +175,20 @@ def bench_casussen(
     _run(["casussen"], _options(quick, rounds=rounds, cases=cases, backend=backend), write, as_json)
 
 
+@bench_app.command("overload")
+def bench_overload(
+    quick: Quick = False,
+    rounds: Annotated[int | None, typer.Option(min=1, help="Rounds (each runs both hubs' two phases)")] = None,
+    seconds: Annotated[float | None, typer.Option(min=0.1, help="Seconds at ten times the sustainable rate")] = None,
+    backend: BackendOpt = None,
+    write: Write = None,
+    as_json: AsJson = False,
+) -> None:
+    """Pushes at ten times the sustainable rate against the same hub with shedding off."""
+    options = _options(quick, overload_rounds=rounds, overload_seconds=seconds, backend=backend)
+    _run(["overload"], options, write, as_json)
+
+
 @bench_app.command("policy")
 def bench_policy(
     quick: Quick = False,

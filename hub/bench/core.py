@@ -55,6 +55,10 @@ class Options:
     scale_log: tuple[int, ...] = (100_000, 1_000_000, 10_000_000)  # scale: access-log entries at each step
     scale_pushes: int = 300  # scale: pushes timed at each step
     scale_backend: Backend = "sqlite"  # scale: which database(s) the store grows on
+    overload_rounds: int = 3  # overload: rounds (each runs both hubs' sustainable and overload phases)
+    overload_seconds: float = 4.0  # overload: length of the phase at ten times the sustainable rate
+    sustainable_seconds: float = 3.0  # overload: length of the phase that measures the sustainable rate
+    overload_timeout: float = 5.0  # overload: seconds after its scheduled moment a push is given up
     progress: Callable[[str], None] = field(default=_quiet, compare=False, repr=False)
 
     @classmethod
@@ -81,6 +85,10 @@ class Options:
             scale_log=(5_000, 20_000),
             scale_pushes=30,
             scale_backend="sqlite",
+            overload_rounds=2,
+            overload_seconds=0.5,
+            sustainable_seconds=0.5,
+            overload_timeout=2.0,
         )
         return cls(**{**small, **changes})
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Imported for their @register side effect.
-from hub.bench import audit, casussen, http, ingest, policy  # noqa: F401
+from hub.bench import audit, casussen, http, ingest, overload, policy  # noqa: F401
 from hub.bench.core import BENCHMARKS, READS, Benchmark
 
 # The order of `hub bench all` and of docs/benchmarks.md: the path of one record, then audit,

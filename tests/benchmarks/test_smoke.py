@@ -30,7 +30,7 @@ def quick_run() -> report.Run:
 
 
 def test_the_suite_registers_every_benchmark() -> None:
-    assert list(benchmarks()) == ["ingest", "http", "audit", "policy", "casussen"]
+    assert list(benchmarks()) == ["ingest", "http", "audit", "policy", "casussen", "overload"]
 
 
 def test_every_benchmark_gives_positive_figures_beside_its_peer(quick_run: report.Run) -> None:
