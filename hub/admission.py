@@ -4,17 +4,20 @@ Under overload a hub that queues without bound only answers later, until every c
 up and the work it still does is for nobody. So each worker holds at most `capacity` signed
 requests: the next one is answered 503 at once, before its body is read. An admitted request's
 body is read whole within `body_timeout` (a slow sender gets 408 and the connection closes), and
-from then on a watcher notes when the client goes away; `StoreThreads` asks `client_gone()`
-before it starts the request's work, so a request whose caller left is never committed.
+from then on a watcher notes on the request's `Ticket` when the client goes away; `StoreThreads`
+looks at it before it starts the request's work, so a request whose caller left is never committed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from contextlib import suppress
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 
+import structlog
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,7 +26,9 @@ from hub import metrics
 from hub.problems import problem_response
 
 OVERLOAD_RETRY_AFTER = 1  # seconds: a queue drains in well under that at any sustainable rate
-_GONE: ContextVar[threading.Event | None] = ContextVar("ketenhub_client_gone", default=None)
+GATE = "ketenhub.admission"  # the gate's key in the lifespan state, where the server protocol finds it
+log = structlog.get_logger("hub.admission")
+_TICKET: ContextVar[Ticket | None] = ContextVar("ketenhub_admission_ticket", default=None)
 _JSON_TYPES = ("application/json",)
 
 
@@ -35,10 +40,28 @@ class ClientGone(Exception):
     """The caller closed the connection before its request was started; nobody waits for it."""
 
 
-def client_gone() -> bool:
-    """Whether the client of the request being handled (in this context) has gone away."""
-    event = _GONE.get()
-    return event is not None and event.is_set()
+class Ticket:
+    """An admitted request, as its store-thread work sees it: whether its client has gone, and
+    whether its work has started (after which it is not turned away for waiting)."""
+
+    def __init__(self) -> None:
+        self.gone = threading.Event()
+        self.started = False
+
+
+def ticket() -> Ticket | None:
+    """The admission ticket of the request being handled in this context (None outside a request)."""
+    return _TICKET.get()
+
+
+@contextmanager
+def holding(admitted: Ticket) -> Iterator[Ticket]:
+    """Handle a request under `admitted`: its store-thread work sees it (hub/threads.py)."""
+    token = _TICKET.set(admitted)
+    try:
+        yield admitted
+    finally:
+        _TICKET.reset(token)
 
 
 def overloaded_response(detail: str) -> Response:
@@ -60,33 +83,61 @@ def install(app: FastAPI) -> None:
         return problem_response(499, "client-weg", "the client closed the connection; nothing was done")
 
 
+class Gate:
+    """How many signed requests a worker holds; shared by the middleware and the server protocol
+    (hub/server.py), which turns requests away at the door while the gate is full."""
+
+    def __init__(self, capacity: int, prefix: str = "/v1/") -> None:
+        self.capacity = capacity
+        self.prefix = prefix
+        self.in_flight = 0
+        self._shed_since_warning = 0
+        self._warned_at = 0.0
+
+    def full(self) -> bool:
+        return self.in_flight >= self.capacity
+
+    def enter(self) -> None:
+        self.in_flight += 1
+        metrics.QUEUE.inc()
+
+    def leave(self) -> None:
+        self.in_flight -= 1
+        metrics.QUEUE.dec()
+
+    def shed(self) -> None:
+        """Count a request turned away at capacity; warn at most once a second, not per request."""
+        metrics.SHED.labels("vol").inc()
+        self._shed_since_warning += 1
+        now = time.monotonic()
+        if now - self._warned_at >= 1:
+            log.warning("shedding", turned_away=self._shed_since_warning, capacity=self.capacity)
+            self._warned_at, self._shed_since_warning = now, 0
+
+
 class Admission:
     """ASGI middleware over the signed routes: bounded in-flight count, whole body, JSON only."""
 
-    def __init__(self, app: ASGIApp, *, capacity: int, body_timeout: float, prefix: str = "/v1/") -> None:
+    def __init__(self, app: ASGIApp, *, gate: Gate, body_timeout: float) -> None:
         self.app = app
-        self.capacity = capacity
+        self.gate = gate
         self.body_timeout = body_timeout
-        self.prefix = prefix
-        self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+        gate = self.gate
+        if scope["type"] != "http" or not scope["path"].startswith(gate.prefix):
             await self.app(scope, receive, send)
             return
-        if self.in_flight >= self.capacity:
-            metrics.SHED.labels("vol").inc()
-            await overloaded_response(f"the hub is at capacity ({self.capacity} requests waiting)")(
-                scope, receive, send
-            )
+        if gate.full():  # what the server protocol did not turn away (a test client, a pipelined request)
+            gate.shed()
+            answer = overloaded_response(f"the hub is at capacity ({gate.capacity} requests waiting)")
+            await answer(scope, receive, send)
             return
-        self.in_flight += 1
-        metrics.QUEUE.inc()
+        gate.enter()
         try:
             await self._admitted(scope, receive, send)
         finally:
-            self.in_flight -= 1
-            metrics.QUEUE.dec()
+            gate.leave()
 
     async def _admitted(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -103,16 +154,14 @@ class Admission:
         if refusal is not None:
             await refusal(scope, receive, send)
             return
-        gone = threading.Event()
-        token = _GONE.set(gone)
-        watcher = asyncio.ensure_future(_watch(receive, gone))
-        try:
-            await self.app(scope, _replay(body, watcher), send)
-        finally:
-            watcher.cancel()
-            with suppress(asyncio.CancelledError):
-                await watcher
-            _GONE.reset(token)
+        with holding(Ticket()) as admitted:
+            watcher = asyncio.ensure_future(_watch(receive, admitted.gone))
+            try:
+                await self.app(scope, _replay(body, watcher), send)
+            finally:
+                watcher.cancel()
+                with suppress(asyncio.CancelledError):
+                    await watcher
 
 
 async def _read_body(receive: Receive) -> bytes | None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, Depends, FastAPI
 
 from hub import admission, problems
-from hub.admission import Admission
+from hub.admission import GATE, Admission, Gate
 from hub.auth import authenticated
 from hub.container import Hub, build_hub
 from hub.faults import DependencyFaults
@@ -31,7 +34,14 @@ COMMON_REFUSALS: dict[int | str, dict[str, str]] = {
 
 
 def create_app(hub: Hub) -> FastAPI:
+    gate = Gate(hub.threads.count + hub.settings.queue_limit)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, Gate]]:
+        yield {GATE: gate}  # the server protocol's view of the gate (hub/server.py)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Ketenhub",
         version=API_VERSION,
         summary="Privacy-first exchange of verzuim, overdracht and consent in the education and youth-care chain",
@@ -45,9 +55,7 @@ def create_app(hub: Hub) -> FastAPI:
     problems.install(app)
     admission.install(app)
     settings = hub.settings
-    app.add_middleware(
-        Admission, capacity=hub.threads.count + settings.queue_limit, body_timeout=settings.body_timeout_seconds
-    )
+    app.add_middleware(Admission, gate=gate, body_timeout=settings.body_timeout_seconds)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Around the others: a fault anywhere inside, the signature check's nonce write too, is a 503/507.
     app.add_middleware(DependencyFaults, retry_after_seconds=settings.retry_after_seconds)

@@ -1,10 +1,17 @@
-"""The HTTP/1.1 server under the app: uvicorn's h11 protocol with a deadline for the request head,
-and its own refusals (a malformed request, a head too large) as problem+json like every other.
+"""The HTTP/1.1 server under the app: uvicorn's httptools protocol (llhttp, in C), with a deadline
+for the request head, a bound on its size, problem+json for what the parser refuses, and load
+shed before any Python of the app runs.
 
 uvicorn closes an idle keep-alive connection but not one that sends its head a byte at a time, nor
 a new connection that sends nothing; a few hundred such clients would hold every socket. Here the
 head of each request must be complete within HUB_HEADER_TIMEOUT_SECONDS of the connection opening
 or of the previous response; the body's deadline is admission's (hub/admission.py).
+
+At ten times its sustainable rate a worker spends its one core on the requests it turns away: the
+app's middleware, a log line and a JSON body cost some 200 µs each, which at 3,000 refusals a
+second leaves little for the pushes it accepts (docs/benchmarks.md, overload). So when admission's
+gate is full, a signed request is answered here, as soon as its head is parsed, with bytes made
+once: no scope, no task, no log line (a count in the metrics, and one warning a second).
 """
 
 from __future__ import annotations
@@ -15,16 +22,18 @@ import os
 import shutil
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+import structlog
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from hub.admission import GATE, OVERLOAD_RETRY_AFTER, Gate
 from hub.problems import PROBLEM_JSON, TITLES, problem_document
 from infra.logging import configure
 from infra.settings import Settings
 
-# uvicorn's default for h11's buffer: a request head larger than this is refused (431).
-MAX_HEAD_BYTES = 16 * 1024
+MAX_HEAD_BYTES = 16 * 1024  # a request head larger than this is refused (431)
+log = structlog.get_logger("hub.server")
 
 
 @cache
@@ -33,15 +42,43 @@ def header_timeout() -> float:
     return float(Settings().header_timeout_seconds)
 
 
-def _head_too_large(buffered: bytes) -> bool:
-    end = buffered.find(b"\r\n\r\n", 0, MAX_HEAD_BYTES + 4)
-    return end == -1 and len(buffered) > MAX_HEAD_BYTES
+def _raw_problem(status: int, type_: str, detail: str, *headers: str) -> bytes:
+    body = json.dumps(problem_document(status, type_, detail)).encode()
+    head = [f"HTTP/1.1 {status} {TITLES[status]}", f"content-type: {PROBLEM_JSON}", f"content-length: {len(body)}"]
+    return ("\r\n".join([*head, *headers]) + "\r\n\r\n").encode("ascii") + body
 
 
-class HubProtocol(H11Protocol):
-    """uvicorn's h11 protocol, plus a head deadline and problem+json for what the parser refuses."""
+_SHED = _raw_problem(
+    503,
+    "overbelast",
+    "the hub is at capacity; nothing was done, retry after Retry-After seconds",
+    f"retry-after: {OVERLOAD_RETRY_AFTER}",
+)
+
+
+class _Answered:
+    """Stands in for the request/response cycle of a request answered by the protocol itself, so
+    that uvicorn's callbacks drop the rest of its body and the next request starts as usual."""
+
+    response_complete = True
+
+    class message_event:
+        @staticmethod
+        def set() -> None:
+            return None
+
+
+_ANSWERED: Any = _Answered()
+
+
+class HubProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, plus the head's deadline and size, problem+json refusals,
+    and load shed at the door."""
 
     _head_timer: asyncio.TimerHandle | None = None
+    _in_head = False  # between the first byte of a request and the end of its head
+    _in_body = False  # between the end of a head and the end of its body
+    _head_bytes = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -52,13 +89,26 @@ class HubProtocol(H11Protocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        # h11 bounds only a head still incomplete; one that arrives whole in a read is bounded here.
-        if self.conn.their_state is h11.IDLE and _head_too_large(self.conn.trailing_data[0] + data):
+        if not self._in_body and self._head_too_large(data):
             self._refuse(
                 431, "kop-te-groot", f"the request head is larger than the hub accepts ({MAX_HEAD_BYTES} bytes)"
             )
             return
         super().data_received(data)
+
+    def on_message_begin(self) -> None:
+        self._in_head = True
+        super().on_message_begin()
+
+    def on_headers_complete(self) -> None:
+        self._in_head, self._in_body, self._head_bytes = False, True, 0
+        if self._shed():
+            return
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._in_body = False
+        super().on_message_complete()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -66,12 +116,30 @@ class HubProtocol(H11Protocol):
             self._arm_head_timer()
 
     def send_400_response(self, msg: str) -> None:
-        if len(self.conn.trailing_data[0]) > MAX_HEAD_BYTES:
-            self._refuse(
-                431, "kop-te-groot", f"the request head is larger than the hub accepts ({MAX_HEAD_BYTES} bytes)"
-            )
+        self._refuse(400, "ongeldig-http", "the request is not valid HTTP (RFC 9112 framing)")
+
+    def _head_too_large(self, data: bytes) -> bool:
+        end = data.find(b"\r\n\r\n")
+        self._head_bytes += len(data) if end == -1 else end
+        too_large = self._head_bytes > MAX_HEAD_BYTES
+        if end != -1:
+            self._head_bytes = 0
+        return too_large
+
+    def _shed(self) -> bool:
+        gate: Gate | None = self.app_state.get(GATE)
+        if gate is None or not gate.full() or not self.url.startswith(gate.prefix.encode()):
+            return False
+        if self.cycle is not None and not self.cycle.response_complete:
+            return False  # pipelined behind a request still running: uvicorn queues it, admission answers
+        gate.shed()
+        self.cycle = _ANSWERED
+        self.transport.write(_SHED)
+        if not self.parser.should_keep_alive():
+            self.transport.close()
         else:
-            self._refuse(400, "ongeldig-http", "the request is not valid HTTP (RFC 9112 framing)")
+            self._arm_head_timer()
+        return True
 
     def _arm_head_timer(self) -> None:
         self._disarm_head_timer()
@@ -84,21 +152,17 @@ class HubProtocol(H11Protocol):
 
     def _head_late(self) -> None:
         self._head_timer = None
-        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
-            return  # a request is being served; its body has admission's deadline
-        if self.conn.trailing_data[0]:
+        if self.transport.is_closing():
+            return
+        if self._in_head:
             self._refuse(408, "te-traag", f"the request head did not arrive within {header_timeout():g} s")
-        else:  # a connection that never asked anything: nobody to tell
-            self.transport.close()
+        elif not self._in_body and (self.cycle is None or self.cycle.response_complete):
+            self.transport.close()  # a connection that asked nothing more: nobody to tell
+        # otherwise a request is being served; its body has admission's deadline
 
     def _refuse(self, status: int, type_: str, detail: str) -> None:
-        # Written raw: h11 will not frame a response to a request it never parsed.
-        body = json.dumps(problem_document(status, type_, detail)).encode()
-        head = (
-            f"HTTP/1.1 {status} {TITLES[status]}\r\ncontent-type: {PROBLEM_JSON}\r\n"
-            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
-        )
-        self.transport.write(head.encode("ascii") + body)
+        # Written raw: the parser will not frame a response to a request it could not parse.
+        self.transport.write(_raw_problem(status, type_, detail, "connection: close"))
         self.transport.close()
 
 
@@ -116,6 +180,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         http=HubProtocol,
+        lifespan="on",
         log_config=None,
         access_log=False,
         log_level=settings.log_level.lower(),

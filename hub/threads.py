@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from hub.admission import ClientGone, Overloaded, client_gone
+from hub.admission import ClientGone, Overloaded, Ticket, ticket
 
 T = TypeVar("T")
 
@@ -32,11 +32,15 @@ class StoreThreads:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` on a store thread, with the caller's context (the request's log fields).
 
-        Raises `Overloaded` when no thread picked it up within `max_wait_seconds` (it is then
-        never started), and `ClientGone` when the request's client had left by the time one did.
+        Raises `Overloaded` when no thread picked up a request's first work within
+        `max_wait_seconds` (it is then never started; once a request's work has started, its
+        later steps wait their turn), and `ClientGone` when its client had left by the time one did.
         """
-        work = self._pool.submit(contextvars.copy_context().run, _unless_gone, fn, *args)
+        admitted = ticket()
+        work = self._pool.submit(contextvars.copy_context().run, _unless_gone, admitted, fn, *args)
         answer = asyncio.wrap_future(work)
+        if admitted is not None and admitted.started:
+            return await answer
         done, _ = await asyncio.wait({answer}, timeout=self.max_wait_seconds)
         if not done and work.cancel():
             raise Overloaded(f"no store thread was free within {self.max_wait_seconds * 1000:.0f} ms")
@@ -46,7 +50,9 @@ class StoreThreads:
         self._pool.shutdown(wait=True)
 
 
-def _unless_gone(fn: Callable[..., T], *args: Any) -> T:
-    if client_gone():
-        raise ClientGone
+def _unless_gone(admitted: Ticket | None, fn: Callable[..., T], *args: Any) -> T:
+    if admitted is not None:
+        if admitted.gone.is_set():
+            raise ClientGone
+        admitted.started = True
     return fn(*args)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
+import pytest
 from fastapi.testclient import TestClient
 
+from hub.admission import ClientGone, Overloaded, Ticket, holding
 from hub.container import Hub, build_hub
+from hub.threads import StoreThreads
 from infra.settings import Settings
 
 
@@ -31,3 +35,53 @@ def test_health_answers_while_every_store_thread_is_busy(hub: Hub, app) -> None:
             release.set()
         # True: released by the line above, so /health answered while every store thread waited.
         assert [b.result(timeout=30) for b in busy] == [True] * hub.threads.count
+
+
+def test_a_requests_later_steps_are_not_turned_away_for_waiting() -> None:
+    """HUB_QUEUE_WAIT_MS bounds the wait before a request's first work; once its signature check
+    ran (its nonce written), its use case waits its turn rather than being refused a 503."""
+    threads = StoreThreads(1, max_wait_seconds=0.2)
+    release = threading.Event()
+
+    async def scenario() -> tuple[bool, str]:
+        blocker = asyncio.ensure_future(threads.run(release.wait, 5))
+        await asyncio.sleep(0.05)
+        asyncio.get_running_loop().call_later(0.5, release.set)
+        with holding(Ticket()) as started:
+            started.started = True
+            later_step = await threads.run(lambda: True)
+        await blocker
+        release.clear()
+        blocker = asyncio.ensure_future(threads.run(release.wait, 5))
+        await asyncio.sleep(0.05)
+        asyncio.get_running_loop().call_later(0.5, release.set)
+        with holding(Ticket()):
+            try:
+                await threads.run(lambda: True)
+                first_step = "started"
+            except Overloaded:
+                first_step = "503"
+        await blocker
+        return later_step, first_step
+
+    try:
+        assert asyncio.run(scenario()) == (True, "503")
+    finally:
+        threads.close()
+
+
+def test_work_of_a_client_that_left_is_not_started() -> None:
+    threads = StoreThreads(1)
+    ran: list[bool] = []
+
+    async def scenario() -> None:
+        with holding(Ticket()) as admitted:
+            admitted.gone.set()
+            await threads.run(ran.append, True)
+
+    try:
+        with pytest.raises(ClientGone):
+            asyncio.run(scenario())
+        assert ran == []
+    finally:
+        threads.close()

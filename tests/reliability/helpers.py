@@ -239,7 +239,7 @@ def served_in_process(app: FastAPI) -> Iterator[str]:
     """`app` under uvicorn with the hub's protocol, in a thread of this process: its hub stays in
     reach, so a test can hold the store threads while real clients connect and leave."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=free_port(), http=HubProtocol, log_config=None, access_log=False, lifespan="off"
+        app, host="127.0.0.1", port=free_port(), http=HubProtocol, log_config=None, access_log=False, lifespan="on"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-in-process", daemon=True)

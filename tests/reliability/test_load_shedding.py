@@ -118,6 +118,7 @@ def test_a_full_queue_is_a_503_at_once_and_the_queued_work_is_done(
             assert_problem(refused, 503)
             assert refused.json()["type"].endswith("/overbelast")
             assert int(refused.headers["retry-after"]) == OVERLOAD_RETRY_AFTER
+            assert "x-request-id" not in refused.headers  # turned away by the server protocol, before the app
             assert seconds < AT_ONCE, f"refused after {seconds:.2f} s"
             release.set()
             answers = [q.result(timeout=60)[0] for q in queued]
