@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -206,6 +207,25 @@ def is_leer_of_kwalificatieplichtig(
     )
 
 
+def valt_onder_meldplicht(
+    birth_date: date, period_start: date, period_end: date, protocol: Verzuimprotocol = WETTELIJK
+) -> bool:
+    """Whether leer- or kwalificatieplicht applies on some day of the period: ongeoorloofd
+    verzuim is reported only of "leer- of kwalificatieplichtige leerlingen die op een school
+    ingeschreven zijn" (003 §3.2). A startkwalificatie would end kwalificatieplicht earlier;
+    the school that reports still teaches the pupil, so none is assumed."""
+    return leerplicht_start(birth_date, protocol) <= period_end and period_start <= kwalificatieplicht_end(
+        birth_date, protocol
+    )
+
+
+def door_school_te_melden(kind: VerzuimKind) -> bool:
+    """Whether a school reports this kind. Absoluut verzuim is a leer- or kwalificatieplichtige
+    "die niet is ingeschreven op een school" (002 §1.3): no school has the pupil to report, so
+    leerplicht finds it (in DUO's registers), not a school's melding."""
+    return kind is not VerzuimKind.ABSOLUUT
+
+
 def is_absoluut_verzuim(
     birth_date: date,
     on: date,
@@ -395,6 +415,39 @@ def is_melding_late(
     return filed_on > melding_deadline(period_end, protocol, free_days)
 
 
+class Herregistratie(StrEnum):
+    """Why a melding is registered as another kind than the school sent, each a rule of a seed."""
+
+    KORTER_DAN_VIER_WEKEN = "korter_dan_vier_weken"
+    ONDER_DREMPEL = "onder_drempel"
+    BUITEN_VENSTER = "buiten_venster"
+    NA_MELDTERMIJN = "na_meldtermijn"
+
+    @property
+    def uitleg(self) -> str:
+        """What the rule says, in Dutch, with its source."""
+        return _HERREGISTRATIE_UITLEG[self]
+
+
+_HERREGISTRATIE_UITLEG = {
+    Herregistratie.KORTER_DAN_VIER_WEKEN: "langdurig relatief verzuim duurt vier schoolweken of langer (002 §1.3); "
+    "een kortere periode telt als 16-uursmelding",
+    Herregistratie.ONDER_DREMPEL: "onder de meldgrens van het protocol: overig verzuim, "
+    '"minder dan 16 uur in 4 weken" (002 §1.3)',
+    Herregistratie.BUITEN_VENSTER: "de periode is langer dan het venster van vier schoolweken (002 §1.3; "
+    "vakantiedagen tellen niet mee)",
+    Herregistratie.NA_MELDTERMIJN: "na de meldtermijn gemeld: \"alsnog als 'overig verzuim'\" (003 §3.2)",
+}
+
+
+@dataclass(frozen=True)
+class Registratie:
+    """The kind a melding is registered as, and why it differs from the kind sent (if it does)."""
+
+    kind: VerzuimKind
+    redenen: tuple[Herregistratie, ...] = ()
+
+
 def classify_melding(
     kind: VerzuimKind,
     *,
@@ -405,8 +458,8 @@ def classify_melding(
     late_count: int | None = None,
     protocol: Verzuimprotocol = WETTELIJK,
     free_days: Collection[date] = (),
-) -> VerzuimKind:
-    """The kind a melding is registered as.
+) -> Registratie:
+    """The kind a melding is registered as, with every rule that changed it.
 
     A 16-uursmelding or te-laat melding below its threshold, outside its window, or filed
     after the deadline is "overig verzuim" (002 §1.3: "Overig verzuim van minder dan 16 uur
@@ -414,24 +467,28 @@ def classify_melding(
     als 'overig verzuim' ... worden gemeld"). A langdurig-relatief melding whose period is
     shorter than 4 school weeks is judged as a 16-uursmelding. Other kinds stand as given.
     """
+    redenen: list[Herregistratie] = []
     if kind is VerzuimKind.LANGDURIG_RELATIEF:
-        days = school_days_between(period_start, period_end, protocol, free_days)
-        if is_langdurig_relatief(days, protocol):
-            return kind
+        if is_langdurig_relatief(school_days_between(period_start, period_end, protocol, free_days), protocol):
+            return Registratie(kind)
         kind = VerzuimKind.ONGEOORLOOFD_16_UUR
+        redenen.append(Herregistratie.KORTER_DAN_VIER_WEKEN)
     if kind is VerzuimKind.ONGEOORLOOFD_16_UUR:
-        meets = melding_required(kind, protocol, hours=hours or 0) and fits_window(
-            period_start, period_end, protocol.melding_weeks, protocol, free_days
-        )
+        reaches = melding_required(kind, protocol, hours=hours or 0)
+        window = protocol.melding_weeks
     elif kind is VerzuimKind.TE_LAAT:
-        meets = melding_required(kind, protocol, late_count=late_count or 0) and fits_window(
-            period_start, period_end, protocol.te_laat_weeks, protocol, free_days
-        )
+        reaches = melding_required(kind, protocol, late_count=late_count or 0)
+        window = protocol.te_laat_weeks
     else:
-        return kind
-    if not meets or is_melding_late(period_end, filed_on, protocol, free_days):
-        return VerzuimKind.OVERIG
-    return kind
+        return Registratie(kind)
+    if not reaches:
+        redenen.append(Herregistratie.ONDER_DREMPEL)
+    if not fits_window(period_start, period_end, window, protocol, free_days):
+        redenen.append(Herregistratie.BUITEN_VENSTER)
+    if is_melding_late(period_end, filed_on, protocol, free_days):
+        redenen.append(Herregistratie.NA_MELDTERMIJN)
+    overig = len(redenen) > (redenen[:1] == [Herregistratie.KORTER_DAN_VIER_WEKEN])
+    return Registratie(VerzuimKind.OVERIG if overig else kind, tuple(redenen))
 
 
 def is_zorgelijk(hours: float, late_count: int, protocol: Verzuimprotocol = WETTELIJK) -> bool:

@@ -14,7 +14,7 @@ views (`details`, `actions`) are built on read.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
@@ -31,8 +31,10 @@ from domain.identifiers import (
 from domain.protocol import WETTELIJK, Verzuimprotocol
 from domain.records import PupilRecord
 from domain.verzuim import (
+    Herregistratie,
     MasRoute,
     Measure,
+    Registratie,
     SchoolActie,
     VerzuimKind,
     classify_melding,
@@ -41,6 +43,7 @@ from domain.verzuim import (
     validate_hours,
     validate_late_count,
     validate_period,
+    valt_onder_meldplicht,
 )
 
 E = TypeVar("E", bound=StrEnum)
@@ -235,6 +238,12 @@ def validate_melding(
     born = _date(birth_date, "birth_date")
     if born >= period_start:
         raise InvalidValue("birth_date", "must lie before the period")
+    if not valt_onder_meldplicht(born, period_start, period_end, protocol):
+        raise InvalidValue(
+            "birth_date",
+            "the pupil is neither leerplichtig (5 to 16) nor kwalificatieplichtig (to 18) in the period; "
+            "a verzuimmelding is only of those pupils (003 §3.2)",
+        )
     try:
         id_kind = PupilIdKind(pupil_id_kind)
     except ValueError:
@@ -281,8 +290,8 @@ def classify(
     details: MeldingDetails,
     protocol: Verzuimprotocol = WETTELIJK,
     free_days: Collection[date] = (),
-) -> VerzuimKind:
-    """The kind the melding is registered as (see `domain.verzuim.classify_melding`)."""
+) -> Registratie:
+    """The kind the melding is registered as, and why (see `domain.verzuim.classify_melding`)."""
     return classify_melding(
         details.kind,
         period_start=details.period_start,
@@ -310,6 +319,7 @@ class Verzuimmelding(PupilRecord):
         # class-level annotation would make eventsourcing turn it into a dataclass field.
         _fields: dict[str, Any]  # the event values of MELDING_FIELDS (see MeldingDetails.to_event)
         _classified_kind: str
+        _registered_because: list[str]
         _protocol_name: str
         _status: str
         _actions: list[ActieState]
@@ -335,11 +345,14 @@ class Verzuimmelding(PupilRecord):
         filed_on: str
         classified_kind: str
         protocol_name: str
+        # Added later: older events hold none (their answer then names no rule).
+        registered_because: list[str] = field(default_factory=list)
 
         def apply(self, aggregate: Verzuimmelding) -> None:
             aggregate._fields = {name: getattr(self, name) for name in MELDING_FIELDS}
             aggregate._fields["school_actions"] = list(self.school_actions)
             aggregate._classified_kind = self.classified_kind
+            aggregate._registered_because = list(getattr(self, "registered_because", ()))
             aggregate._protocol_name = self.protocol_name
             aggregate._status = MeldingStatus.GEMELD.value
             aggregate._actions = []
@@ -353,10 +366,12 @@ class Verzuimmelding(PupilRecord):
         reason: str
         classified_kind: str
         protocol_name: str
+        registered_because: list[str] = field(default_factory=list)
 
         def apply(self, aggregate: Verzuimmelding) -> None:
             aggregate._fields = {**aggregate._fields, **self.changes}
             aggregate._classified_kind = self.classified_kind
+            aggregate._registered_because = list(getattr(self, "registered_because", ()))
             aggregate._protocol_name = self.protocol_name
 
     class Withdrawn(PupilRecord.Event):
@@ -433,11 +448,13 @@ class Verzuimmelding(PupilRecord):
             protocol=protocol,
             free_days=free_days,
         )
+        registratie = classify(details, protocol, free_days)
         return cls.start(
             subject=subject,
             **details.to_event(),
-            classified_kind=classify(details, protocol, free_days).value,
+            classified_kind=registratie.kind.value,
             protocol_name=protocol.name,
+            registered_because=[r.value for r in registratie.redenen],
         )
 
     def correct(
@@ -461,13 +478,15 @@ class Verzuimmelding(PupilRecord):
         diff = {k: v for k, v in new_values.items() if v != self._fields[k]}
         if not diff:
             return
+        registratie = classify(corrected, protocol, free_days)
         self.trigger_event(
             self.Corrected,
             changes=diff,
             previous={k: self._fields[k] for k in diff},
             reason=_text(reason, "reason", MAX_TEXT_LENGTH, required=False),
-            classified_kind=classify(corrected, protocol, free_days).value,
+            classified_kind=registratie.kind.value,
             protocol_name=protocol.name,
+            registered_because=[r.value for r in registratie.redenen],
         )
 
     def withdraw(self, reason: str) -> None:
@@ -501,6 +520,11 @@ class Verzuimmelding(PupilRecord):
     def classified_kind(self) -> VerzuimKind:
         """The kind the melding is registered as (a late 16-uursmelding: overig)."""
         return VerzuimKind(self._classified_kind)
+
+    @property
+    def registered_because(self) -> tuple[Herregistratie, ...]:
+        """The rules that made the registered kind differ from the kind sent (none when equal)."""
+        return tuple(Herregistratie(r) for r in getattr(self, "_registered_because", ()))
 
     @property
     def protocol_name(self) -> str:

@@ -31,10 +31,10 @@ from adapters.guard import logs_refusals
 from adapters.ports import DirectoryEntry, InvolvementChange, Persistence, Requester
 from adapters.signalen import signalen
 from domain.betrokkenheid import Betrokkenheid, Bron
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidValue
 from domain.parties import Role
 from domain.protocol import Verzuimprotocol
-from domain.verzuim import SchoolActie, VerzuimKind
+from domain.verzuim import SchoolActie, VerzuimKind, door_school_te_melden
 from domain.verzuimmelding import Verzuimmelding
 
 KIND = "verzuimmelding"
@@ -137,6 +137,7 @@ def status_view(m: Verzuimmelding) -> dict[str, Any]:
         "status": m.status.value,
         "soort": d.kind.value,
         "geregistreerd_als": m.classified_kind.value,
+        "registratie_toelichting": [{"regel": r.value, "uitleg": r.uitleg} for r in m.registered_because],
         "periode": {"begin": d.period_start.isoformat(), "eind": d.period_end.isoformat()},
         "ontvanger": f"leerplicht:{m.recipient}",
         "versie": m.version,
@@ -154,6 +155,14 @@ def status_view(m: Verzuimmelding) -> dict[str, Any]:
     }
 
 
+def _reported_by_a_school(kind: VerzuimKind) -> None:
+    if not door_school_te_melden(kind):
+        raise InvalidValue(
+            "kind",
+            "absoluut verzuim is a pupil registered at no school: leerplicht records it, a school does not report it",
+        )
+
+
 @logs_refusals(KIND)
 def push(
     p: Persistence, who: Requester, body: VerzuimmeldingIn, idem: Idempotency | None, protocol: Verzuimprotocol
@@ -166,6 +175,7 @@ def push(
 
     def run(answer_for: AnswerFor) -> Answer:
         try:
+            _reported_by_a_school(body.soort)
             melding = Verzuimmelding.file(
                 subject,
                 school=body.school.code,
@@ -235,6 +245,8 @@ def correct(p: Persistence, who: Requester, record_id: UUID, body: CorrectieIn, 
     if not changes:
         raise Invalid("body", "name at least one field to correct")
     try:
+        if "kind" in changes:
+            _reported_by_a_school(changes["kind"])
         melding.correct(changes, reason=body.reden, protocol=protocol)
     except DomainError as e:
         raise domain_refusal(e, PATHS) from e

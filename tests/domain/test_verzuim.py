@@ -17,6 +17,7 @@ from domain.protocol import (
     Verzuimprotocol,
 )
 from domain.verzuim import (
+    Herregistratie,
     MasRoute,
     Measure,
     ProblematischCriterium,
@@ -25,6 +26,7 @@ from domain.verzuim import (
     VerzuimKind,
     aanbod_deadline,
     classify_melding,
+    door_school_te_melden,
     fits_window,
     is_absoluut_verzuim,
     is_kwalificatieplichtig,
@@ -49,6 +51,7 @@ from domain.verzuim import (
     validate_hours,
     validate_late_count,
     validate_period,
+    valt_onder_meldplicht,
     ziekte_escalation_reached,
 )
 
@@ -300,29 +303,62 @@ def test_is_melding_late(filed: date, late: bool) -> None:
     assert is_melding_late(FRI, filed) is late
 
 
+H = Herregistratie
+
+
 @pytest.mark.parametrize(
-    ("kind", "start", "end", "filed", "hours", "late", "protocol", "expected"),
+    ("kind", "start", "end", "filed", "hours", "late", "protocol", "expected", "because"),
     [
         # 16 hours within 4 weeks, on time
-        (K.ONGEOORLOOFD_16_UUR, MON, FRI, date(2024, 3, 18), 16, None, WETTELIJK, K.ONGEOORLOOFD_16_UUR),
+        (K.ONGEOORLOOFD_16_UUR, MON, FRI, date(2024, 3, 18), 16, None, WETTELIJK, K.ONGEOORLOOFD_16_UUR, ()),
         # filed after the deadline: overig verzuim
-        (K.ONGEOORLOOFD_16_UUR, MON, FRI, date(2024, 3, 25), 16, None, WETTELIJK, K.OVERIG),
+        (K.ONGEOORLOOFD_16_UUR, MON, FRI, date(2024, 3, 25), 16, None, WETTELIJK, K.OVERIG, (H.NA_MELDTERMIJN,)),
         # below 16 hours: overig verzuim
-        (K.ONGEOORLOOFD_16_UUR, MON, FRI, date(2024, 3, 18), 15, None, WETTELIJK, K.OVERIG),
+        (K.ONGEOORLOOFD_16_UUR, MON, FRI, date(2024, 3, 18), 15, None, WETTELIJK, K.OVERIG, (H.ONDER_DREMPEL,)),
         # 16 hours spread over 6 weeks: not "in vier weken"
-        (K.ONGEOORLOOFD_16_UUR, date(2024, 2, 5), FRI, date(2024, 3, 18), 16, None, WETTELIJK, K.OVERIG),
-        (K.TE_LAAT, MON, FRI, date(2024, 3, 18), None, 16, WETTELIJK, K.TE_LAAT),
-        (K.TE_LAAT, MON, FRI, date(2024, 3, 18), None, 9, WETTELIJK, K.OVERIG),
-        (K.TE_LAAT, MON, FRI, date(2024, 3, 18), None, 9, DRECHTSTEDEN_PO, K.TE_LAAT),
-        (K.TE_LAAT, MON, FRI, date(2024, 4, 1), None, 9, DRECHTSTEDEN_PO, K.OVERIG),
+        (
+            K.ONGEOORLOOFD_16_UUR,
+            date(2024, 2, 5),
+            FRI,
+            date(2024, 3, 18),
+            16,
+            None,
+            WETTELIJK,
+            K.OVERIG,
+            (H.BUITEN_VENSTER,),
+        ),
+        (K.TE_LAAT, MON, FRI, date(2024, 3, 18), None, 16, WETTELIJK, K.TE_LAAT, ()),
+        (K.TE_LAAT, MON, FRI, date(2024, 3, 18), None, 9, WETTELIJK, K.OVERIG, (H.ONDER_DREMPEL,)),
+        (K.TE_LAAT, MON, FRI, date(2024, 3, 18), None, 9, DRECHTSTEDEN_PO, K.TE_LAAT, ()),
+        (K.TE_LAAT, MON, FRI, date(2024, 4, 1), None, 9, DRECHTSTEDEN_PO, K.OVERIG, (H.NA_MELDTERMIJN,)),
         # langdurig relatief: 4 school weeks; late filing does not change it
-        (K.LANGDURIG_RELATIEF, date(2024, 2, 19), FRI, date(2024, 4, 1), 80, None, WETTELIJK, K.LANGDURIG_RELATIEF),
+        (K.LANGDURIG_RELATIEF, date(2024, 2, 19), FRI, date(2024, 4, 1), 80, None, WETTELIJK, K.LANGDURIG_RELATIEF, ()),
         # shorter than 4 weeks: judged as a 16-uursmelding
-        (K.LANGDURIG_RELATIEF, MON, FRI, date(2024, 3, 18), 40, None, WETTELIJK, K.ONGEOORLOOFD_16_UUR),
-        (K.LANGDURIG_RELATIEF, MON, FRI, date(2024, 3, 18), 10, None, WETTELIJK, K.OVERIG),
-        (K.LUXE, MON, FRI, date(2024, 4, 15), 40, None, WETTELIJK, K.LUXE),
-        (K.ZIEKTE, MON, FRI, date(2024, 3, 18), 40, None, WETTELIJK, K.ZIEKTE),
-        (K.ZORGELIJK, MON, FRI, date(2024, 3, 18), 6, None, WETTELIJK, K.ZORGELIJK),
+        (
+            K.LANGDURIG_RELATIEF,
+            MON,
+            FRI,
+            date(2024, 3, 18),
+            40,
+            None,
+            WETTELIJK,
+            K.ONGEOORLOOFD_16_UUR,
+            (H.KORTER_DAN_VIER_WEKEN,),
+        ),
+        (
+            K.LANGDURIG_RELATIEF,
+            MON,
+            FRI,
+            date(2024, 3, 18),
+            10,
+            None,
+            WETTELIJK,
+            K.OVERIG,
+            (H.KORTER_DAN_VIER_WEKEN, H.ONDER_DREMPEL),
+        ),
+        (K.LUXE, MON, FRI, date(2024, 4, 15), 40, None, WETTELIJK, K.LUXE, ()),
+        (K.ZIEKTE, MON, FRI, date(2024, 3, 18), 40, None, WETTELIJK, K.ZIEKTE, ()),
+        (K.ZORGELIJK, MON, FRI, date(2024, 3, 18), 6, None, WETTELIJK, K.ZORGELIJK, ()),
     ],
 )
 def test_classify_melding(
@@ -334,10 +370,12 @@ def test_classify_melding(
     late: int | None,
     protocol: Verzuimprotocol,
     expected: VerzuimKind,
+    because: tuple[Herregistratie, ...],
 ) -> None:
     """Source: 003_4d76ddd5121ac97c.txt §3.2 (a late 16-uursmelding "alsnog als 'overig
     verzuim'"); 002_9975c357e8165dd2.txt §1.3 ("Overig verzuim van minder dan 16 uur in 4
-    weken"; langdurig relatief 4 of meer weken) and processchema step 9."""
+    weken"; langdurig relatief 4 of meer weken) and processchema step 9. Each change of kind
+    names the rules that made it, so the school is told why (issue 18: no silent reclassification)."""
     result = classify_melding(
         kind,
         period_start=start,
@@ -347,7 +385,13 @@ def test_classify_melding(
         late_count=late,
         protocol=protocol,
     )
-    assert result is expected
+    assert (result.kind, result.redenen) == (expected, because)
+
+
+def test_every_reason_for_a_change_of_kind_is_explained_in_dutch_with_its_seed() -> None:
+    """Source: 002_9975c357e8165dd2.txt §1.3; 003_4d76ddd5121ac97c.txt §3.2."""
+    for reason in Herregistratie:
+        assert reason.uitleg and ("002 §" in reason.uitleg or "003 §" in reason.uitleg)
 
 
 def test_classify_counts_free_days_out_of_the_deadline() -> None:
@@ -362,7 +406,7 @@ def test_classify_counts_free_days_out_of_the_deadline() -> None:
         hours=16,
         free_days=holiday,
     )
-    assert result is K.ONGEOORLOOFD_16_UUR
+    assert result.kind is K.ONGEOORLOOFD_16_UUR
 
 
 @pytest.mark.parametrize(
@@ -547,3 +591,29 @@ def test_labels(member: VerzuimKind | MasRoute, label: str) -> None:
     """Source: 002_9975c357e8165dd2.txt §1.3; 003_4d76ddd5121ac97c.txt §3.2 ("vrijwillige
     jeugdhulp, HALT-straf, dwang in civielrechtelijk of dwang in strafrechtelijk kader")."""
     assert member.label == label
+
+
+@pytest.mark.parametrize(
+    ("born", "start", "end", "expected"),
+    [
+        (date(1996, 3, 1), date(2026, 11, 2), date(2026, 11, 27), False),  # 30 years old
+        (date(2009, 6, 1), date(2026, 11, 2), date(2026, 11, 27), True),  # 17: kwalificatieplicht
+        (date(2008, 11, 15), date(2026, 11, 2), date(2026, 11, 27), True),  # turns 18 in the period
+        (date(2008, 11, 1), date(2026, 11, 2), date(2026, 11, 27), False),  # 18 the day before it
+        (date(2022, 1, 10), date(2026, 11, 2), date(2026, 11, 27), False),  # 4 years old
+        (date(2021, 10, 10), date(2026, 11, 2), date(2026, 11, 27), True),  # 5, from the month after
+    ],
+)
+def test_a_melding_is_of_a_leer_or_kwalificatieplichtige_in_the_period(
+    born: date, start: date, end: date, expected: bool
+) -> None:
+    """Source: 003_4d76ddd5121ac97c.txt §3.2 ("Het gaat hier om leer- of kwalificatieplichtige
+    leerlingen die op een school ingeschreven zijn"); 002_9975c357e8165dd2.txt §1.9 (5 to 16,
+    kwalificatieplicht to 18); Leerplichtwet art. 3, 4a."""
+    assert valt_onder_meldplicht(born, start, end) is expected
+
+
+def test_a_school_reports_every_kind_but_absoluut_verzuim() -> None:
+    """Source: 002_9975c357e8165dd2.txt §1.3 (absoluut verzuim: "niet is ingeschreven op een
+    school"): leerplicht finds it, no school has the pupil to report."""
+    assert [k for k in VerzuimKind if not door_school_te_melden(k)] == [VerzuimKind.ABSOLUUT]
