@@ -76,10 +76,10 @@ class Verzuimprotocol:
     problematisch_days_weeks: int = 15
     problematisch_difficulty_weeks: int = 2
 
-    # Ziekteverzuim is authorised; a protocol may still escalate: Sprengeloo involves the
-    # ondersteuningscoördinator at 60 hours, "al of niet aaneengesloten" (004 ch. 16). The
-    # law sets no number; None switches the signal off.
-    ziekte_escalation_hours: float | None = 60
+    # Ziekteverzuim is authorised (Leerplichtwet art. 11 sub d); a school's protocol may still
+    # escalate: Sprengeloo involves the ondersteuningscoördinator at 60 hours, "al of niet
+    # aaneengesloten" (004 ch. 16). The law sets no number, so the legal default has none.
+    ziekte_escalation_hours: float | None = None
 
     # Every thuiszitter has a passend aanbod within three months (003 §2.4, 002 §3.3): the
     # law's twelve weeks (004 ch. 2), "opgeteld: twaalf weken = drie maanden" (002 §3.4 advice 8).

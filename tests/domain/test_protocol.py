@@ -51,14 +51,15 @@ def test_legal_defaults_of_002(field: str, value: float) -> None:
         ("leerplicht_from_age", 5),
         ("leerplicht_until_age", 16),
         ("kwalificatieplicht_until_age", 18),
-        ("ziekte_escalation_hours", 60),
+        ("ziekte_escalation_hours", None),
         ("melding_deadline_school_days", 5),
     ],
 )
 def test_other_defaults(field: str, value: Any) -> None:
     """Source: 003_4d76ddd5121ac97c.txt §3.2 (16 keer te laat), §2.4 (aanbod binnen drie
     maanden); 002_9975c357e8165dd2.txt §1.9 (5 tot 16); domain.md (kwalificatieplicht to
-    18); 004_45b01860e536524f.txt ch. 16 (60 uur ziekteverzuim); Leerplichtwet art. 21
+    18); ziekte escalation: none, the law sets no number (004 ch. 16 is one school's 60 uur,
+    kept in its preset); Leerplichtwet art. 21
     ("onverwijld", read as 5 school days)."""
     assert getattr(WETTELIJK, field) == value
 

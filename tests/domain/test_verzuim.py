@@ -432,16 +432,17 @@ def test_is_zorgelijk(hours: float, late: int, protocol: Verzuimprotocol, expect
 @pytest.mark.parametrize(
     ("hours", "protocol", "expected"),
     [
-        (59, WETTELIJK, False),
+        (59, APELDOORN_SPRENGELOO, False),
         (60, APELDOORN_SPRENGELOO, True),
+        (1000, WETTELIJK, False),  # the law sets no number (before: Sprengeloo's 60 in the legal default)
         (1000, replace(WETTELIJK, ziekte_escalation_hours=None), False),
         (30, replace(WETTELIJK, ziekte_escalation_hours=30), True),
     ],
 )
 def test_ziekte_escalation(hours: float, protocol: Verzuimprotocol, expected: bool) -> None:
     """Source: 004_45b01860e536524f.txt ch. 16 ("als een leerling 60 uur – al of niet
-    aaneengesloten – heeft verzuimd, wordt de ondersteuningscoördinator ingeschakeld");
-    domain.md (configurable)."""
+    aaneengesloten – heeft verzuimd, wordt de ondersteuningscoördinator ingeschakeld"), one
+    school's protocol; the law (Leerplichtwet art. 11 sub d: ziekte is geoorloofd) sets no number."""
     assert ziekte_escalation_reached(hours, protocol) is expected
 
 
