@@ -52,7 +52,7 @@ from nacl.signing import SigningKey
 
 from domain.parties import Organisation, Role, organisation_id
 from hub.bench.core import BenchResult, Latency, Options, alternate, percentile, register
-from hub.bench.http import HOST, PATH, server_env
+from hub.bench.http import HOST, PATH, server_env, stop
 from hub.bench.ingest import backends, databases
 from hub.bench.workload import meldingen
 from hub.container import Hub, build_hub
@@ -497,20 +497,11 @@ def started(name: str, database_url: str, root: Path, extra: dict[str, str]) -> 
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        stack.callback(_stop, process)
+        stack.callback(stop, process)
         side = Side(name, hub, process, port, Pushes.of(port, schools), log)
         _wait_ready(side)
         side.position = hub.store.records.recorder.max_notification_id() or 0
         yield side
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _wait_ready(side: Side) -> None:
