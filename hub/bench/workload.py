@@ -170,7 +170,7 @@ def meldingen(count: int, pupils: int, *, seed: int = 20261123, today: date | No
             kind,
             number,
             f"{rng.choice(_FIRST)} {rng.choice(_LAST)}",
-            date(2008, 1, 1) + timedelta(days=rng.randrange(10 * 365)),
+            date(begin.year - 17, 1, 1) + timedelta(days=rng.randrange(10 * 365)),  # 7 to 17: leerplichtig
             rng.choice(_GEMEENTEN),
         )
         for kind, number in pupil_numbers(min(pupils, count), rng)
