@@ -156,6 +156,8 @@ class HubProtocol(HttpToolsProtocol):
             return
         if self._in_head:
             self._refuse(408, "te-traag", f"the request head did not arrive within {header_timeout():g} s")
+        elif self.cycle is _ANSWERED and self._in_body:
+            self.transport.close()  # the body of a request turned away at the door: not worth waiting for
         elif not self._in_body and (self.cycle is None or self.cycle.response_complete):
             self.transport.close()  # a connection that asked nothing more: nobody to tell
         # otherwise a request is being served; its body has admission's deadline

@@ -10,6 +10,7 @@ was all stored.
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from domain.parties import Role
 from hub.admission import OVERLOAD_RETRY_AFTER
 from hub.app import create_app
 from hub.container import Hub, build_hub
+from hub.server import header_timeout
 from tests.hub.helpers import melding_body, new_bsn
 from tests.reliability.helpers import (
     Credentials,
@@ -165,3 +167,31 @@ def test_a_request_whose_client_left_is_not_started(patient_hub: Hub, patient_sc
         assert table_counts(hub) == before, "a push whose client had left was committed"
         r, _ = push(url, school)
         assert r.status_code == 201, r.text
+
+
+def test_a_request_turned_away_at_the_door_cannot_hold_its_connection_with_a_slow_body(
+    patient_hub: Hub, patient_school: Credentials, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The door answers 503 from the head alone; a body that then trickles in is not waited for
+    past the head's deadline (1 s here), so a flood of slow bodies cannot hold the sockets."""
+    hub, school = patient_hub, patient_school
+    monkeypatch.setenv("HUB_HEADER_TIMEOUT_SECONDS", "1")
+    header_timeout.cache_clear()
+    try:
+        with served_in_process(create_app(hub)) as url, busy(hub), ThreadPoolExecutor(QUEUE + 1) as pool:
+            queued = [pool.submit(push, url, school) for _ in range(QUEUE + 1)]
+            time.sleep(0.5)  # the gate is full
+            port = int(url.rsplit(":", 1)[1])
+            head = b"POST /v1/verzuimmeldingen HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                started = time.monotonic()
+                s.sendall(head + b"Content-Length: 100\r\n\r\n{")
+                answer = b""
+                while chunk := s.recv(65536):
+                    answer += chunk
+                closed_after = time.monotonic() - started
+        assert [q.result(timeout=60)[0].status_code for q in queued] == [201] * (QUEUE + 1)
+    finally:
+        header_timeout.cache_clear()
+    assert answer.startswith(b"HTTP/1.1 503 ") and b"overbelast" in answer
+    assert closed_after < 1 + AT_ONCE + 1, f"the connection was held {closed_after:.2f} s"
