@@ -2,9 +2,9 @@
 
 Under overload a hub that queues without bound only answers later, until every caller has given
 up and the work it still does is for nobody. So each worker holds at most `capacity` signed
-requests: the next one is answered 503 at once, before its body is read. An admitted request's
-body is read whole within `body_timeout` (a slow sender gets 408 and the connection closes), and
-from then on a watcher notes on the request's `Ticket` when the client goes away; `StoreThreads`
+requests whose body has arrived: the next one is answered 503 at once. A body is read whole within
+`body_timeout` (a slow sender gets 408 and the connection closes) before its request takes a
+place, and from then on a watcher notes on the request's `Ticket` when the client goes away; `StoreThreads`
 looks at it before it starts the request's work, so a request whose caller left is never committed.
 """
 
@@ -128,18 +128,10 @@ class Admission:
         if scope["type"] != "http" or not scope["path"].startswith(gate.prefix):
             await self.app(scope, receive, send)
             return
-        if gate.full():  # what the server protocol did not turn away (a test client, a pipelined request)
-            gate.shed()
-            answer = overloaded_response(f"the hub is at capacity ({gate.capacity} requests waiting)")
-            await answer(scope, receive, send)
+        if await self._turned_away(scope, receive, send):
             return
-        gate.enter()
-        try:
-            await self._admitted(scope, receive, send)
-        finally:
-            gate.leave()
-
-    async def _admitted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The body is read before the request takes a place: a client that sends it slowly
+        # (or never) holds a socket until the deadline, never a place other parties need.
         try:
             body = await asyncio.wait_for(_read_body(receive), self.body_timeout)
         except TimeoutError:
@@ -154,6 +146,26 @@ class Admission:
         if refusal is not None:
             await refusal(scope, receive, send)
             return
+        if await self._turned_away(scope, receive, send):
+            return
+        gate.enter()
+        try:
+            await self._admitted(scope, receive, send, body)
+        finally:
+            gate.leave()
+
+    async def _turned_away(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        # What the server protocol did not turn away at the door (a test client, a pipelined
+        # request, a target it does not recognise as signed, or a gate that filled meanwhile).
+        if not self.gate.full():
+            return False
+        self.gate.shed()
+        await overloaded_response(f"the hub is at capacity ({self.gate.capacity} requests waiting)")(
+            scope, receive, send
+        )
+        return True
+
+    async def _admitted(self, scope: Scope, receive: Receive, send: Send, body: bytes) -> None:
         with holding(Ticket()) as admitted:
             watcher = asyncio.ensure_future(_watch(receive, admitted.gone))
             try:

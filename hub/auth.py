@@ -20,11 +20,13 @@ log = structlog.get_logger("hub.auth")
 
 def _check(hub: Hub, message: Message, body: bytes) -> Caller:
     found: dict[str, Organisation | None] = {}
+    admitted: list[str] = []  # the key whose token this request took, if it took one
 
     def public_key_of(key_id: str) -> bytes:
         signer = hub.orgs.signer(key_id)
         if signer is None:
-            raise SignatureRejected("key_unknown", f"key {key_id} is not registered at this hub")
+            # Not echoed: the key id is the client's text until a registered key matches it.
+            raise SignatureRejected("key_unknown", "the signing key (keyid) is not registered at this hub")
         key, found["org"] = signer
         if key.revoked_at is not None:
             raise SignatureRejected("key_revoked", f"key {key_id} was revoked at {key.revoked_at}")
@@ -34,6 +36,7 @@ def _check(hub: Hub, message: Message, body: bytes) -> Caller:
         org = found.get("org")
         if org is not None:
             _within_rate(hub, key_id, org)
+            admitted.append(key_id)
 
     try:
         verified = verify_message(
@@ -45,6 +48,11 @@ def _check(hub: Hub, message: Message, body: bytes) -> Caller:
             admit=admit,
         )
     except SignatureRejected as e:
+        if e.reason == "nonce_replayed":
+            # A replay of a captured request is refused without spending its party's token:
+            # else anyone who saw one request could drain that party's bucket.
+            for key_id in admitted:
+                hub.limiter.refund(key_id)
         # Not the access log: no caller is proven, so no party can be named for it. Counted here
         # by reason, so an operator sees a partner's broken clock or a probing client.
         log.warning("request_unauthenticated", reason=e.reason)

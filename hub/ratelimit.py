@@ -65,6 +65,13 @@ class RateLimiter:
             tokens = bucket.tokens
         return Verdict(allowed, _headers(limit, tokens), 0 if allowed else math.ceil((1 - tokens) / limit.rate))
 
+    def refund(self, key_id: str) -> None:
+        """Give back the token of a request that turned out not to be one (a replay)."""
+        with self._lock:
+            bucket = self._buckets.get(key_id)
+            if bucket is not None:
+                bucket.tokens = min(float(bucket.limit.burst), bucket.tokens + 1)
+
     def _new(self, key_id: str, limit: RateLimit, now: float) -> _Bucket:
         if len(self._buckets) >= _IDLE_BUCKETS:
             for bucket in self._buckets.values():

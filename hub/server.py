@@ -54,6 +54,12 @@ _SHED = _raw_problem(
     "the hub is at capacity; nothing was done, retry after Retry-After seconds",
     f"retry-after: {OVERLOAD_RETRY_AFTER}",
 )
+_SHED_HEAD = _SHED[: _SHED.index(b"\r\n\r\n") + 4]  # a HEAD request is answered without the body
+_SHED_CLOSING = _SHED_HEAD[:-2] + b"connection: close\r\n\r\n" + _SHED[len(_SHED_HEAD) :]
+
+
+class HeadTooLarge(Exception):
+    """Raised from a parser callback to stop parsing a head over MAX_HEAD_BYTES."""
 
 
 class _Answered:
@@ -79,6 +85,8 @@ class HubProtocol(HttpToolsProtocol):
     _in_head = False  # between the first byte of a request and the end of its head
     _in_body = False  # between the end of a head and the end of its body
     _head_bytes = 0
+    _parsed_head_bytes = 0
+    _head_over_limit = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -97,8 +105,24 @@ class HubProtocol(HttpToolsProtocol):
         super().data_received(data)
 
     def on_message_begin(self) -> None:
-        self._in_head = True
+        self._in_head, self._parsed_head_bytes = True, 0
         super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        self._count_head(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
+    def _count_head(self, size: int) -> None:
+        # A second head in the same packet as the first escapes the count of raw bytes below;
+        # the parser's own count of this head does not.
+        self._parsed_head_bytes += size
+        if self._parsed_head_bytes > MAX_HEAD_BYTES:
+            self._head_over_limit = True
+            raise HeadTooLarge
 
     def on_headers_complete(self) -> None:
         self._in_head, self._in_body, self._head_bytes = False, True, 0
@@ -116,7 +140,12 @@ class HubProtocol(HttpToolsProtocol):
             self._arm_head_timer()
 
     def send_400_response(self, msg: str) -> None:
-        self._refuse(400, "ongeldig-http", "the request is not valid HTTP (RFC 9112 framing)")
+        if self._head_over_limit:  # raised from a parser callback, which the parser reports as an error
+            self._refuse(
+                431, "kop-te-groot", f"the request head is larger than the hub accepts ({MAX_HEAD_BYTES} bytes)"
+            )
+        else:
+            self._refuse(400, "ongeldig-http", "the request is not valid HTTP (RFC 9112 framing)")
 
     def _head_too_large(self, data: bytes) -> bool:
         end = data.find(b"\r\n\r\n")
@@ -134,11 +163,14 @@ class HubProtocol(HttpToolsProtocol):
             return False  # pipelined behind a request still running: uvicorn queues it, admission answers
         gate.shed()
         self.cycle = _ANSWERED
-        self.transport.write(_SHED)
-        if not self.parser.should_keep_alive():
+        if self.expect_100_continue or not self.parser.should_keep_alive():
+            # The client waits for a 100 before it sends the body: what it sends next could be
+            # read as that body, so this connection carries nothing more.
+            self.transport.write(_SHED_CLOSING)
             self.transport.close()
-        else:
-            self._arm_head_timer()
+            return True
+        self.transport.write(_SHED_HEAD if self.parser.get_method() == b"HEAD" else _SHED)
+        self._arm_head_timer()
         return True
 
     def _arm_head_timer(self) -> None:
@@ -156,13 +188,19 @@ class HubProtocol(HttpToolsProtocol):
             return
         if self._in_head:
             self._refuse(408, "te-traag", f"the request head did not arrive within {header_timeout():g} s")
-        elif self.cycle is _ANSWERED and self._in_body:
-            self.transport.close()  # the body of a request turned away at the door: not worth waiting for
+        elif self._in_body and self.cycle is not None and self.cycle.response_complete:
+            self.transport.close()  # a body that still trickles in after its answer: not worth waiting for
         elif not self._in_body and (self.cycle is None or self.cycle.response_complete):
             self.transport.close()  # a connection that asked nothing more: nobody to tell
         # otherwise a request is being served; its body has admission's deadline
 
     def _refuse(self, status: int, type_: str, detail: str) -> None:
+        if self._in_head and self.cycle is not None and not self.cycle.response_complete:
+            # This is the head of a later request, pipelined behind one still being answered: a
+            # refusal now would arrive in its place. Read no more, and close once its answer is out.
+            self.cycle.keep_alive = False
+            self.flow.pause_reading()
+            return
         # Written raw: the parser will not frame a response to a request it could not parse.
         self.transport.write(_raw_problem(status, type_, detail, "connection: close"))
         self.transport.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -253,3 +254,22 @@ def served_in_process(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+@contextmanager
+def busy(hub: Hub) -> Iterator[threading.Event]:
+    """Every store thread of `hub` held until the event is set (or the block ends): a hub at its limit."""
+    release = threading.Event()
+    holders = [
+        threading.Thread(target=asyncio.run, args=(hub.threads.run(release.wait, 30),))
+        for _ in range(hub.threads.count)
+    ]
+    for h in holders:
+        h.start()
+    time.sleep(0.1)  # the holders are on their threads before any request queues behind them
+    try:
+        yield release
+    finally:
+        release.set()
+        for h in holders:
+            h.join(timeout=30)
