@@ -2,7 +2,8 @@
 
 A limit protects the other parties from one party's runaway client; the hub's capacity as a whole
 is guarded by admission (hub/admission.py). The bucket is taken only after the signature has been
-verified, so nobody can spend another party's tokens with that party's key id. The headers follow
+verified, and given back when the nonce turns out replayed, so nobody can spend another party's
+tokens with that party's key id or a captured request. The headers follow
 draft-ietf-httpapi-ratelimit-headers-10: `RateLimit-Policy` names the bucket (q its size, w the
 seconds it takes to fill), `RateLimit` what is left (r) and when the bucket is full again (t).
 Buckets live in the worker's memory: with N workers a party may get up to N times its rate.
