@@ -8,8 +8,8 @@ head of each request must be complete within HUB_HEADER_TIMEOUT_SECONDS of the c
 or of the previous response; the body's deadline is admission's (hub/admission.py).
 
 At ten times its sustainable rate a worker spends its one core on the requests it turns away: the
-app's middleware, a log line and a JSON body cost 130 to 320 µs each, which at 3,000 refusals a
-second leaves little for the pushes it accepts (docs/benchmarks.md, overload). So when admission's
+app's middleware, a log line and a JSON body cost several times what a refusal here costs, which
+at 3,000 refusals a second leaves little for the pushes it accepts (docs/benchmarks.md, overload). So when admission's
 gate is full, a signed request is answered here, as soon as its head is parsed, with bytes made
 once: no scope, no task, no log line (a count in the metrics, and one warning a second).
 """

@@ -41,18 +41,28 @@ _PG_DISK_FULL = "53100"
 _PG_TIMED_OUT = frozenset({"57014", "55P03"})  # query_canceled (statement timeout), lock_not_available
 
 
+def _driver_error(exc: BaseException) -> BaseException | None:
+    # The driver's own error: `exc` itself, or the one eventsourcing's wrapper carries.
+    return exc.__cause__ if isinstance(exc, PersistenceError) else exc
+
+
+def _sqlite_primary(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF  # extended codes carry the primary one in their low byte
+
+
 def timed_out(exc: BaseException) -> bool:
     """Whether PostgreSQL cancelled `exc`'s statement on its statement or lock timeout."""
-    cause = exc.__cause__ if isinstance(exc, PersistenceError) else exc
+    cause = _driver_error(exc)
     return isinstance(cause, psycopg.Error) and cause.sqlstate in _PG_TIMED_OUT
 
 
 def refused_write(exc: BaseException) -> bool:
     """Whether the database refused a write because it is read-only (a hot standby, a read-only file)."""
-    cause = exc.__cause__ if isinstance(exc, PersistenceError) else exc
+    cause = _driver_error(exc)
     if isinstance(cause, psycopg.Error):
         return cause.sqlstate == "25006"  # read_only_sql_transaction
-    return isinstance(cause, sqlite3.Error) and (getattr(cause, "sqlite_errorcode", 0) or 0) & 0xFF == _SQLITE_READONLY
+    return isinstance(cause, sqlite3.Error) and _sqlite_primary(cause) == _SQLITE_READONLY
 
 
 def fault_of(exc: BaseException) -> Fault | None:
@@ -83,10 +93,9 @@ def _fault(exc: BaseException) -> Fault | None:
 
 
 def _sqlite(exc: sqlite3.Error) -> Fault | None:
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is None:
+    primary = _sqlite_primary(exc)
+    if primary is None:
         return None
-    primary = code & 0xFF  # extended codes carry the primary one in their low byte
     if primary == _SQLITE_FULL:
         return Fault.DISK_FULL
     return Fault.UNAVAILABLE if primary in _SQLITE_UNAVAILABLE else None
